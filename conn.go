@@ -1,0 +1,252 @@
+package nlkit
+
+import (
+	"errors"
+	"os"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/nlkit/nlkit/proto"
+)
+
+// DefaultReceiveBuffer is the user-space receive buffer for kernel units: the kernel never builds a dump
+// datagram larger than 32 KiB, and a buffer that size lets it fill each one.
+const DefaultReceiveBuffer = 32 << 10
+
+// DefaultUserReceiveBuffer is the receive buffer on NETLINK_USERSOCK and for Config.AcceptUserSenders,
+// where peers may send datagrams up to 64 KiB.
+const DefaultUserReceiveBuffer = 64 << 10
+
+const maxReceiveBuffer = 1 << 20
+
+// Config chooses how Dial sets up a socket. The zero value (or nil) is a socket in the calling thread's network
+// namespace, with a kernel-assigned portid, extended acks on, and no groups.
+type Config struct {
+	// Groups are joined at Dial with NETLINK_ADD_MEMBERSHIP (group numbers, not a bitmask; any number,
+	// including those above 32).
+	Groups []uint32
+	// PortID binds the socket to this nl_pid; 0 lets the kernel assign one (usually the process id first).
+	PortID uint32
+	// NetNS is a file descriptor of a network namespace to open the socket in; 0 is the calling thread's.
+	NetNS int
+	// ReceiveBuffer is the user-space buffer for one datagram. 0 is DefaultReceiveBuffer on kernel units and
+	// DefaultUserReceiveBuffer on NETLINK_USERSOCK.
+	ReceiveBuffer int
+	// SocketReceiveBuffer sets SO_RCVBUF (SO_RCVBUFFORCE where permitted); 0 keeps the kernel default.
+	SocketReceiveBuffer int
+	// Strict turns on NETLINK_GET_STRICT_CHK (NETLINK_ROUTE only): dump requests are validated and their
+	// filters applied by the kernel.
+	Strict bool
+	// DisableExtAck turns NETLINK_EXT_ACK off; by default errors carry the kernel's message.
+	DisableExtAck bool
+	// CapAck turns on NETLINK_CAP_ACK: error messages do not echo the request payload.
+	CapAck bool
+	// PassCred turns on SO_PASSCRED: every received datagram carries the sender's pid, uid and gid.
+	PassCred bool
+	// PacketInfo turns on NETLINK_PKTINFO so the group of each multicast datagram is known even above 32.
+	// It is turned on automatically when Groups has a group above 32.
+	PacketInfo bool
+	// NoENOBUFS turns on NETLINK_NO_ENOBUFS: overruns are not reported (use only when loss does not matter).
+	NoENOBUFS bool
+	// ListenAllNSID turns on NETLINK_LISTEN_ALL_NSID: multicasts from every namespace with an nsid arrive.
+	ListenAllNSID bool
+	// BroadcastError turns on NETLINK_BROADCAST_ERROR.
+	BroadcastError bool
+	// AcceptUserSenders keeps datagrams whose sender portid is not 0 on kernel units. By default, on every unit
+	// but NETLINK_USERSOCK, such datagrams are dropped: only the kernel speaks for a kernel family, and a
+	// privileged process could otherwise forge, say, an RTM_NEWLINK to a watcher's portid.
+	AcceptUserSenders bool
+}
+
+// Transport is the socket under a Conn. nlkit's own is an AF_NETLINK socket; nltest provides a fake.
+type Transport interface {
+	// SendTo sends one datagram to an address (sendto(2) with a sockaddr_nl).
+	SendTo(b []byte, to Addr) error
+	// RecvMsg receives one datagram (recvmsg(2) with MSG_TRUNC): n is the datagram's full size, which may
+	// exceed len(buf); oobn is the length of control data written to oob.
+	RecvMsg(buf, oob []byte) (n, oobn int, from Addr, err error)
+	// SetReadDeadline makes a blocked or future RecvMsg fail with os.ErrDeadlineExceeded after t.
+	SetReadDeadline(t time.Time) error
+	// JoinGroup and LeaveGroup are NETLINK_ADD_MEMBERSHIP and NETLINK_DROP_MEMBERSHIP.
+	JoinGroup(group uint32) error
+	LeaveGroup(group uint32) error
+	// PortID is the bound nl_pid.
+	PortID() uint32
+	// Close releases the socket and unblocks RecvMsg.
+	Close() error
+}
+
+// Conn is a netlink socket of one unit. It is safe for concurrent use: requests (Execute, Dump) are serialized,
+// one in flight at a time, and sends may come from any goroutine. Receive and ReceiveDatagram take the receive
+// side for one datagram; a goroutine that waits for multicasts should own its Conn, because a request made on
+// the same Conn would have to wait for it and its replies could be taken by the receiver.
+type Conn struct {
+	unit       int
+	t          Transport
+	kernelOnly bool
+	passCred   bool
+
+	seq    atomic.Uint32
+	closed atomic.Bool
+
+	reqMu       sync.Mutex // one request or dump at a time
+	pendingDump uint32     // seq of a dump abandoned mid-way, drained before the next request (under reqMu)
+
+	sendMu sync.Mutex
+	sbuf   []byte
+
+	recvMu  sync.Mutex
+	rbuf    []byte
+	oob     []byte
+	dgram   Datagram
+	dropped atomic.Uint64
+}
+
+// NewConn wraps a Transport in a Conn for unit. Dial does this with a real socket; tests use a fake.
+func NewConn(unit int, t Transport, cfg *Config) *Conn {
+	if cfg == nil {
+		cfg = &Config{}
+	}
+	size := cfg.ReceiveBuffer
+	userUnit := unit == UnitUsersock || cfg.AcceptUserSenders
+	if size <= 0 {
+		size = DefaultReceiveBuffer
+		if userUnit {
+			size = DefaultUserReceiveBuffer
+		}
+	}
+	c := &Conn{unit: unit, t: t, kernelOnly: !userUnit, passCred: cfg.PassCred, rbuf: make([]byte, size)}
+	if cfg.PassCred || cfg.PacketInfo || len(cfg.Groups) > 0 {
+		c.oob = make([]byte, 128)
+	}
+	c.seq.Store(uint32(time.Now().UnixNano()))
+	return c
+}
+
+// Unit is the netlink protocol number the Conn was opened with.
+func (c *Conn) Unit() int { return c.unit }
+
+// PortID is the socket's bound nl_pid.
+func (c *Conn) PortID() uint32 { return c.t.PortID() }
+
+// Dropped counts datagrams dropped because a user process sent them on a kernel unit.
+func (c *Conn) Dropped() uint64 { return c.dropped.Load() }
+
+// NextSequence returns a fresh nlmsg_seq.
+func (c *Conn) NextSequence() uint32 {
+	for {
+		if s := c.seq.Add(1); s != 0 {
+			return s
+		}
+	}
+}
+
+// Close closes the socket. A Receive blocked in another goroutine returns ErrClosed.
+func (c *Conn) Close() error {
+	if c.closed.Swap(true) {
+		return nil
+	}
+	return c.t.Close()
+}
+
+// JoinGroup subscribes to multicast group g (NETLINK_ADD_MEMBERSHIP).
+func (c *Conn) JoinGroup(g uint32) error {
+	if err := c.t.JoinGroup(g); err != nil {
+		return c.groupError("join", g, err)
+	}
+	return nil
+}
+
+// LeaveGroup unsubscribes from multicast group g (NETLINK_DROP_MEMBERSHIP).
+func (c *Conn) LeaveGroup(g uint32) error {
+	if err := c.t.LeaveGroup(g); err != nil {
+		return c.groupError("leave", g, err)
+	}
+	return nil
+}
+
+func (c *Conn) groupError(op string, g uint32, err error) error {
+	if errors.Is(err, syscall.EPERM) || errors.Is(err, syscall.EACCES) {
+		return &GroupPermissionError{Unit: c.unit, Group: g, Op: op, Err: err}
+	}
+	return &OpError{Op: op + " group", Unit: c.unit, Err: err}
+}
+
+// SendRaw sends b as one datagram to an address, as it is: nothing is checked or filled in.
+func (c *Conn) SendRaw(b []byte, to Addr) error {
+	if c.closed.Load() {
+		return ErrClosed
+	}
+	if err := c.t.SendTo(b, to); err != nil {
+		return c.sendError(err, to)
+	}
+	return nil
+}
+
+func (c *Conn) sendError(err error, to Addr) error {
+	switch {
+	case c.closed.Load() || errors.Is(err, os.ErrClosed):
+		return ErrClosed
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return &NoPeerError{Unit: c.unit, PortID: to.PortID}
+	case errors.Is(err, syscall.EPERM) && to.Groups != 0:
+		return &GroupPermissionError{Unit: c.unit, Group: lowestGroup(to.Groups), Op: "send to", Err: err}
+	}
+	return &OpError{Op: "send", Unit: c.unit, Err: err}
+}
+
+func lowestGroup(mask uint32) uint32 {
+	for g := uint32(1); g <= 32; g++ {
+		if mask&GroupMask(g) != 0 {
+			return g
+		}
+	}
+	return 0
+}
+
+// SendTo sends msgs as one datagram to to. Each header's Length is set from its payload, a zero PortID becomes
+// this socket's portid, NLM_F_REQUEST is left as the caller set it. Several messages in one datagram cost one
+// system call. A send to a portid nobody holds gives a *NoPeerError.
+func (c *Conn) SendTo(to Addr, msgs ...proto.Message) error {
+	c.sendMu.Lock()
+	defer c.sendMu.Unlock()
+	b := c.sbuf[:0]
+	pid := c.t.PortID()
+	for _, m := range msgs {
+		if m.Header.PortID == 0 {
+			m.Header.PortID = pid
+		}
+		b = m.AppendTo(b)
+	}
+	c.sbuf = b
+	return c.SendRaw(b, to)
+}
+
+// Send sends m to the kernel (portid 0) with NLM_F_REQUEST set and returns the sequence number used:
+// m.Header.Sequence, or a fresh one when it is 0.
+func (c *Conn) Send(m proto.Message) (uint32, error) {
+	if m.Header.Sequence == 0 {
+		m.Header.Sequence = c.NextSequence()
+	}
+	m.Header.Flags |= proto.FlagRequest
+	return m.Header.Sequence, c.SendTo(Addr{}, m)
+}
+
+// SendGroup multicasts msgs as one datagram to group g (1-32; the sockaddr_nl bitmask cannot address higher
+// groups). The kernel also unicasts a group send to portid 0 and reports ECONNREFUSED when no kernel socket
+// holds it, as on NETLINK_USERSOCK; for a pure group send that is success, and SendGroup does not report it.
+func (c *Conn) SendGroup(g uint32, msgs ...proto.Message) error {
+	mask := GroupMask(g)
+	if mask == 0 {
+		return &OpError{Op: "send to group", Unit: c.unit,
+			Err: errors.New("groups above 32 cannot be addressed in sockaddr_nl; only joined")}
+	}
+	err := c.SendTo(Addr{Groups: mask}, msgs...)
+	var np *NoPeerError
+	if errors.As(err, &np) {
+		return nil
+	}
+	return err
+}

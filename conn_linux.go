@@ -1,0 +1,213 @@
+//go:build linux
+
+package nlkit
+
+import (
+	"errors"
+	"syscall"
+	"time"
+	"unsafe"
+
+	"github.com/mdlayher/netlink"
+	"golang.org/x/sys/unix"
+)
+
+// Dial opens a netlink socket of unit (NETLINK_ROUTE, NETLINK_USERSOCK, NETLINK_GENERIC, or the number a kernel
+// module registered) through mdlayher/netlink, binds it, applies cfg, and joins cfg.Groups.
+// An unregistered unit gives a *UnitError (EPROTONOSUPPORT); a fixed portid already bound gives EADDRINUSE.
+func Dial(unit int, cfg *Config) (*Conn, error) {
+	if cfg == nil {
+		cfg = &Config{}
+	}
+	nc, err := netlink.Dial(unit, &netlink.Config{NetNS: cfg.NetNS, PID: cfg.PortID})
+	if err != nil {
+		if errors.Is(err, unix.EPROTONOSUPPORT) {
+			return nil, &UnitError{Unit: unit, Err: unix.EPROTONOSUPPORT}
+		}
+		return nil, &OpError{Op: "dial", Unit: unit, Err: err}
+	}
+	t, err := newSockTransport(nc)
+	if err != nil {
+		nc.Close()
+		return nil, &OpError{Op: "dial", Unit: unit, Err: err}
+	}
+	c := NewConn(unit, t, cfg)
+	if err := c.configure(nc, cfg); err != nil {
+		c.Close()
+		return nil, err
+	}
+	return c, nil
+}
+
+func (c *Conn) configure(nc *netlink.Conn, cfg *Config) error {
+	opts := []struct {
+		on  bool
+		opt netlink.ConnOption
+	}{
+		{!cfg.DisableExtAck, netlink.ExtendedAcknowledge},
+		{cfg.Strict, netlink.GetStrictCheck},
+		{cfg.CapAck, netlink.CapAcknowledge},
+		{cfg.NoENOBUFS, netlink.NoENOBUFS},
+		{cfg.ListenAllNSID, netlink.ListenAllNSID},
+		{cfg.BroadcastError, netlink.BroadcastError},
+		{cfg.PacketInfo || needsPktinfo(cfg.Groups), netlink.PacketInfo},
+	}
+	for _, o := range opts {
+		if !o.on {
+			continue
+		}
+		if err := nc.SetOption(o.opt, true); err != nil {
+			// Extended acks are a courtesy: a kernel without them still works.
+			if o.opt == netlink.ExtendedAcknowledge {
+				continue
+			}
+			return &OpError{Op: "set option", Unit: c.unit, Err: err}
+		}
+	}
+	if cfg.PassCred {
+		if err := c.rawSetsockopt(unix.SOL_SOCKET, unix.SO_PASSCRED, 1); err != nil {
+			return &OpError{Op: "set SO_PASSCRED", Unit: c.unit, Err: err}
+		}
+	}
+	if cfg.SocketReceiveBuffer > 0 {
+		// SO_RCVBUFFORCE passes rmem_max when privileged; otherwise SO_RCVBUF does what it can.
+		if err := c.rawSetsockopt(unix.SOL_SOCKET, unix.SO_RCVBUFFORCE, cfg.SocketReceiveBuffer); err != nil {
+			if err := nc.SetReadBuffer(cfg.SocketReceiveBuffer); err != nil {
+				return &OpError{Op: "set SO_RCVBUF", Unit: c.unit, Err: err}
+			}
+		}
+	}
+	for _, g := range cfg.Groups {
+		if err := c.JoinGroup(g); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func needsPktinfo(groups []uint32) bool {
+	for _, g := range groups {
+		if g > 32 {
+			return true
+		}
+	}
+	return false
+}
+
+func (c *Conn) rawSetsockopt(level, opt, v int) error {
+	st, ok := c.t.(*sockTransport)
+	if !ok {
+		return errors.New("not a socket")
+	}
+	var serr error
+	err := st.rc.Control(func(fd uintptr) { serr = unix.SetsockoptInt(int(fd), level, opt, v) })
+	if err != nil {
+		return err
+	}
+	return serr
+}
+
+// sockTransport does addressed sendto and recvmsg on mdlayher/netlink's socket through its RawConn, so the
+// sender's address is kept (netlink.Conn.Receive drops it) and nothing is allocated per datagram.
+type sockTransport struct {
+	nc  *netlink.Conn
+	rc  syscall.RawConn
+	pid uint32
+
+	// recvmsg state, reused: the closure below is built once.
+	rsa    unix.RawSockaddrNetlink
+	iov    unix.Iovec
+	msg    unix.Msghdr
+	rn     int
+	roobn  int
+	rerr   unix.Errno
+	recvFn func(fd uintptr) bool
+
+	ssa    unix.RawSockaddrNetlink
+	sbuf   []byte
+	serr   unix.Errno
+	sendFn func(fd uintptr) bool
+}
+
+func newSockTransport(nc *netlink.Conn) (*sockTransport, error) {
+	rc, err := nc.SyscallConn()
+	if err != nil {
+		return nil, err
+	}
+	t := &sockTransport{nc: nc, rc: rc, pid: nc.PID()}
+	t.recvFn = t.doRecv
+	t.sendFn = t.doSend
+	return t, nil
+}
+
+func (t *sockTransport) doRecv(fd uintptr) bool {
+	r, _, e := unix.Syscall(unix.SYS_RECVMSG, fd, uintptr(unsafe.Pointer(&t.msg)), unix.MSG_DONTWAIT|unix.MSG_TRUNC)
+	if e == unix.EAGAIN {
+		return false
+	}
+	t.rn, t.rerr = int(r), e
+	return true
+}
+
+func (t *sockTransport) doSend(fd uintptr) bool {
+	var p unsafe.Pointer
+	if len(t.sbuf) > 0 {
+		p = unsafe.Pointer(&t.sbuf[0])
+	}
+	_, _, e := unix.Syscall6(unix.SYS_SENDTO, fd, uintptr(p), uintptr(len(t.sbuf)), 0,
+		uintptr(unsafe.Pointer(&t.ssa)), unix.SizeofSockaddrNetlink)
+	// EAGAIN here means the receiving socket is full (netlink_unicast, nonblocking): our own socket stays
+	// writable, so the poller cannot wait for it; SendTo backs off instead.
+	t.serr = e
+	return true
+}
+
+// RecvMsg implements Transport. Callers serialize it (Conn holds recvMu).
+func (t *sockTransport) RecvMsg(buf, oob []byte) (int, int, Addr, error) {
+	t.rsa = unix.RawSockaddrNetlink{}
+	t.msg = unix.Msghdr{Name: (*byte)(unsafe.Pointer(&t.rsa)), Namelen: unix.SizeofSockaddrNetlink}
+	t.iov = unix.Iovec{Base: &buf[0]}
+	t.iov.SetLen(len(buf))
+	t.msg.Iov = &t.iov
+	t.msg.SetIovlen(1)
+	if len(oob) > 0 {
+		t.msg.Control = &oob[0]
+		t.msg.SetControllen(len(oob))
+	}
+	if err := t.rc.Read(t.recvFn); err != nil {
+		return 0, 0, Addr{}, err
+	}
+	if t.rerr != 0 {
+		return 0, 0, Addr{}, t.rerr
+	}
+	return t.rn, int(t.msg.Controllen), Addr{PortID: t.rsa.Pid, Groups: t.rsa.Groups}, nil
+}
+
+// SendTo implements Transport. Callers serialize it (Conn holds sendMu).
+func (t *sockTransport) SendTo(b []byte, to Addr) error {
+	t.ssa = unix.RawSockaddrNetlink{Family: unix.AF_NETLINK, Pid: to.PortID, Groups: to.Groups}
+	t.sbuf = b
+	defer func() { t.sbuf = nil }()
+	backoff := 20 * time.Microsecond
+	for {
+		if err := t.rc.Write(t.sendFn); err != nil {
+			return err
+		}
+		switch t.serr {
+		case 0:
+			return nil
+		case unix.EAGAIN, unix.EINTR:
+			// The peer's receive queue is full: wait for it to read, as a blocking sendto(2) would.
+			time.Sleep(backoff)
+			backoff = min(2*backoff, 5*time.Millisecond)
+			continue
+		}
+		return t.serr
+	}
+}
+
+func (t *sockTransport) SetReadDeadline(d time.Time) error { return t.nc.SetReadDeadline(d) }
+func (t *sockTransport) JoinGroup(g uint32) error          { return t.nc.JoinGroup(g) }
+func (t *sockTransport) LeaveGroup(g uint32) error         { return t.nc.LeaveGroup(g) }
+func (t *sockTransport) PortID() uint32                    { return t.pid }
+func (t *sockTransport) Close() error                      { return t.nc.Close() }

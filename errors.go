@@ -1,0 +1,121 @@
+package nlkit
+
+import (
+	"errors"
+	"fmt"
+	"syscall"
+
+	"github.com/nlkit/nlkit/proto"
+)
+
+// ErrDumpInterrupted is matched (errors.Is) by a *DumpInterruptedError: the kernel set NLM_F_DUMP_INTR on a dump
+// because the data changed while it was being dumped, so the result may be inconsistent.
+var ErrDumpInterrupted = errors.New("netlink: dump interrupted (NLM_F_DUMP_INTR): the result may be inconsistent")
+
+// ErrClosed is returned by operations on a closed Conn, including a Receive that Close unblocked.
+var ErrClosed = errors.New("netlink: use of closed connection")
+
+// DumpInterruptedError reports that a dump finished with NLM_F_DUMP_INTR set on at least one message.
+// Every message of the dump was still delivered; the caller decides whether to retry.
+type DumpInterruptedError struct {
+	// Sequence is the nlmsg_seq of the dump request.
+	Sequence uint32
+}
+
+func (e *DumpInterruptedError) Error() string {
+	return fmt.Sprintf("netlink: dump seq %d interrupted (NLM_F_DUMP_INTR): the result may be inconsistent", e.Sequence)
+}
+
+// Is matches ErrDumpInterrupted.
+func (e *DumpInterruptedError) Is(target error) bool { return target == ErrDumpInterrupted }
+
+// UnitError reports that a netlink unit (protocol) is not registered in the kernel: socket(2) gave
+// EPROTONOSUPPORT. errors.Is(err, syscall.EPROTONOSUPPORT) matches.
+type UnitError struct {
+	Unit int
+	Err  error
+}
+
+func (e *UnitError) Error() string {
+	return fmt.Sprintf("netlink unit %d is not registered in this kernel: a kernel module must register it "+
+		"with netlink_kernel_create (%v)", e.Unit, e.Err)
+}
+
+// Unwrap returns the errno.
+func (e *UnitError) Unwrap() error { return e.Err }
+
+// NoPeerError reports a unicast to a portid no socket holds: sendmsg(2) gave ECONNREFUSED.
+// errors.Is(err, syscall.ECONNREFUSED) matches.
+type NoPeerError struct {
+	Unit   int
+	PortID uint32
+}
+
+func (e *NoPeerError) Error() string {
+	return fmt.Sprintf("netlink unit %d: no such peer: no socket holds portid %d (%v)", e.Unit, e.PortID, syscall.ECONNREFUSED)
+}
+
+// Unwrap returns ECONNREFUSED.
+func (e *NoPeerError) Unwrap() error { return syscall.ECONNREFUSED }
+
+// GroupPermissionError reports EPERM when joining or sending to a multicast group: on most units that needs
+// CAP_NET_ADMIN in the socket's user namespace (run as root, or inside a user namespace that owns the network
+// namespace). errors.Is(err, syscall.EPERM) matches.
+type GroupPermissionError struct {
+	Unit  int
+	Group uint32
+	Op    string
+	Err   error
+}
+
+func (e *GroupPermissionError) Error() string {
+	return fmt.Sprintf("netlink unit %d: %s group %d not permitted: needs CAP_NET_ADMIN, or a user namespace "+
+		"that owns the network namespace (%v)", e.Unit, e.Op, e.Group, e.Err)
+}
+
+// Unwrap returns the errno.
+func (e *GroupPermissionError) Unwrap() error { return e.Err }
+
+// OpError wraps a system call error with the operation that failed.
+type OpError struct {
+	Op   string
+	Unit int
+	Err  error
+}
+
+func (e *OpError) Error() string { return fmt.Sprintf("netlink unit %d: %s: %v", e.Unit, e.Op, e.Err) }
+
+// Unwrap returns the cause.
+func (e *OpError) Unwrap() error { return e.Err }
+
+// TruncatedError reports a datagram larger than the receive buffer: the kernel cut it (MSG_TRUNC) and
+// the rest is lost. The Conn doubles its buffer (up to 1 MiB) so the next one fits.
+type TruncatedError struct {
+	// Size is the datagram's real size, Buffer the size of the buffer that received it.
+	Size, Buffer int
+	From         Addr
+}
+
+func (e *TruncatedError) Error() string {
+	return fmt.Sprintf("netlink: datagram of %d bytes from portid %d truncated to the %d-byte receive buffer (MSG_TRUNC)",
+		e.Size, e.From.PortID, e.Buffer)
+}
+
+// Is matches &proto.MessageError{Kind: proto.ErrTruncatedDatagram}.
+func (e *TruncatedError) Is(target error) bool {
+	t, ok := target.(*proto.MessageError)
+	return ok && t.Kind == proto.ErrTruncatedDatagram
+}
+
+// ReceiveError reports a malformed datagram: the Conn stays usable. Err is a *proto.MessageError.
+type ReceiveError struct {
+	From Addr
+	Err  error
+}
+
+func (e *ReceiveError) Error() string {
+	return fmt.Sprintf("netlink: malformed datagram from portid %d: %v", e.From.PortID, e.Err)
+}
+
+// Unwrap returns the decoding error.
+func (e *ReceiveError) Unwrap() error { return e.Err }

@@ -1,0 +1,149 @@
+package nlkit
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"os"
+	"slices"
+	"syscall"
+	"time"
+
+	"github.com/nlkit/nlkit/proto"
+)
+
+// Datagram is one received datagram. Data aliases the Conn's buffer: it is valid until the next receive on the
+// same Conn.
+type Datagram struct {
+	From Sender
+	Data []byte
+}
+
+// Messages returns an iterator over the datagram's messages.
+func (d *Datagram) Messages() proto.Iter { return proto.NewIter(d.Data) }
+
+// ReceiveDatagram waits for the next datagram and returns it without copying. Datagrams a user process sent on a
+// kernel unit are dropped (see Config.AcceptUserSenders). A datagram larger than the buffer gives a
+// *TruncatedError; the Conn stays usable. Cancelling ctx returns ctx.Err().
+func (c *Conn) ReceiveDatagram(ctx context.Context) (*Datagram, error) {
+	c.recvMu.Lock()
+	defer c.recvMu.Unlock()
+	stop := c.watch(ctx)
+	defer stop()
+	return c.recvLocked(ctx)
+}
+
+// Receive waits for the next datagram and returns copies of its messages and its sender. A malformed datagram
+// gives a *ReceiveError holding the well-formed messages before the fault; the Conn stays usable.
+func (c *Conn) Receive(ctx context.Context) ([]proto.Message, Sender, error) {
+	c.recvMu.Lock()
+	defer c.recvMu.Unlock()
+	stop := c.watch(ctx)
+	defer stop()
+	d, err := c.recvLocked(ctx)
+	if err != nil {
+		var from Sender
+		if d != nil {
+			from = d.From
+		}
+		return nil, from, err
+	}
+	msgs, err := proto.ParseMessages(slices.Clone(d.Data))
+	if err != nil {
+		return msgs, d.From, &ReceiveError{From: d.From.Addr, Err: err}
+	}
+	return msgs, d.From, nil
+}
+
+// watch arranges for a blocked receive to return when ctx is cancelled. The returned func undoes it.
+func (c *Conn) watch(ctx context.Context) func() {
+	if ctx == nil || ctx.Done() == nil {
+		return func() {}
+	}
+	stop := context.AfterFunc(ctx, func() { _ = c.t.SetReadDeadline(time.Unix(1, 0)) })
+	// If the deadline was already set, recvLocked clears the stale one on the next receive.
+	return func() { stop() }
+}
+
+// recvLocked receives one datagram into c.rbuf. c.recvMu must be held.
+func (c *Conn) recvLocked(ctx context.Context) (*Datagram, error) {
+	for {
+		if c.closed.Load() {
+			return nil, ErrClosed
+		}
+		n, oobn, from, err := c.t.RecvMsg(c.rbuf, c.oob)
+		if err != nil {
+			switch {
+			case errors.Is(err, syscall.EINTR):
+				continue
+			case errors.Is(err, os.ErrDeadlineExceeded):
+				if ctx != nil && ctx.Err() != nil {
+					return nil, ctx.Err()
+				}
+				// A deadline left by an earlier, finished cancellation: clear it and go on.
+				_ = c.t.SetReadDeadline(time.Time{})
+				continue
+			case c.closed.Load() || errors.Is(err, os.ErrClosed):
+				return nil, ErrClosed
+			}
+			return nil, &OpError{Op: "receive", Unit: c.unit, Err: err}
+		}
+		if c.kernelOnly && from.PortID != 0 {
+			c.dropped.Add(1)
+			continue
+		}
+		d := &c.dgram
+		d.From = Sender{Addr: from, Group: lowestGroup(from.Groups)}
+		if oobn > 0 {
+			parseControl(c.oob[:oobn], &d.From)
+		}
+		if n > len(c.rbuf) {
+			size := len(c.rbuf)
+			d.Data = c.rbuf
+			if grow := min(max(2*size, n), maxReceiveBuffer); grow > size {
+				c.rbuf = make([]byte, grow)
+			}
+			return d, &TruncatedError{Size: n, Buffer: size, From: from}
+		}
+		d.Data = c.rbuf[:n]
+		return d, nil
+	}
+}
+
+// Control message types (cmsg_level SOL_SOCKET / SOL_NETLINK) read from recvmsg.
+const (
+	solSocket      = 1
+	solNetlink     = 270
+	scmCredentials = 2
+	netlinkPktinfo = 3
+	cmsgHeaderLen  = 16
+)
+
+// parseControl reads SCM_CREDENTIALS and NETLINK_PKTINFO from control data without allocating.
+func parseControl(b []byte, s *Sender) {
+	for len(b) >= cmsgHeaderLen {
+		l := int(binary.NativeEndian.Uint64(b[0:8]))
+		level := int32(binary.NativeEndian.Uint32(b[8:12]))
+		typ := int32(binary.NativeEndian.Uint32(b[12:16]))
+		if l < cmsgHeaderLen || l > len(b) {
+			return
+		}
+		data := b[cmsgHeaderLen:l]
+		switch {
+		case level == solSocket && typ == scmCredentials && len(data) >= 12:
+			s.Cred = Cred{
+				PID: int32(binary.NativeEndian.Uint32(data[0:4])),
+				UID: binary.NativeEndian.Uint32(data[4:8]),
+				GID: binary.NativeEndian.Uint32(data[8:12]),
+			}
+			s.HasCred = true
+		case level == solNetlink && typ == netlinkPktinfo && len(data) >= 4:
+			s.Group = binary.NativeEndian.Uint32(data)
+		}
+		next := (l + 7) &^ 7
+		if next >= len(b) {
+			return
+		}
+		b = b[next:]
+	}
+}

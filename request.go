@@ -1,0 +1,156 @@
+package nlkit
+
+import (
+	"context"
+	"errors"
+	"iter"
+	"time"
+
+	"github.com/nlkit/nlkit/proto"
+)
+
+// drainTimeout bounds how long the remainder of an abandoned dump is read before the next request.
+const drainTimeout = 10 * time.Second
+
+// Execute sends a request to the kernel with NLM_F_REQUEST and NLM_F_ACK set and collects the replies that carry
+// its sequence number and this socket's portid, up to the acknowledgement (or NLMSG_DONE for a dump). Replies to
+// other requests and stray messages are skipped. An NLMSG_ERROR with an error code returns a *proto.Error with the
+// kernel's extended-ack message; errors.Is(err, unix.EEXIST) matches its errno. The returned messages are copies.
+func (c *Conn) Execute(ctx context.Context, m proto.Message) ([]proto.Message, error) {
+	m.Header.Flags |= proto.FlagRequest | proto.FlagAck
+	var out []proto.Message
+	for msg, err := range c.request(ctx, m) {
+		if err != nil {
+			return out, err
+		}
+		out = append(out, msg)
+	}
+	// One allocation per reply set: the messages alias a single copy.
+	return cloneMessages(out), nil
+}
+
+func cloneMessages(msgs []proto.Message) []proto.Message {
+	total := 0
+	for _, m := range msgs {
+		total += len(m.Data)
+	}
+	buf := make([]byte, 0, total)
+	for i := range msgs {
+		start := len(buf)
+		buf = append(buf, msgs[i].Data...)
+		msgs[i].Data = buf[start:len(buf):len(buf)]
+	}
+	return msgs
+}
+
+// Dump sends a dump request (NLM_F_REQUEST|NLM_F_DUMP added to m's flags) and streams the replies. Each message is
+// valid only until the loop body returns: it aliases the receive buffer, and nothing is allocated per message.
+// When the kernel flagged any reply NLM_F_DUMP_INTR, the last value yielded is a *DumpInterruptedError, after
+// every message. Stopping the loop early, or cancelling ctx, leaves the Conn usable: the rest of the dump is
+// read and discarded before the next request.
+func (c *Conn) Dump(ctx context.Context, m proto.Message) iter.Seq2[proto.Message, error] {
+	m.Header.Flags |= proto.FlagRequest | proto.FlagDump
+	return c.request(ctx, m)
+}
+
+// request sends m and yields its replies until the ack or NLMSG_DONE.
+func (c *Conn) request(ctx context.Context, m proto.Message) iter.Seq2[proto.Message, error] {
+	return func(yield func(proto.Message, error) bool) {
+		c.reqMu.Lock()
+		defer c.reqMu.Unlock()
+		c.recvMu.Lock()
+		defer c.recvMu.Unlock()
+		if err := c.drainLocked(); err != nil {
+			yield(proto.Message{}, err)
+			return
+		}
+		if m.Header.Sequence == 0 {
+			m.Header.Sequence = c.NextSequence()
+		}
+		seq := m.Header.Sequence
+		if err := c.SendTo(Addr{}, m); err != nil {
+			yield(proto.Message{}, err)
+			return
+		}
+		stop := c.watch(ctx)
+		defer stop()
+		done, err := c.readReplies(ctx, seq, yield)
+		if !done {
+			c.pendingDump = seq
+		}
+		if err != nil {
+			yield(proto.Message{}, err)
+		}
+	}
+}
+
+// readReplies reads the replies to seq, passing data messages to yield. It reports whether the reply stream
+// ended (ack, error or NLMSG_DONE) and the error that ended it.
+func (c *Conn) readReplies(ctx context.Context, seq uint32, yield func(proto.Message, error) bool) (bool, error) {
+	pid := c.t.PortID()
+	intr := false
+	for {
+		d, err := c.recvLocked(ctx)
+		if err != nil {
+			// A *TruncatedError lost part of the reply, but the stream has not ended: the rest is drained.
+			return false, err
+		}
+		it := d.Messages()
+		for it.Next() {
+			msg := it.Message()
+			if msg.Header.Sequence != seq || (msg.Header.PortID != pid && msg.Header.PortID != 0) {
+				continue
+			}
+			if msg.Header.Flags&proto.FlagDumpIntr != 0 {
+				intr = true
+			}
+			switch msg.Header.Type {
+			case proto.TypeError, proto.TypeDone:
+				ack, perr := proto.ParseAck(msg)
+				if perr != nil {
+					return true, &ReceiveError{From: d.From.Addr, Err: perr}
+				}
+				if err := ack.Err(); err != nil {
+					return true, err
+				}
+				if intr {
+					return true, &DumpInterruptedError{Sequence: seq}
+				}
+				return true, nil
+			case proto.TypeNoop:
+				continue
+			case proto.TypeOverrun:
+				return false, &OpError{Op: "receive", Unit: c.unit, Err: errors.New("NLMSG_OVERRUN: data lost")}
+			}
+			if yield != nil && !yield(msg, nil) {
+				return false, nil
+			}
+		}
+		if err := it.Err(); err != nil {
+			return false, &ReceiveError{From: d.From.Addr, Err: err}
+		}
+	}
+}
+
+// drainLocked reads and discards what is left of an abandoned dump so the next request starts clean
+// (the kernel refuses a new dump with EBUSY while one is running on the socket).
+func (c *Conn) drainLocked() error {
+	seq := c.pendingDump
+	if seq == 0 {
+		return nil
+	}
+	c.pendingDump = 0
+	ctx, cancel := context.WithTimeout(context.Background(), drainTimeout)
+	defer cancel()
+	stop := c.watch(ctx)
+	defer stop()
+	for {
+		done, err := c.readReplies(ctx, seq, nil)
+		if done || ctx.Err() != nil || err == ErrClosed {
+			if err == ErrClosed {
+				return err
+			}
+			return nil
+		}
+	}
+}
