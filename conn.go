@@ -54,10 +54,20 @@ type Config struct {
 	ListenAllNSID bool
 	// BroadcastError turns on NETLINK_BROADCAST_ERROR.
 	BroadcastError bool
+	// Tap, when set, sees every datagram the Conn sends and receives (for packet captures: see package pcap).
+	Tap Tap
 	// AcceptUserSenders keeps datagrams whose sender portid is not 0 on kernel units. By default, on every unit
 	// but NETLINK_USERSOCK, such datagrams are dropped: only the kernel speaks for a kernel family, and a
 	// privileged process could otherwise forge, say, an RTM_NEWLINK to a watcher's portid.
 	AcceptUserSenders bool
+}
+
+// Tap observes the datagrams of a Conn, as nlmon would: Sent is called after each successful send with the
+// destination, Received after each receive with the sender. b is only valid during the call. A Tap must be safe
+// for concurrent use; it must not block.
+type Tap interface {
+	Sent(unit int, from uint32, to Addr, b []byte)
+	Received(unit int, to uint32, from Addr, b []byte)
 }
 
 // Transport is the socket under a Conn. nlkit's own is an AF_NETLINK socket; nltest provides a fake.
@@ -87,6 +97,7 @@ type Conn struct {
 	t          Transport
 	kernelOnly bool
 	passCred   bool
+	tap        Tap
 
 	seq    atomic.Uint32
 	closed atomic.Bool
@@ -117,7 +128,7 @@ func NewConn(unit int, t Transport, cfg *Config) *Conn {
 			size = DefaultUserReceiveBuffer
 		}
 	}
-	c := &Conn{unit: unit, t: t, kernelOnly: !userUnit, passCred: cfg.PassCred, rbuf: make([]byte, size)}
+	c := &Conn{unit: unit, t: t, kernelOnly: !userUnit, passCred: cfg.PassCred, tap: cfg.Tap, rbuf: make([]byte, size)}
 	if cfg.PassCred || cfg.PacketInfo || len(cfg.Groups) > 0 {
 		c.oob = make([]byte, 128)
 	}
@@ -180,7 +191,13 @@ func (c *Conn) SendRaw(b []byte, to Addr) error {
 		return ErrClosed
 	}
 	if err := c.t.SendTo(b, to); err != nil {
+		if c.tap != nil && to.Groups != 0 && errors.Is(err, syscall.ECONNREFUSED) {
+			c.tap.Sent(c.unit, c.t.PortID(), to, b)
+		}
 		return c.sendError(err, to)
+	}
+	if c.tap != nil {
+		c.tap.Sent(c.unit, c.t.PortID(), to, b)
 	}
 	return nil
 }

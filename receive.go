@@ -106,6 +106,9 @@ func (c *Conn) recvLocked(ctx context.Context) (*Datagram, error) {
 			return d, &TruncatedError{Size: n, Buffer: size, From: from}
 		}
 		d.Data = c.rbuf[:n]
+		if c.tap != nil {
+			c.tap.Received(c.unit, c.t.PortID(), from, d.Data)
+		}
 		return d, nil
 	}
 }
