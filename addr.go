@@ -50,4 +50,9 @@ type Sender struct {
 	// Cred holds the sender's credentials when HasCred (Config.PassCred).
 	Cred    Cred
 	HasCred bool
+	// NSID is the nsid of the network namespace the datagram came from, valid when HasNSID
+	// (Config.ListenAllNSID: the NETLINK_LISTEN_ALL_NSID control message). Datagrams from the socket's own
+	// namespace carry no nsid.
+	NSID    int32
+	HasNSID bool
 }

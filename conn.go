@@ -129,7 +129,7 @@ func NewConn(unit int, t Transport, cfg *Config) *Conn {
 		}
 	}
 	c := &Conn{unit: unit, t: t, kernelOnly: !userUnit, passCred: cfg.PassCred, tap: cfg.Tap, rbuf: make([]byte, size)}
-	if cfg.PassCred || cfg.PacketInfo || len(cfg.Groups) > 0 {
+	if cfg.PassCred || cfg.PacketInfo || cfg.ListenAllNSID || len(cfg.Groups) > 0 {
 		c.oob = make([]byte, 128)
 	}
 	c.seq.Store(uint32(time.Now().UnixNano()))

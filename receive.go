@@ -119,6 +119,7 @@ const (
 	solNetlink     = 270
 	scmCredentials = 2
 	netlinkPktinfo = 3
+	netlinkAllNSID = 8
 	cmsgHeaderLen  = 16
 )
 
@@ -142,6 +143,9 @@ func parseControl(b []byte, s *Sender) {
 			s.HasCred = true
 		case level == solNetlink && typ == netlinkPktinfo && len(data) >= 4:
 			s.Group = binary.NativeEndian.Uint32(data)
+		case level == solNetlink && typ == netlinkAllNSID && len(data) >= 4:
+			s.NSID = int32(binary.NativeEndian.Uint32(data))
+			s.HasNSID = true
 		}
 		next := (l + 7) &^ 7
 		if next >= len(b) {
