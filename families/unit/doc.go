@@ -1,0 +1,60 @@
+// Package unit is messaging between user processes over a netlink unit: the seed tutorial's client/server,
+// peer-to-peer and multicast exercises, done the modern way.
+//
+// Everything runs on NETLINK_USERSOCK (2) by default, the unit the kernel reserves for user-space protocols;
+// any registered unit number works (Config.Unit). A Server binds a portid (the process id by default, as in
+// the seed) and answers each request with its handler's reply; a Client sends requests to a server's portid
+// and matches replies by sequence number, so many goroutines can share one Client; a Peer exchanges messages
+// between two fixed portids; Publisher and Subscriber use multicast groups.
+//
+// Messages are ordinary netlink messages (struct nlmsghdr and a payload), so a program in any language with
+// plain AF_NETLINK sockets can talk to these types: a request is any message with NLM_F_REQUEST sent to the
+// server's portid; the reply carries the request's type and nlmsg_seq, nlmsg_pid set to the server's portid,
+// and the handler's payload; a failure is an NLMSG_ERROR carrying a negative errno, the request's header, and
+// an NLMSGERR_ATTR_MSG extended-ack text.
+//
+// On NETLINK_USERSOCK, unprivileged processes may unicast; joining or sending to groups needs CAP_NET_ADMIN
+// (or a user namespace that owns the network namespace).
+package unit
+
+import "github.com/nlkit/nlkit"
+
+// Config selects the unit and namespace of a Server, Client, Peer, Publisher or Subscriber.
+type Config struct {
+	// Unit is the netlink protocol number; 0 means NETLINK_USERSOCK (user messaging on NETLINK_ROUTE is not
+	// supported by this package).
+	Unit int
+	// PortID binds a fixed nl_pid; 0 means: the process id for a Server (as in the seed), kernel-assigned
+	// otherwise.
+	PortID uint32
+	// NetNS is a network namespace file descriptor; 0 is the calling thread's namespace.
+	NetNS int
+	// ReceiveBuffer is the user-space receive buffer (0: nlkit.DefaultUserReceiveBuffer).
+	ReceiveBuffer int
+	// SocketReceiveBuffer sets SO_RCVBUF (0: kernel default).
+	SocketReceiveBuffer int
+}
+
+func (c *Config) unit() int {
+	if c == nil || c.Unit == 0 {
+		return nlkit.UnitUsersock
+	}
+	return c.Unit
+}
+
+func (c *Config) dial(portid uint32, groups []uint32, passCred bool) (*nlkit.Conn, error) {
+	var cfg Config
+	if c != nil {
+		cfg = *c
+	}
+	return nlkit.Dial(cfg.unit(), &nlkit.Config{
+		PortID:              portid,
+		NetNS:               cfg.NetNS,
+		ReceiveBuffer:       cfg.ReceiveBuffer,
+		SocketReceiveBuffer: cfg.SocketReceiveBuffer,
+		Groups:              groups,
+		PassCred:            passCred,
+		AcceptUserSenders:   true,
+		DisableExtAck:       true,
+	})
+}

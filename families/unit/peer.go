@@ -1,0 +1,57 @@
+package unit
+
+import (
+	"context"
+
+	"github.com/nlkit/nlkit"
+	"github.com/nlkit/nlkit/proto"
+)
+
+// Peer exchanges messages with one other socket on a fixed portid: the seed's peer-to-peer exercise, where both
+// sides know each other's addresses in advance.
+type Peer struct {
+	conn   *nlkit.Conn
+	remote uint32
+}
+
+// DialPeer binds local (a fixed portid; 0 lets the kernel choose) and talks to remote.
+func DialPeer(local, remote uint32, cfg *Config) (*Peer, error) {
+	conn, err := cfg.dial(local, nil, true)
+	if err != nil {
+		return nil, err
+	}
+	return &Peer{conn: conn, remote: remote}, nil
+}
+
+// PortID is the local portid.
+func (p *Peer) PortID() uint32 { return p.conn.PortID() }
+
+// Conn is the peer's connection.
+func (p *Peer) Conn() *nlkit.Conn { return p.conn }
+
+// Close releases the socket.
+func (p *Peer) Close() error { return p.conn.Close() }
+
+// Send sends one message of type typ (0: DefaultRequestType) with sequence seq to the remote peer.
+func (p *Peer) Send(typ uint16, seq uint32, payload []byte) error {
+	if typ == 0 {
+		typ = DefaultRequestType
+	}
+	return p.conn.SendTo(nlkit.Addr{PortID: p.remote},
+		proto.Message{Header: proto.Header{Type: typ, Sequence: seq}, Data: payload})
+}
+
+// Receive waits for the next message from the remote peer; datagrams from any other portid are skipped
+// (their senders are not the peer this was set up for).
+func (p *Peer) Receive(ctx context.Context) (proto.Message, nlkit.Sender, error) {
+	for {
+		msgs, from, err := p.conn.Receive(ctx)
+		if err != nil {
+			return proto.Message{}, from, err
+		}
+		if from.Addr.PortID != p.remote || len(msgs) == 0 {
+			continue
+		}
+		return msgs[0], from, nil
+	}
+}

@@ -1,0 +1,7 @@
+//go:build !linux
+
+package nstest
+
+import "github.com/nlkit/nlkit/netns"
+
+func linkUp(string) error { return netns.ErrNotSupported }

@@ -1,0 +1,9 @@
+package nstest_test
+
+import (
+	"testing"
+
+	"github.com/nlkit/nlkit/netns/nstest"
+)
+
+func TestMain(m *testing.M) { nstest.Main(m) }
