@@ -1,0 +1,30 @@
+# nlkit — build, test, bench, fuzz. `make test` is what CI runs (as root, on a Debian machine).
+GO ?= go
+export GOFLAGS ?= -buildvcs=false
+
+.PHONY: all build demo test check unit-test race fmt-check vet
+
+all: build
+
+build:
+	$(GO) build ./...
+
+# The seed's two user-space exchanges (netlink-cs, netlink-p2p) in a fresh network namespace.
+demo:
+	./scripts/demo.sh
+
+fmt-check:
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+
+vet:
+	$(GO) vet ./...
+
+# Every test: unit, namespace integration (root), the qemu VM suite, the short benchmark, the short
+# reliability suite and a short fuzz pass over every Fuzz target.
+test: fmt-check vet
+	$(GO) test -race -count=1 -timeout 20m ./...
+	$(MAKE) bench-short
+	$(MAKE) fuzz-short
+
+-include mk/*.mk
