@@ -205,3 +205,63 @@ func TestSendGroupAndErrors(t *testing.T) {
 		t.Fatalf("sent %d datagrams, want 2", got)
 	}
 }
+
+func TestExecuteRepliesInSeparateDatagrams(t *testing.T) {
+	conn, fake := nltest.New(0, func(req []proto.Message) ([]proto.Message, error) {
+		return []proto.Message{thing("first"), thing("second")}, nil
+	}, nil)
+	fake.SeparateDatagrams = true
+	defer conn.Close()
+	msgs, err := conn.Execute(context.Background(), thing("q"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(msgs) != 2 || string(msgs[0].Data) != "first" || string(msgs[1].Data) != "second" {
+		t.Fatalf("replies %v: each must survive the datagrams that follow it", msgs)
+	}
+}
+
+func TestAbandonedDumpEndingInSameDatagram(t *testing.T) {
+	// The kernel packs NLMSG_DONE with the last replies: stopping at the first message must not make the next
+	// request wait for an end that was already read.
+	conn := nltest.Dial(0, func(req []proto.Message) ([]proto.Message, error) {
+		return []proto.Message{thing("a"), thing("b"), thing("c")}, nil
+	})
+	defer conn.Close()
+	for _, err := range conn.Dump(context.Background(), thing("")) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		break
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	if _, err := conn.Execute(ctx, thing("next")); err != nil {
+		t.Fatalf("request after an abandoned dump: %v", err)
+	}
+}
+
+func TestAbandonedDumpDrained(t *testing.T) {
+	// With every message in its own datagram, the rest of the dump is still queued when the loop stops: the
+	// next request reads past it and gets its own reply.
+	conn, fake := nltest.New(0, func(req []proto.Message) ([]proto.Message, error) {
+		if req[0].Header.Flags&proto.FlagDump == proto.FlagDump {
+			return []proto.Message{thing("a"), thing("b"), thing("c")}, nil
+		}
+		return []proto.Message{thing("reply")}, nil
+	}, nil)
+	fake.SeparateDatagrams = true
+	defer conn.Close()
+	for _, err := range conn.Dump(context.Background(), thing("")) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		break
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	msgs, err := conn.Execute(ctx, thing("next"))
+	if err != nil || len(msgs) != 1 || string(msgs[0].Data) != "reply" {
+		t.Fatalf("request after an abandoned dump: %v %v", msgs, err)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"iter"
+	"slices"
 	"time"
 
 	"github.com/nlkit/nlkit/proto"
@@ -23,24 +24,12 @@ func (c *Conn) Execute(ctx context.Context, m proto.Message) ([]proto.Message, e
 		if err != nil {
 			return out, err
 		}
+		// Copy now: the reply and its ack often come in separate datagrams, and the next receive reuses
+		// the buffer.
+		msg.Data = slices.Clone(msg.Data)
 		out = append(out, msg)
 	}
-	// One allocation per reply set: the messages alias a single copy.
-	return cloneMessages(out), nil
-}
-
-func cloneMessages(msgs []proto.Message) []proto.Message {
-	total := 0
-	for _, m := range msgs {
-		total += len(m.Data)
-	}
-	buf := make([]byte, 0, total)
-	for i := range msgs {
-		start := len(buf)
-		buf = append(buf, msgs[i].Data...)
-		msgs[i].Data = buf[start:len(buf):len(buf)]
-	}
-	return msgs
+	return out, nil
 }
 
 // Dump sends a dump request (NLM_F_REQUEST|NLM_F_DUMP added to m's flags) and streams the replies. Each message is
@@ -60,7 +49,7 @@ func (c *Conn) request(ctx context.Context, m proto.Message) iter.Seq2[proto.Mes
 		defer c.reqMu.Unlock()
 		c.recvMu.Lock()
 		defer c.recvMu.Unlock()
-		if err := c.drainLocked(); err != nil {
+		if err := c.drainLocked(ctx); err != nil {
 			yield(proto.Message{}, err)
 			return
 		}
@@ -123,7 +112,8 @@ func (c *Conn) readReplies(ctx context.Context, seq uint32, yield func(proto.Mes
 				return false, &OpError{Op: "receive", Unit: c.unit, Err: errors.New("NLMSG_OVERRUN: data lost")}
 			}
 			if yield != nil && !yield(msg, nil) {
-				return false, nil
+				// The caller stopped; the end of the reply may already be in this datagram.
+				return endsIn(&it, seq, pid), nil
 			}
 		}
 		if err := it.Err(); err != nil {
@@ -132,24 +122,46 @@ func (c *Conn) readReplies(ctx context.Context, seq uint32, yield func(proto.Mes
 	}
 }
 
+// endsIn reports whether the rest of a datagram holds the NLMSG_DONE or NLMSG_ERROR that ends reply seq.
+func endsIn(it *proto.Iter, seq, pid uint32) bool {
+	for it.Next() {
+		h := it.Message().Header
+		if h.Sequence == seq && (h.PortID == pid || h.PortID == 0) &&
+			(h.Type == proto.TypeDone || h.Type == proto.TypeError) {
+			return true
+		}
+	}
+	return false
+}
+
 // drainLocked reads and discards what is left of an abandoned dump so the next request starts clean
 // (the kernel refuses a new dump with EBUSY while one is running on the socket).
-func (c *Conn) drainLocked() error {
+// The caller's ctx bounds the wait too.
+func (c *Conn) drainLocked(ctx context.Context) error {
 	seq := c.pendingDump
 	if seq == 0 {
 		return nil
 	}
-	c.pendingDump = 0
-	ctx, cancel := context.WithTimeout(context.Background(), drainTimeout)
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	dctx, cancel := context.WithTimeout(ctx, drainTimeout)
 	defer cancel()
-	stop := c.watch(ctx)
+	stop := c.watch(dctx)
 	defer stop()
 	for {
-		done, err := c.readReplies(ctx, seq, nil)
-		if done || ctx.Err() != nil || err == ErrClosed {
-			if err == ErrClosed {
-				return err
-			}
+		done, err := c.readReplies(dctx, seq, nil)
+		switch {
+		case done:
+			c.pendingDump = 0
+			return nil
+		case err == ErrClosed:
+			return err
+		case ctx.Err() != nil:
+			// The caller gave up; the dump is still pending for the next request.
+			return ctx.Err()
+		case dctx.Err() != nil:
+			c.pendingDump = 0
 			return nil
 		}
 	}

@@ -34,6 +34,10 @@ type Fake struct {
 	unit int
 	fn   Func
 
+	// SeparateDatagrams sends every reply message (and the ack or NLMSG_DONE) in a datagram of its own,
+	// as the kernel does for a reply and its ack; by default the answer to a request is one datagram.
+	SeparateDatagrams bool
+
 	mu       sync.Mutex
 	queue    []datagram
 	wake     chan struct{}
@@ -130,7 +134,14 @@ func (f *Fake) SendTo(b []byte, to Addr) error {
 	}
 	if len(out) > 0 {
 		f.mu.Lock()
-		f.queue = append(f.queue, datagram{b: out})
+		if f.SeparateDatagrams {
+			it := proto.NewIter(out)
+			for it.Next() {
+				f.queue = append(f.queue, datagram{b: it.Message().AppendTo(nil)})
+			}
+		} else {
+			f.queue = append(f.queue, datagram{b: out})
+		}
 		f.mu.Unlock()
 		f.signal()
 	}
