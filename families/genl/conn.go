@@ -1,0 +1,250 @@
+package genl
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"iter"
+	"slices"
+	"sync"
+	"syscall"
+
+	"github.com/nlkit/nlkit"
+	"github.com/nlkit/nlkit/proto"
+)
+
+// Conn is a NETLINK_GENERIC connection. It is safe for concurrent use as nlkit.Conn is: requests are serialized;
+// a goroutine that waits for multicasts (Receive) should have a Conn of its own.
+type Conn struct {
+	nc *nlkit.Conn
+
+	mu      sync.Mutex // one request or dump at a time
+	pending uint32     // seq of an abandoned dump, drained before the next request (under mu)
+}
+
+// Dial opens a NETLINK_GENERIC socket with cfg (nil for the defaults). Groups in cfg are numbers; use JoinGroup
+// to join a group by name.
+func Dial(cfg *nlkit.Config) (*Conn, error) {
+	nc, err := nlkit.Dial(nlkit.UnitGeneric, cfg)
+	if err != nil {
+		return nil, err
+	}
+	return &Conn{nc: nc}, nil
+}
+
+// New wraps an open NETLINK_GENERIC connection, such as one from nltest.Dial(nlkit.UnitGeneric, ...).
+func New(nc *nlkit.Conn) *Conn { return &Conn{nc: nc} }
+
+// Conn returns the underlying connection.
+func (c *Conn) Conn() *nlkit.Conn { return c.nc }
+
+// Close closes the socket.
+func (c *Conn) Close() error { return c.nc.Close() }
+
+// FamilyNotFoundError reports that no family of that name (or id) is registered: CTRL_CMD_GETFAMILY gave
+// ENOENT. errors.Is(err, syscall.ENOENT) matches.
+type FamilyNotFoundError struct {
+	// Name is the name asked for; empty when the lookup was by ID.
+	Name string
+	// ID is the id asked for, when the lookup was by ID.
+	ID uint16
+	// Err is the kernel's error.
+	Err error
+}
+
+// Error names the family.
+func (e *FamilyNotFoundError) Error() string {
+	if e.Name != "" {
+		return fmt.Sprintf("genl: family %q is not registered in this kernel", e.Name)
+	}
+	return fmt.Sprintf("genl: no family has id 0x%x", e.ID)
+}
+
+// Unwrap returns the kernel's error.
+func (e *FamilyNotFoundError) Unwrap() error { return e.Err }
+
+// GroupNotFoundError reports that a family has no multicast group of that name.
+// errors.Is(err, syscall.ENOENT) matches.
+type GroupNotFoundError struct {
+	// Family and Group are the names asked for.
+	Family, Group string
+	// Groups are the names the family does have.
+	Groups []string
+}
+
+// Error names the family, the group, and the groups the family has.
+func (e *GroupNotFoundError) Error() string {
+	return fmt.Sprintf("genl: family %q has no multicast group %q (groups: %q)", e.Family, e.Group, e.Groups)
+}
+
+// Unwrap returns ENOENT.
+func (e *GroupNotFoundError) Unwrap() error { return syscall.ENOENT }
+
+// Family looks up a family by name (CTRL_CMD_GETFAMILY with CTRL_ATTR_FAMILY_NAME). An unregistered name gives
+// a *FamilyNotFoundError. The kernel may load a module that provides the family (MODULE_ALIAS_GENL_FAMILY)
+// before answering.
+func (c *Conn) Family(ctx context.Context, name string) (Family, error) {
+	ae := proto.NewAttrEncoder(nil)
+	ae.String(CtrlAttrFamilyName, name)
+	f, err := c.getFamily(ctx, ae.Bytes())
+	if errors.Is(err, syscall.ENOENT) {
+		return f, &FamilyNotFoundError{Name: name, Err: err}
+	}
+	return f, err
+}
+
+// FamilyByID looks up a family by id (CTRL_CMD_GETFAMILY with CTRL_ATTR_FAMILY_ID).
+func (c *Conn) FamilyByID(ctx context.Context, id uint16) (Family, error) {
+	ae := proto.NewAttrEncoder(nil)
+	ae.Uint16(CtrlAttrFamilyID, id)
+	f, err := c.getFamily(ctx, ae.Bytes())
+	if errors.Is(err, syscall.ENOENT) {
+		return f, &FamilyNotFoundError{ID: id, Err: err}
+	}
+	return f, err
+}
+
+func (c *Conn) getFamily(ctx context.Context, attrs []byte) (Family, error) {
+	msgs, err := c.Request(ctx, IDCtrl, CtrlCmdGetFamily, CtrlVersion, attrs)
+	if err != nil {
+		return Family{}, err
+	}
+	for _, m := range msgs {
+		if m.Header.Command == CtrlCmdNewFamily {
+			var f Family
+			if err := f.decode(m.Data); err != nil {
+				return f, fmt.Errorf("genl: CTRL_CMD_NEWFAMILY: %w", err)
+			}
+			return f, nil
+		}
+	}
+	return Family{}, fmt.Errorf("genl: CTRL_CMD_GETFAMILY: no CTRL_CMD_NEWFAMILY in the %d replies", len(msgs))
+}
+
+// Families lists every registered family (a dump of CTRL_CMD_GETFAMILY), in id order, as `genl ctrl list` does.
+func (c *Conn) Families(ctx context.Context) ([]Family, error) {
+	var out []Family
+	for m, err := range c.Dump(ctx, IDCtrl, CtrlCmdGetFamily, CtrlVersion, nil) {
+		if err != nil {
+			return out, err
+		}
+		if m.Header.Command != CtrlCmdNewFamily {
+			continue
+		}
+		var f Family
+		if err := f.decode(m.Data); err != nil {
+			return out, fmt.Errorf("genl: CTRL_CMD_NEWFAMILY: %w", err)
+		}
+		out = append(out, f)
+	}
+	return out, nil
+}
+
+// Request sends command cmd of version to a family with attrs (encoded attributes, or the family's fixed header
+// then attributes) with NLM_F_REQUEST|NLM_F_ACK, and returns the replies (the doit's answer), decoded.
+// An error from the kernel is a *proto.Error with the extended-ack message.
+func (c *Conn) Request(ctx context.Context, family uint16, cmd, version uint8, attrs []byte) ([]Message, error) {
+	return c.Execute(ctx, Message{Header: Header{Command: cmd, Version: version}, Data: attrs}, family, 0)
+}
+
+// Execute sends m to a family with NLM_F_REQUEST|NLM_F_ACK and flags added, and returns the decoded replies.
+// The replies are copies; they stay valid.
+func (c *Conn) Execute(ctx context.Context, m Message, family uint16, flags uint16) ([]Message, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var out []Message
+	var perr error
+	err := c.request(ctx, m.NetlinkMessage(family, flags|proto.FlagAck), func(nm proto.Message) bool {
+		nm.Data = slices.Clone(nm.Data)
+		gm, err := ParseMessage(nm)
+		if err != nil {
+			perr = &nlkit.ReceiveError{Err: err}
+			return false
+		}
+		out = append(out, gm)
+		return true
+	})
+	if perr != nil {
+		return out, perr
+	}
+	return out, err
+}
+
+// Dump sends command cmd as a dump request (NLM_F_REQUEST|NLM_F_DUMP) and streams the replies. As with
+// nlkit.Conn.Dump, each message aliases the receive buffer and is valid only in the loop body; a message too short
+// for struct genlmsghdr ends the loop with a *nlkit.ReceiveError, and NLM_F_DUMP_INTR ends it with a
+// *nlkit.DumpInterruptedError after every message.
+func (c *Conn) Dump(ctx context.Context, family uint16, cmd, version uint8, attrs []byte) iter.Seq2[Message, error] {
+	m := Message{Header: Header{Command: cmd, Version: version}, Data: attrs}
+	return c.DumpMessage(ctx, m, family, 0)
+}
+
+// DumpMessage is Dump with a prepared message and extra nlmsg_flags.
+func (c *Conn) DumpMessage(ctx context.Context, m Message, family uint16, flags uint16) iter.Seq2[Message, error] {
+	return func(yield func(Message, error) bool) {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		stopped := false
+		err := c.request(ctx, m.NetlinkMessage(family, flags|proto.FlagDump), func(nm proto.Message) bool {
+			gm, err := ParseMessage(nm)
+			if err != nil {
+				yield(Message{}, &nlkit.ReceiveError{Err: err})
+				stopped = true
+				return false
+			}
+			if !yield(gm, nil) {
+				stopped = true
+				return false
+			}
+			return true
+		})
+		if err != nil && !stopped {
+			yield(Message{}, err)
+		}
+	}
+}
+
+// JoinGroup resolves the multicast group called group of family (CTRL_ATTR_MCAST_GROUPS) and joins it
+// (NETLINK_ADD_MEMBERSHIP). A family without that group gives a *GroupNotFoundError, an unknown family a
+// *FamilyNotFoundError.
+func (c *Conn) JoinGroup(ctx context.Context, family, group string) (Group, error) {
+	f, err := c.Family(ctx, family)
+	if err != nil {
+		return Group{}, err
+	}
+	g, ok := f.Group(group)
+	if !ok {
+		e := &GroupNotFoundError{Family: family, Group: group}
+		for _, g := range f.Groups {
+			e.Groups = append(e.Groups, g.Name)
+		}
+		return Group{}, e
+	}
+	return g, c.nc.JoinGroup(g.ID)
+}
+
+// LeaveGroup leaves a group joined with JoinGroup (NETLINK_DROP_MEMBERSHIP).
+func (c *Conn) LeaveGroup(g Group) error { return c.nc.LeaveGroup(g.ID) }
+
+// Receive waits for the next datagram (a multicast event, after JoinGroup) and returns its Generic Netlink
+// messages, copied, and its sender; Sender.Group is the group it came on. Netlink control messages (NLMSG_NOOP,
+// NLMSG_DONE, acks) are left out. A message too short for struct genlmsghdr gives a *nlkit.ReceiveError with the
+// messages before it.
+func (c *Conn) Receive(ctx context.Context) ([]Message, nlkit.Sender, error) {
+	msgs, from, err := c.nc.Receive(ctx)
+	if err != nil {
+		return nil, from, err
+	}
+	out := make([]Message, 0, len(msgs))
+	for _, m := range msgs {
+		if m.Header.Type < proto.TypeMin {
+			continue
+		}
+		gm, err := ParseMessage(m)
+		if err != nil {
+			return out, from, &nlkit.ReceiveError{From: from.Addr, Err: err}
+		}
+		out = append(out, gm)
+	}
+	return out, from, nil
+}
