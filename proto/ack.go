@@ -28,17 +28,20 @@ type ExtAck struct {
 	// Msg is NLMSGERR_ATTR_MSG, the kernel's human message ("Nexthop device is not up").
 	Msg string
 	// Offset is NLMSGERR_ATTR_OFFS, valid when HasOffset.
-	Offset    uint32
+	Offset uint32
+	// HasOffset reports that NLMSGERR_ATTR_OFFS was present (and 4 bytes long).
 	HasOffset bool
 	// Cookie is NLMSGERR_ATTR_COOKIE.
 	Cookie []byte
 	// Policy is the raw nested NLMSGERR_ATTR_POLICY.
 	Policy []byte
 	// MissType is NLMSGERR_ATTR_MISS_TYPE, valid when HasMissType.
-	MissType    uint32
+	MissType uint32
+	// HasMissType reports that NLMSGERR_ATTR_MISS_TYPE was present (and 4 bytes long).
 	HasMissType bool
 	// MissNest is NLMSGERR_ATTR_MISS_NEST, valid when HasMissNest.
-	MissNest    uint32
+	MissNest uint32
+	// HasMissNest reports that NLMSGERR_ATTR_MISS_NEST was present (and 4 bytes long).
 	HasMissNest bool
 }
 

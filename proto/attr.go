@@ -252,7 +252,7 @@ func (ad *AttrDecoder) String() string {
 // Nested returns a decoder over the current attribute's payload.
 func (ad *AttrDecoder) Nested() AttrDecoder { return NewAttrDecoder(ad.data) }
 
-// CString returns b up to its first NUL as a string.
+// CString returns b up to its first NUL as a string, as the kernel's nla_strscpy reads an NLA_STRING.
 func CString(b []byte) string {
 	for i, c := range b {
 		if c == 0 {
@@ -262,13 +262,16 @@ func CString(b []byte) string {
 	return string(b)
 }
 
-// Attr is one attribute: its type (flags included) and payload.
+// Attr is one attribute, struct nlattr (struct rtattr): its type (flags included) and payload.
 type Attr struct {
+	// Type is nla_type, NLA_F_NESTED and NLA_F_NET_BYTEORDER included.
 	Type uint16
+	// Data is the payload, nla_len - NLA_HDRLEN bytes (nla_data).
 	Data []byte
 }
 
-// ParseAttrs decodes every attribute of b into a slice whose Data fields alias b.
+// ParseAttrs decodes every attribute of b (the nla_for_each_attr walk) into a slice whose Data fields alias b.
+// On a malformed attribute it returns those before it and an *AttrError.
 func ParseAttrs(b []byte) ([]Attr, error) {
 	var out []Attr
 	ad := NewAttrDecoder(b)
@@ -293,7 +296,8 @@ func ParseIndex(tb [][]byte, b []byte) error {
 	return ad.Err()
 }
 
-// AttrEncoder builds a list of attributes by appending to a caller-owned buffer.
+// AttrEncoder builds a list of attributes (nla_put, addattr_l) by appending to a caller-owned buffer.
+// The zero value is ready to use.
 //
 //	var ae proto.AttrEncoder
 //	ae.String(unix.IFLA_IFNAME, "veth0")

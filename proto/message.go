@@ -5,8 +5,10 @@ import "fmt"
 // Message is one netlink message: a header and the payload after it (NLMSG_DATA, nlmsg_len - NLMSG_HDRLEN bytes).
 // A Message returned by an iterator aliases the datagram it came from.
 type Message struct {
+	// Header is the struct nlmsghdr.
 	Header Header
-	Data   []byte
+	// Data is the payload, NLMSG_DATA(nlh) for nlmsg_len - NLMSG_HDRLEN bytes, without padding.
+	Data []byte
 }
 
 // Len is the message's nlmsg_len as it would be marshalled: NLMSG_HDRLEN plus the payload.
@@ -39,11 +41,11 @@ func (m *Message) UnmarshalBinary(b []byte) error {
 		}
 		return &MessageError{Kind: ErrShortHeader, Available: len(b)}
 	}
-	if off := it.Offset(); off < len(b) {
-		return &MessageError{Kind: ErrTrailingData, Offset: off, Length: it.Message().Header.Length,
-			Available: len(b) - off}
+	msg, off := it.Message(), it.Offset()
+	if it.Next() || it.Err() != nil {
+		return &MessageError{Kind: ErrTrailingData, Offset: off, Length: msg.Header.Length, Available: len(b) - off}
 	}
-	*m = it.Message()
+	*m = msg
 	return nil
 }
 
@@ -184,7 +186,8 @@ func allZero(b []byte) bool {
 	return true
 }
 
-// ParseMessages decodes every message of a datagram into a slice whose Data fields alias b.
+// ParseMessages decodes every message of a datagram (the NLMSG_OK / NLMSG_NEXT walk) into a slice whose Data
+// fields alias b.
 // On a malformed message it returns the messages before it and a *MessageError.
 func ParseMessages(b []byte) ([]Message, error) {
 	var out []Message
@@ -195,7 +198,8 @@ func ParseMessages(b []byte) ([]Message, error) {
 	return out, it.Err()
 }
 
-// AppendMessages marshals msgs into one datagram appended to b.
+// AppendMessages marshals msgs into one datagram appended to b, each padded to NLMSG_ALIGNTO, as a batch of
+// requests in one sendmsg.
 func AppendMessages(b []byte, msgs ...Message) []byte {
 	for _, m := range msgs {
 		b = m.AppendTo(b)
