@@ -1,0 +1,222 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/nlkit/nlkit/families/route"
+	"golang.org/x/sys/unix"
+)
+
+func (a *app) cmdNexthop(argv []string) error {
+	if len(argv) == 0 {
+		return a.jsonList(func() error { return a.showNexthops(nil) })
+	}
+	verb, rest := argv[0], argv[1:]
+	switch {
+	case matches(verb, "show") || matches(verb, "list") || verb == "lst":
+		return a.jsonList(func() error { return a.showNexthops(rest) })
+	case matches(verb, "get"):
+		return a.jsonList(func() error { return a.showNexthops(rest) })
+	case matches(verb, "add"):
+		return a.nexthopModify(rest, false)
+	case matches(verb, "replace"):
+		return a.nexthopModify(rest, true)
+	case matches(verb, "delete"):
+		id, err := nexthopID(rest)
+		if err != nil {
+			return err
+		}
+		c, err := a.client()
+		if err != nil {
+			return err
+		}
+		return c.Nexthop.Delete(a.ctx, route.Nexthop{ID: id})
+	case matches(verb, "help"):
+		return helpf("Usage: nlkit nexthop { show [ id ID ] | del id ID |\n" +
+			"                      { add | replace } id ID { [ via ADDR ] [ dev DEV ] [ onlink ] | blackhole |\n" +
+			"                                             group ID[,WEIGHT]/... } [ fdb ] }")
+	}
+	return usagef("Command %q is unknown, try \"nlkit nexthop help\".", verb)
+}
+
+func nexthopID(argv []string) (uint32, error) {
+	if len(argv) != 2 || argv[0] != "id" {
+		return 0, usagef("nlkit nexthop: \"id ID\" is required")
+	}
+	return parseU32(argv[1], "id")
+}
+
+// showNexthops is `ip nexthop show [id ID]`.
+func (a *app) showNexthops(argv []string) error {
+	c, err := a.client()
+	if err != nil {
+		return err
+	}
+	if _, err := a.linkCache(); err != nil {
+		return err
+	}
+	if len(argv) > 0 {
+		id, err := nexthopID(argv)
+		if err != nil {
+			return err
+		}
+		nh, err := c.Nexthop.Get(a.ctx, id)
+		if err != nil {
+			return err
+		}
+		a.printNexthop(&nh, false)
+		return nil
+	}
+	nhs, err := c.Nexthop.List(a.ctx, &route.NexthopFilter{Family: a.family})
+	if err != nil && !errors.Is(err, unix.EOPNOTSUPP) {
+		return err
+	}
+	for i := range nhs {
+		a.printNexthop(&nhs[i], false)
+	}
+	return nil
+}
+
+// printNexthop prints one nexthop as ip's __print_nexthop_entry does.
+func (a *app) printNexthop(nh *route.Nexthop, deleted bool) {
+	p := a.p
+	p.openObj("")
+	if deleted {
+		p.boolean("deleted", "Deleted ", true)
+	}
+	p.uint("id", "id %d ", uint64(nh.ID))
+	if len(nh.Group) > 0 {
+		p.openArr("group")
+		p.text("group ")
+		for i, m := range nh.Group {
+			p.openObj("")
+			if i > 0 {
+				p.text("/")
+			}
+			p.uint("id", "%d", uint64(m.ID))
+			if m.Weight != 1 {
+				p.uint("weight", ",%d", uint64(m.Weight))
+			}
+			p.closeObj()
+		}
+		p.text(" ")
+		p.closeArr()
+	}
+	if nh.GroupType == 1 {
+		p.str("type", "type %s ", "resilient")
+	}
+	if nh.Gateway.IsValid() {
+		p.text("via ")
+		p.str("gateway", "%s ", nh.Gateway.String())
+	}
+	if nh.OIF != 0 {
+		p.text("dev ")
+		p.str("dev", "%s ", a.links.name(nh.OIF))
+	}
+	if nh.Scope != route.ScopeUniverse {
+		p.str("scope", "scope %s ", nh.Scope.String())
+	}
+	if nh.Blackhole {
+		p.null("blackhole", "blackhole ")
+	}
+	if nh.Protocol != 0 {
+		p.str("protocol", "proto %s ", nh.Protocol.String())
+	}
+	a.printRouteFlags(nh.Flags)
+	if nh.FDB {
+		p.null("fdb", "fdb ")
+	}
+	p.text("\n")
+	p.closeObj()
+}
+
+// nexthopModify is `ip nexthop add|replace id ID [via ADDR] [dev DEV] [onlink] [blackhole] [group ...] [fdb]
+// [proto P]`.
+func (a *app) nexthopModify(argv []string, replace bool) error {
+	nh := route.Nexthop{Family: a.family}
+	for av := newArgs(argv); av.more(); {
+		w := av.take()
+		switch w {
+		case "blackhole":
+			nh.Blackhole = true
+			continue
+		case "onlink":
+			nh.Flags |= unix.RTNH_F_ONLINK
+			continue
+		case "fdb":
+			nh.FDB = true
+			continue
+		}
+		v, err := av.value()
+		if err != nil {
+			return err
+		}
+		switch w {
+		case "id":
+			nh.ID, err = parseU32(v, "id")
+		case "via":
+			nh.Gateway, err = parseAddr(v, nh.Family)
+			if err == nil && nh.Family == 0 {
+				nh.Family = familyOf(nh.Gateway)
+			}
+		case "dev":
+			nh.OIF, err = a.ifindex(v)
+		case "proto", "protocol":
+			nh.Protocol, err = parseProtocol(v)
+		case "group":
+			nh.Group, err = parseNexthopGroup(v)
+		case "type":
+			switch v {
+			case "mpath":
+			case "resilient":
+				nh.GroupType = 1
+			default:
+				return invarg("\"type\" value is invalid", v)
+			}
+		default:
+			return usagef("Error: argument %q is unknown", w)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	if nh.ID == 0 && replace {
+		return usagef("nlkit nexthop replace: \"id ID\" is required")
+	}
+	c, err := a.client()
+	if err != nil {
+		return err
+	}
+	if replace {
+		return c.Nexthop.Replace(a.ctx, nh)
+	}
+	return c.Nexthop.Add(a.ctx, nh)
+}
+
+// parseNexthopGroup reads "ID[,WEIGHT]/ID[,WEIGHT]...".
+func parseNexthopGroup(s string) ([]route.NexthopGroupMember, error) {
+	var out []route.NexthopGroupMember
+	for _, part := range strings.Split(s, "/") {
+		idText, wText, hasW := strings.Cut(part, ",")
+		id, err := parseU32(idText, "group")
+		if err != nil {
+			return nil, err
+		}
+		m := route.NexthopGroupMember{ID: id, Weight: 1}
+		if hasW {
+			w, err := strconv.ParseUint(wText, 0, 32)
+			if err != nil || w == 0 || w > 65536 {
+				return nil, invarg("\"weight\" is invalid", wText)
+			}
+			m.Weight = uint32(w)
+		}
+		out = append(out, m)
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("empty group")
+	}
+	return out, nil
+}

@@ -1,0 +1,288 @@
+package main
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/nlkit/nlkit/families/route"
+	"golang.org/x/sys/unix"
+)
+
+func (a *app) cmdRule(argv []string) error {
+	if len(argv) == 0 {
+		return a.jsonList(a.showRules)
+	}
+	verb, rest := argv[0], argv[1:]
+	switch {
+	case matches(verb, "show") || matches(verb, "list") || verb == "lst":
+		if len(rest) > 0 {
+			return usagef("nlkit rule show: filters are not supported (%q)", rest[0])
+		}
+		return a.jsonList(a.showRules)
+	case matches(verb, "add"):
+		return a.ruleModify(rest, true)
+	case matches(verb, "delete"):
+		return a.ruleModify(rest, false)
+	case matches(verb, "help"):
+		return helpf("Usage: nlkit rule [ show ]\n" +
+			"       nlkit rule { add | del } [ not ] [ from PREFIX ] [ to PREFIX ] [ iif DEV ] [ oif DEV ]\n" +
+			"                  [ fwmark M[/MASK] ] [ pref N ] [ lookup TABLE | goto N | nop | blackhole |\n" +
+			"                  unreachable | prohibit ] [ l3mdev ] [ uidrange A-B ] [ protocol P ]")
+	}
+	return usagef("Command %q is unknown, try \"nlkit rule help\".", verb)
+}
+
+// showRules is `ip rule show` (IPv4 unless -6, as ip).
+func (a *app) showRules() error {
+	family := a.family
+	if family == 0 {
+		family = unix.AF_INET
+	}
+	c, err := a.client()
+	if err != nil {
+		return err
+	}
+	rules, err := c.Rule.List(a.ctx, &route.RuleFilter{Family: family})
+	if err != nil {
+		return err
+	}
+	for i := range rules {
+		a.printRule(&rules[i], false)
+	}
+	return nil
+}
+
+// printRule prints one rule as ip's print_rule does.
+func (a *app) printRule(r *route.Rule, deleted bool) {
+	p := a.p
+	host := hostBits(r.Family)
+	p.openObj("")
+	if deleted {
+		p.boolean("deleted", "Deleted ", true)
+	}
+	p.uint("priority", "%d:\t", uint64(r.Priority))
+	if r.Flags&unix.FIB_RULE_INVERT != 0 {
+		p.null("not", "not ")
+	}
+	if r.Src.IsValid() {
+		p.text("from ")
+		p.str("src", "%s", r.Src.Addr().String())
+		if r.Src.Bits() != host {
+			p.uint("srclen", "/%d", uint64(r.Src.Bits()))
+		}
+	} else {
+		p.str("src", "from %s", "all")
+	}
+	if r.Dst.IsValid() {
+		p.text(" to ")
+		p.str("dst", "%s", r.Dst.Addr().String())
+		if r.Dst.Bits() != host {
+			p.uint("dstlen", "/%d", uint64(r.Dst.Bits()))
+		}
+	}
+	if r.TOS != 0 {
+		p.str("tos", " tos %s", fmt.Sprintf("0x%02x", r.TOS))
+	}
+	if r.Mark != 0 || r.HasMask {
+		p.text(" fwmark ")
+		p.str("fwmark", "%s", hex0x(uint64(r.Mark)))
+		if r.HasMask && r.Mask != 0xffffffff {
+			p.text("/")
+			p.str("fwmask", "%s", hex0x(uint64(r.Mask)))
+		}
+	}
+	if r.IIFName != "" {
+		p.text(" iif ")
+		p.str("iif", "%s", r.IIFName)
+		if r.Flags&unix.FIB_RULE_IIF_DETACHED != 0 {
+			p.null("iif_detached", " [detached]")
+		}
+	}
+	if r.OIFName != "" {
+		p.text(" oif ")
+		p.str("oif", "%s", r.OIFName)
+		if r.Flags&unix.FIB_RULE_OIF_DETACHED != 0 {
+			p.null("oif_detached", " [detached]")
+		}
+	}
+	if r.L3MDev != 0 {
+		p.null("l3mdev", " lookup [l3mdev-table]")
+	}
+	if r.HasUIDRange {
+		p.uint("uid_start", " uidrange %d", uint64(r.UIDStart))
+		p.uint("uid_end", "-%d", uint64(r.UIDEnd))
+	}
+	if r.IPProto != 0 {
+		p.str("ipproto", " ipproto %s", ipProtoName(r.IPProto))
+	}
+	printPortRange(p, "sport", r.SPortStart, r.SPortEnd)
+	printPortRange(p, "dport", r.DPortStart, r.DPortEnd)
+	if r.TunID != 0 {
+		p.uint("tun_id", " tun_id %d", r.TunID)
+	}
+	if r.Table != 0 {
+		p.str("table", " lookup %s", route.TableName(r.Table))
+		if r.HasSuppressPrefixLen && int32(r.SuppressPrefixLen) != -1 {
+			p.int("suppress_prefixlen", " suppress_prefixlength %d", int64(int32(r.SuppressPrefixLen)))
+		}
+		if r.HasSuppressIfGroup && int32(r.SuppressIfGroup) != -1 {
+			p.str("suppress_ifgroup", " suppress_ifgroup %s", groupName(r.SuppressIfGroup))
+		}
+	}
+	if r.Flow != 0 {
+		from, to := r.Flow>>16, r.Flow&0xffff
+		if from != 0 {
+			p.str("flow_from", " realms %s/", strconv.Itoa(int(from)))
+		} else {
+			p.text(" realms ")
+		}
+		p.str("flow_to", "%s", strconv.Itoa(int(to)))
+	}
+	switch r.Action {
+	case route.RuleToTable:
+	case route.RuleGoto:
+		if r.Goto != 0 {
+			p.uint("goto", " goto %d", uint64(r.Goto))
+		} else {
+			p.str("goto", " goto %s", "none")
+		}
+		if r.Flags&unix.FIB_RULE_UNRESOLVED != 0 {
+			p.null("unresolved", " [unresolved]")
+		}
+	case route.RuleNop:
+		p.null("nop", " nop")
+	default:
+		p.str("action", " %s", r.Action.String())
+	}
+	if r.Protocol != 0 && r.Protocol != route.ProtocolKernel {
+		p.str("protocol", " proto %s", r.Protocol.String())
+	}
+	p.text("\n")
+	p.closeObj()
+}
+
+func printPortRange(p *printer, name string, start, end uint16) {
+	if start == 0 && end == 0 {
+		return
+	}
+	if start == end {
+		p.uint(name, " "+name+" %d", uint64(start))
+		return
+	}
+	p.uint(name+"_start", " "+name+" %d", uint64(start))
+	p.uint(name+"_end", "-%d", uint64(end))
+}
+
+func ipProtoName(n uint8) string {
+	switch n {
+	case unix.IPPROTO_TCP:
+		return "tcp"
+	case unix.IPPROTO_UDP:
+		return "udp"
+	case unix.IPPROTO_ICMP:
+		return "icmp"
+	case unix.IPPROTO_ICMPV6:
+		return "ipv6-icmp"
+	case unix.IPPROTO_SCTP:
+		return "sctp"
+	}
+	return strconv.Itoa(int(n))
+}
+
+// ruleModify is `ip rule add|del SELECTOR ACTION`.
+func (a *app) ruleModify(argv []string, add bool) error {
+	if len(argv) == 0 {
+		return usagef("\"nlkit rule add/del\" requires arguments.")
+	}
+	r := route.Rule{Family: a.family}
+	for av := newArgs(argv); av.more(); {
+		w := av.take()
+		switch w {
+		case "not":
+			r.Flags |= unix.FIB_RULE_INVERT
+			continue
+		case "nop":
+			r.Action = route.RuleNop
+			continue
+		case "blackhole", "unreachable", "prohibit":
+			r.Action = map[string]route.RuleAction{"blackhole": route.RuleBlackhole,
+				"unreachable": route.RuleUnreachable, "prohibit": route.RuleProhibit}[w]
+			continue
+		case "l3mdev":
+			r.L3MDev = 1
+			continue
+		}
+		v, err := av.value()
+		if err != nil {
+			return err
+		}
+		switch w {
+		case "from", "to":
+			pr, isDefault, err := parsePrefix(v, r.Family)
+			if err != nil {
+				return err
+			}
+			if !isDefault {
+				if r.Family == 0 {
+					r.Family = familyOf(pr.Addr())
+				}
+				if w == "from" {
+					r.Src = pr
+				} else {
+					r.Dst = pr
+				}
+			}
+		case "pref", "preference", "priority", "order":
+			r.Priority, err = parseU32(v, "preference")
+		case "iif", "dev":
+			r.IIFName = v
+		case "oif":
+			r.OIFName = v
+		case "fwmark":
+			mark, mask, hasMask := strings.Cut(v, "/")
+			if r.Mark, err = parseU32(mark, "fwmark"); err == nil && hasMask {
+				r.Mask, err = parseU32(mask, "fwmask")
+				r.HasMask = true
+			}
+		case "lookup", "table":
+			r.Table, err = parseTable(v)
+		case "goto":
+			r.Action = route.RuleGoto
+			r.Goto, err = parseU32(v, "goto")
+		case "uidrange":
+			lo, hi, ok := strings.Cut(v, "-")
+			if !ok {
+				return invarg("invalid UID range", v)
+			}
+			if r.UIDStart, err = parseU32(lo, "uidrange"); err == nil {
+				r.UIDEnd, err = parseU32(hi, "uidrange")
+			}
+			r.HasUIDRange = true
+		case "protocol", "proto":
+			r.Protocol, err = parseProtocol(v)
+		case "tos", "dsfield":
+			n, perr := strconv.ParseUint(v, 16, 8)
+			if perr != nil {
+				return invarg("TOS value is invalid", v)
+			}
+			r.TOS = uint8(n)
+		default:
+			return usagef("Error: argument %q is unknown", w)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	if r.Family == 0 {
+		r.Family = unix.AF_INET
+	}
+	c, err := a.client()
+	if err != nil {
+		return err
+	}
+	if add {
+		return c.Rule.Add(a.ctx, r)
+	}
+	return c.Rule.Delete(a.ctx, r)
+}

@@ -1,0 +1,281 @@
+package route
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+
+	"github.com/nlkit/nlkit"
+	"github.com/nlkit/nlkit/proto"
+	"golang.org/x/sys/unix"
+)
+
+// DefaultDumpRetries is how many times List repeats a dump the kernel marked NLM_F_DUMP_INTR before it gives up
+// with an *InterruptedError.
+const DefaultDumpRetries = 5
+
+// Config chooses how Dial opens the rtnetlink socket. The zero value (or nil) is a socket in the calling thread's
+// network namespace with strict checking on.
+type Config struct {
+	// NetNS is a file descriptor of the network namespace to work in (an nsfs file such as /run/netns/NAME or
+	// netns.NsHandle.Fd()); 0 is the calling thread's namespace. The socket stays in that namespace for its life.
+	NetNS int
+	// DisableStrict leaves NETLINK_GET_STRICT_CHK off: the kernel then ignores dump filters and every filter is
+	// applied in user space, with the same results. Dial turns it off by itself on kernels without it (< 4.20).
+	DisableStrict bool
+	// DumpRetries bounds how often List repeats a dump interrupted by a concurrent change (NLM_F_DUMP_INTR);
+	// 0 is DefaultDumpRetries, a negative value means a single attempt.
+	DumpRetries int
+	// ReceiveBuffer is the user-space buffer for one datagram (0: nlkit.DefaultReceiveBuffer, 32 KiB, which
+	// holds any dump datagram the kernel builds).
+	ReceiveBuffer int
+	// SocketReceiveBuffer sets SO_RCVBUF(FORCE); 0 keeps the kernel default.
+	SocketReceiveBuffer int
+	// Tap sees every datagram sent and received (see nlkit.Tap).
+	Tap nlkit.Tap
+}
+
+// Client is an rtnetlink (NETLINK_ROUTE) connection with one service per object: Link, Addr, Route, Neigh, Rule
+// and Nexthop.
+//
+// A Client is safe for concurrent use by several goroutines: it holds one socket, and its requests are
+// serialized on it (one request or dump in flight at a time; others wait). A streaming loop (the All methods)
+// holds the socket until the loop ends, so the loop body must not call the same Client, which would wait for
+// the loop forever; collect with List, or use a second Client.
+type Client struct {
+	conn    *nlkit.Conn
+	own     bool
+	strict  bool
+	retries int
+
+	// mu serializes the Client's requests and dumps (see getOne); abandoned records a dump left unfinished,
+	// whose remainder the core drains at the start of its next request.
+	mu        sync.Mutex
+	abandoned bool
+
+	// Link is the RTM_*LINK service: network interfaces.
+	Link *LinkService
+	// Addr is the RTM_*ADDR service: interface addresses.
+	Addr *AddrService
+	// Route is the RTM_*ROUTE service: routes.
+	Route *RouteService
+	// Neigh is the RTM_*NEIGH service: neighbour (ARP/NDP) entries.
+	Neigh *NeighService
+	// Rule is the RTM_*RULE service: policy routing rules.
+	Rule *RuleService
+	// Nexthop is the RTM_*NEXTHOP service: nexthop objects.
+	Nexthop *NexthopService
+}
+
+// Dial opens an rtnetlink socket (NETLINK_ROUTE) as cfg says, with extended acknowledgements and strict checking
+// (NETLINK_GET_STRICT_CHK) on.
+func Dial(cfg *Config) (*Client, error) {
+	if cfg == nil {
+		cfg = &Config{}
+	}
+	ncfg := &nlkit.Config{
+		NetNS:               cfg.NetNS,
+		Strict:              !cfg.DisableStrict,
+		ReceiveBuffer:       cfg.ReceiveBuffer,
+		SocketReceiveBuffer: cfg.SocketReceiveBuffer,
+		Tap:                 cfg.Tap,
+	}
+	conn, err := nlkit.Dial(nlkit.UnitRoute, ncfg)
+	if err != nil && ncfg.Strict && errors.Is(err, unix.ENOPROTOOPT) {
+		// A kernel older than 4.20 has no NETLINK_GET_STRICT_CHK: filter in user space.
+		ncfg.Strict = false
+		conn, err = nlkit.Dial(nlkit.UnitRoute, ncfg)
+	}
+	if err != nil {
+		return nil, err
+	}
+	c := New(conn)
+	c.own = true
+	c.strict = ncfg.Strict
+	c.retries = retries(cfg.DumpRetries)
+	return c, nil
+}
+
+func retries(n int) int {
+	switch {
+	case n == 0:
+		return DefaultDumpRetries
+	case n < 0:
+		return 0
+	}
+	return n
+}
+
+// New returns a Client on an existing NETLINK_ROUTE connection, such as one from nltest. Close closes it.
+// Filters that need the kernel's help under strict checking (a neighbour's or nexthop's master) are resolved in
+// user space, since New cannot know whether conn has NETLINK_GET_STRICT_CHK on.
+func New(conn *nlkit.Conn) *Client {
+	c := &Client{conn: conn, retries: DefaultDumpRetries}
+	c.Link = &LinkService{c: c}
+	c.Addr = &AddrService{c: c}
+	c.Route = &RouteService{c: c}
+	c.Neigh = &NeighService{c: c}
+	c.Rule = &RuleService{c: c}
+	c.Nexthop = &NexthopService{c: c}
+	return c
+}
+
+// SetDumpRetries changes how often List repeats an interrupted dump (as Config.DumpRetries).
+func (c *Client) SetDumpRetries(n int) { c.retries = retries(n) }
+
+// Conn is the connection under the Client.
+func (c *Client) Conn() *nlkit.Conn { return c.conn }
+
+// Close closes the connection.
+func (c *Client) Close() error { return c.conn.Close() }
+
+// OpError is the error of a request: the operation, by its kernel message name and object, and the cause,
+// usually a *proto.Error with the kernel's errno and extended-ack message (errors.Is(err, unix.EEXIST) and
+// errors.As(err, **proto.Error) see through it).
+type OpError struct {
+	// Op names the request: "RTM_NEWROUTE 10.0.0.0/24", "RTM_GETLINK eth0"...
+	Op  string
+	Err error
+}
+
+func (e *OpError) Error() string { return "route: " + e.Op + ": " + e.Err.Error() }
+
+// Unwrap returns the cause.
+func (e *OpError) Unwrap() error { return e.Err }
+
+// KernelMessage returns the kernel's extended-ack message in err (NLMSGERR_ATTR_MSG), or "".
+func KernelMessage(err error) string {
+	var pe *proto.Error
+	if errors.As(err, &pe) {
+		return pe.ExtAck.Msg
+	}
+	return ""
+}
+
+// execute sends one request (NLM_F_REQUEST|NLM_F_ACK and flags) and returns the replies.
+func (c *Client) execute(ctx context.Context, typ, flags uint16, data []byte, op string) ([]proto.Message, error) {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	msgs, err := c.conn.Execute(ctx, proto.Message{Header: proto.Header{Type: typ, Flags: flags}, Data: data})
+	c.abandoned = false // Execute drained any abandoned dump
+	if err != nil {
+		return nil, &OpError{Op: op, Err: err}
+	}
+	return msgs, nil
+}
+
+// getOne sends a request that the kernel answers with one object (RTM_GETLINK, RTM_GETROUTE, RTM_GETNEXTHOP
+// without NLM_F_DUMP) and returns a copy of the reply of type want.
+//
+// It does not use nlkit.Conn.Execute: Execute collects replies that alias the Conn's receive buffer, and the
+// acknowledgement, which the kernel sends in a second datagram, overwrites the start of the reply before
+// Execute returns. Until the core copies replies as they arrive, getOne sends with Conn.Send and reads with
+// Conn.Receive (which copies), under the Client's lock so that no other request of this Client can take the
+// replies.
+func (c *Client) getOne(ctx context.Context, typ uint16, data []byte, want uint16, op string) (proto.Message, error) {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.abandoned {
+		// Let the core drain the dump that was left unfinished: a no-op request does it.
+		if _, err := c.conn.Execute(ctx, proto.Message{Header: proto.Header{Type: proto.TypeNoop}}); err != nil {
+			return proto.Message{}, &OpError{Op: op, Err: err}
+		}
+		c.abandoned = false
+	}
+	seq, err := c.conn.Send(proto.Message{Header: proto.Header{Type: typ, Flags: proto.FlagAck}, Data: data})
+	if err != nil {
+		return proto.Message{}, &OpError{Op: op, Err: err}
+	}
+	pid := c.conn.PortID()
+	var reply proto.Message
+	found := false
+	for {
+		msgs, _, err := c.conn.Receive(ctx)
+		if err != nil {
+			return proto.Message{}, &OpError{Op: op, Err: err}
+		}
+		for _, m := range msgs {
+			if m.Header.Sequence != seq || (m.Header.PortID != pid && m.Header.PortID != 0) {
+				continue
+			}
+			switch m.Header.Type {
+			case proto.TypeError, proto.TypeDone:
+				ack, err := proto.ParseAck(m)
+				if err == nil {
+					err = ack.Err()
+				}
+				if err != nil {
+					return proto.Message{}, &OpError{Op: op, Err: err}
+				}
+				if !found {
+					return proto.Message{}, &OpError{Op: op, Err: unix.ENOENT}
+				}
+				return reply, nil
+			case want:
+				if !found {
+					reply, found = m, true
+				}
+			}
+		}
+	}
+}
+
+func opName(typ uint16, what any) string {
+	name := msgTypeName(typ)
+	if s := fmt.Sprint(what); s != "" {
+		return name + " " + s
+	}
+	return name
+}
+
+// msgTypeName names an RTM_* message type.
+func msgTypeName(t uint16) string {
+	switch t {
+	case unix.RTM_NEWLINK:
+		return "RTM_NEWLINK"
+	case unix.RTM_DELLINK:
+		return "RTM_DELLINK"
+	case unix.RTM_GETLINK:
+		return "RTM_GETLINK"
+	case unix.RTM_SETLINK:
+		return "RTM_SETLINK"
+	case unix.RTM_NEWADDR:
+		return "RTM_NEWADDR"
+	case unix.RTM_DELADDR:
+		return "RTM_DELADDR"
+	case unix.RTM_GETADDR:
+		return "RTM_GETADDR"
+	case unix.RTM_NEWROUTE:
+		return "RTM_NEWROUTE"
+	case unix.RTM_DELROUTE:
+		return "RTM_DELROUTE"
+	case unix.RTM_GETROUTE:
+		return "RTM_GETROUTE"
+	case unix.RTM_NEWNEIGH:
+		return "RTM_NEWNEIGH"
+	case unix.RTM_DELNEIGH:
+		return "RTM_DELNEIGH"
+	case unix.RTM_GETNEIGH:
+		return "RTM_GETNEIGH"
+	case unix.RTM_NEWRULE:
+		return "RTM_NEWRULE"
+	case unix.RTM_DELRULE:
+		return "RTM_DELRULE"
+	case unix.RTM_GETRULE:
+		return "RTM_GETRULE"
+	case unix.RTM_NEWNEXTHOP:
+		return "RTM_NEWNEXTHOP"
+	case unix.RTM_DELNEXTHOP:
+		return "RTM_DELNEXTHOP"
+	case unix.RTM_GETNEXTHOP:
+		return "RTM_GETNEXTHOP"
+	}
+	return fmt.Sprintf("RTM(%d)", t)
+}

@@ -1,0 +1,97 @@
+package route
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"iter"
+
+	"github.com/nlkit/nlkit"
+	"github.com/nlkit/nlkit/proto"
+	"golang.org/x/sys/unix"
+)
+
+// InterruptedError reports that every attempt of a dump was interrupted by concurrent changes (the kernel set
+// NLM_F_DUMP_INTR each time), so no consistent snapshot was seen. Results holds the last attempt's objects,
+// which List also returns; they may miss or duplicate objects that changed during it.
+// errors.Is(err, nlkit.ErrDumpInterrupted) matches it.
+type InterruptedError[T any] struct {
+	// Attempts is the number of dumps made.
+	Attempts int
+	// Results are the objects of the last attempt.
+	Results []T
+	// Err is the last attempt's *nlkit.DumpInterruptedError.
+	Err error
+}
+
+func (e *InterruptedError[T]) Error() string {
+	return fmt.Sprintf("route: dump interrupted by concurrent changes %d times in a row (NLM_F_DUMP_INTR); "+
+		"the last result of %d objects may be inconsistent", e.Attempts, len(e.Results))
+}
+
+// Unwrap returns the last *nlkit.DumpInterruptedError.
+func (e *InterruptedError[T]) Unwrap() error { return e.Err }
+
+// collect runs a dump into a slice, repeating it while the kernel reports NLM_F_DUMP_INTR, at most retries more
+// times.
+func collect[T any](retries int, dump func() iter.Seq2[T, error]) ([]T, error) {
+	for attempt := 1; ; attempt++ {
+		var out []T
+		var intr error
+		for v, err := range dump() {
+			if err != nil {
+				if errors.Is(err, nlkit.ErrDumpInterrupted) {
+					intr = err
+					continue
+				}
+				return out, err
+			}
+			out = append(out, v)
+		}
+		if intr == nil {
+			return out, nil
+		}
+		if attempt > retries {
+			return out, &InterruptedError[T]{Attempts: attempt, Results: out, Err: intr}
+		}
+	}
+}
+
+// dump sends a dump request and yields the payloads of the replies of type want. A dump that ends in an error
+// yields it wrapped in an *OpError; NLM_F_DUMP_INTR is yielded as the *nlkit.DumpInterruptedError itself.
+// emptyOnENOENT turns an ENOENT answer (a filtered table that does not exist) into an empty dump.
+func (c *Client) dump(ctx context.Context, typ uint16, data []byte, want uint16, emptyOnENOENT bool,
+	yield func(proto.Message, error) bool) {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	finished := false
+	defer func() {
+		if !finished {
+			c.abandoned = true
+		}
+	}()
+	c.abandoned = false // Dump drains an abandoned dump before it starts
+	for m, err := range c.conn.Dump(ctx, proto.Message{Header: proto.Header{Type: typ}, Data: data}) {
+		if err != nil {
+			switch {
+			case errors.Is(err, nlkit.ErrDumpInterrupted):
+				finished = true // NLMSG_DONE was read
+				yield(proto.Message{}, err)
+			case emptyOnENOENT && errors.Is(err, unix.ENOENT):
+			default:
+				yield(proto.Message{}, &OpError{Op: msgTypeName(typ) + " dump", Err: err})
+			}
+			return
+		}
+		if m.Header.Type != want {
+			continue
+		}
+		if !yield(m, nil) {
+			return
+		}
+	}
+	finished = true
+}

@@ -1,0 +1,137 @@
+package route
+
+import (
+	"fmt"
+
+	"github.com/nlkit/nlkit/proto"
+	"golang.org/x/sys/unix"
+)
+
+// EventKind says what an Event reports.
+type EventKind uint8
+
+// Event kinds.
+const (
+	// EventNew reports an object added or changed (RTM_NEWLINK, RTM_NEWADDR, RTM_NEWROUTE, RTM_NEWNEIGH,
+	// RTM_NEWRULE, RTM_NEWNEXTHOP).
+	EventNew EventKind = iota + 1
+	// EventDelete reports an object removed (RTM_DEL*).
+	EventDelete
+	// EventResync carries a fresh Snapshot: at the start of a watch that asked for one, and after the socket
+	// overflowed (ENOBUFS) and events were lost. State built from earlier events must be replaced by it.
+	EventResync
+)
+
+func (k EventKind) String() string {
+	switch k {
+	case EventNew:
+		return "new"
+	case EventDelete:
+		return "delete"
+	case EventResync:
+		return "resync"
+	}
+	return fmt.Sprintf("EventKind(%d)", uint8(k))
+}
+
+// Event is one change seen by a Watcher. Exactly one of Link, Addr, Route, Neigh, Rule, Nexthop is set for
+// EventNew and EventDelete; Snapshot is set for EventResync.
+type Event struct {
+	Kind EventKind
+	// Type is the message type (RTM_NEWLINK...); 0 for EventResync.
+	Type uint16
+	// Flags is the message's nlmsg_flags (NLM_F_REPLACE, NLM_F_APPEND for routes).
+	Flags uint16
+	// NSID is the nsid of the namespace the event came from, valid when HasNSID (WatchConfig.AllNamespaces;
+	// events of the watcher's own namespace carry none).
+	NSID    int32
+	HasNSID bool
+
+	Link    *Link
+	Addr    *Addr
+	Route   *Route
+	Neigh   *Neigh
+	Rule    *Rule
+	Nexthop *Nexthop
+
+	// Snapshot is the fresh state, for EventResync.
+	Snapshot *Snapshot
+	// Lost is true for an EventResync caused by ENOBUFS: events were lost before it.
+	Lost bool
+}
+
+func (e Event) String() string {
+	var obj any
+	switch {
+	case e.Link != nil:
+		obj = fmt.Sprintf("link %d %s", e.Link.Index, e.Link.Name)
+	case e.Addr != nil:
+		obj = fmt.Sprintf("addr %s dev %d", e.Addr, e.Addr.Index)
+	case e.Route != nil:
+		obj = fmt.Sprintf("route %s table %s", e.Route.Dst, TableName(e.Route.Table))
+	case e.Neigh != nil:
+		obj = fmt.Sprintf("neigh %s dev %d", e.Neigh.Dst, e.Neigh.Index)
+	case e.Rule != nil:
+		obj = fmt.Sprintf("rule %d", e.Rule.Priority)
+	case e.Nexthop != nil:
+		obj = fmt.Sprintf("nexthop %d", e.Nexthop.ID)
+	case e.Snapshot != nil:
+		s := e.Snapshot
+		obj = fmt.Sprintf("%d links, %d addrs, %d routes, %d neighs, %d rules, %d nexthops",
+			len(s.Links), len(s.Addrs), len(s.Routes), len(s.Neighs), len(s.Rules), len(s.Nexthops))
+	}
+	s := fmt.Sprintf("%s %v", e.Kind, obj)
+	if e.HasNSID {
+		s = fmt.Sprintf("[nsid %d] %s", e.NSID, s)
+	}
+	return s
+}
+
+// Snapshot is the state of the watched objects from one set of dumps.
+type Snapshot struct {
+	Links    []Link
+	Addrs    []Addr
+	Routes   []Route
+	Neighs   []Neigh
+	Rules    []Rule
+	Nexthops []Nexthop
+}
+
+// DecodeEvent decodes one rtnetlink notification into an Event. Messages of other types give ok false.
+func DecodeEvent(m proto.Message) (ev Event, ok bool, err error) {
+	ev = Event{Type: m.Header.Type, Flags: m.Header.Flags}
+	switch m.Header.Type {
+	case unix.RTM_NEWLINK, unix.RTM_NEWADDR, unix.RTM_NEWROUTE, unix.RTM_NEWNEIGH, unix.RTM_NEWRULE,
+		unix.RTM_NEWNEXTHOP:
+		ev.Kind = EventNew
+	case unix.RTM_DELLINK, unix.RTM_DELADDR, unix.RTM_DELROUTE, unix.RTM_DELNEIGH, unix.RTM_DELRULE,
+		unix.RTM_DELNEXTHOP:
+		ev.Kind = EventDelete
+	default:
+		return Event{}, false, nil
+	}
+	switch m.Header.Type {
+	case unix.RTM_NEWLINK, unix.RTM_DELLINK:
+		ev.Link = new(Link)
+		err = ev.Link.UnmarshalBinary(m.Data)
+	case unix.RTM_NEWADDR, unix.RTM_DELADDR:
+		ev.Addr = new(Addr)
+		err = ev.Addr.UnmarshalBinary(m.Data)
+	case unix.RTM_NEWROUTE, unix.RTM_DELROUTE:
+		ev.Route = new(Route)
+		err = ev.Route.UnmarshalBinary(m.Data)
+	case unix.RTM_NEWNEIGH, unix.RTM_DELNEIGH:
+		ev.Neigh = new(Neigh)
+		err = ev.Neigh.UnmarshalBinary(m.Data)
+	case unix.RTM_NEWRULE, unix.RTM_DELRULE:
+		ev.Rule = new(Rule)
+		err = ev.Rule.UnmarshalBinary(m.Data)
+	case unix.RTM_NEWNEXTHOP, unix.RTM_DELNEXTHOP:
+		ev.Nexthop = new(Nexthop)
+		err = ev.Nexthop.UnmarshalBinary(m.Data)
+	}
+	if err != nil {
+		return Event{}, false, decodeError(msgTypeName(m.Header.Type), err)
+	}
+	return ev, true, nil
+}

@@ -1,0 +1,136 @@
+package route_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log"
+	"net/netip"
+
+	"github.com/nlkit/nlkit/families/route"
+	"github.com/nlkit/nlkit/nltest"
+	"github.com/nlkit/nlkit/proto"
+	"golang.org/x/sys/unix"
+)
+
+// New works on any connection: here a fake from nltest stands in for the kernel, so the example runs without
+// privileges.
+func ExampleNew() {
+	conn := nltest.Dial(unix.NETLINK_ROUTE, func(req []proto.Message) ([]proto.Message, error) {
+		if req[0].Header.Type != unix.RTM_GETROUTE {
+			return nil, unix.EOPNOTSUPP
+		}
+		var out []proto.Message
+		for _, r := range []route.Route{
+			{Dst: netip.MustParsePrefix("0.0.0.0/0"), Gateway: netip.MustParseAddr("192.0.2.1"), OIF: 2, Table: route.TableMain},
+			{Dst: netip.MustParsePrefix("192.0.2.0/24"), OIF: 2, Table: route.TableMain, Scope: route.ScopeLink},
+		} {
+			b, _ := r.MarshalBinary()
+			out = append(out, proto.Message{Header: proto.Header{Type: unix.RTM_NEWROUTE}, Data: b})
+		}
+		return out, nil
+	})
+	c := route.New(conn)
+	defer c.Close()
+	routes, err := c.Route.List(context.Background(), &route.RouteFilter{Family: unix.AF_INET, Table: route.TableMain})
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, r := range routes {
+		fmt.Println(r.Dst, r.Gateway, r.OIF, r.Scope)
+	}
+	// Output:
+	// 0.0.0.0/0 192.0.2.1 2 global
+	// 192.0.2.0/24 invalid IP 2 link
+}
+
+// All streams a dump: each route is decoded from the receive buffer as it arrives.
+func ExampleRouteService_All() {
+	c, err := route.Dial(nil)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer c.Close()
+	for r, err := range c.Route.All(context.Background(), &route.RouteFilter{Family: unix.AF_INET, Table: route.TableMain}) {
+		if err != nil {
+			log.Fatal(err)
+		}
+		fmt.Println(r.Dst, r.Gateway, r.OIF)
+	}
+}
+
+// Add creates links of any kind the kernel has; here a veth pair, up, and an address on one end.
+func ExampleLinkService_Add() {
+	c, err := route.Dial(nil)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer c.Close()
+	ctx := context.Background()
+	err = c.Link.Add(ctx, route.Link{Name: "veth0", Flags: route.LinkUp,
+		Info: route.LinkInfo{Data: &route.Veth{Peer: route.Link{Name: "veth1"}}}})
+	if err != nil {
+		log.Fatal(err) // errors.Is(err, unix.EEXIST) if it exists; the kernel's reason is in the text
+	}
+	l, err := c.Link.GetByName(ctx, "veth0")
+	if err != nil {
+		log.Fatal(err)
+	}
+	if err := c.Addr.Add(ctx, route.AddrFrom(l.Index, netip.MustParsePrefix("192.0.2.1/24"))); err != nil {
+		log.Fatal(err)
+	}
+}
+
+// Get asks the kernel which route it would take, as `ip route get` does.
+func ExampleRouteService_Get() {
+	c, err := route.Dial(nil)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer c.Close()
+	r, err := c.Route.Get(context.Background(), netip.MustParseAddr("192.0.2.10"), nil)
+	if errors.Is(err, unix.ENETUNREACH) {
+		fmt.Println("unreachable")
+		return
+	}
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(r.Dst, "via", r.Gateway, "dev", r.OIF, "src", r.PrefSrc)
+}
+
+// A Watcher reports changes as typed events and survives overflows by resynchronising.
+func ExampleNewWatcher() {
+	w, err := route.NewWatcher(&route.WatchConfig{Objects: route.WatchLinks | route.WatchAddrs | route.WatchRoutes})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer w.Close()
+	for ev, err := range w.Events(context.Background()) {
+		if err != nil {
+			log.Fatal(err)
+		}
+		switch {
+		case ev.Kind == route.EventResync:
+			fmt.Println("events were lost; state now:", len(ev.Snapshot.Routes), "routes")
+		case ev.Route != nil:
+			fmt.Println(ev.Kind, "route", ev.Route.Dst)
+		default:
+			fmt.Println(ev)
+		}
+	}
+}
+
+// A Mirror keeps a copy of the routing table that other goroutines can read at any time.
+func ExampleNewMirror() {
+	m, err := route.NewMirror(context.Background(), &route.WatchConfig{Objects: route.WatchLinks | route.WatchRoutes})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer m.Close()
+	for _, r := range m.Routes() {
+		if l, ok := m.Link(r.OIF); ok {
+			fmt.Println(r.Dst, "dev", l.Name)
+		}
+	}
+}

@@ -1,0 +1,457 @@
+package route
+
+import (
+	"encoding/binary"
+	"fmt"
+	"net/netip"
+
+	"github.com/nlkit/nlkit/proto"
+	"golang.org/x/sys/unix"
+)
+
+// LinkData is the kind-specific part of a link, IFLA_INFO_DATA: *Veth, *Bridge, *Macvlan, *Vxlan, *Vlan, *Bond,
+// *VRF, or *RawLinkData for any other kind.
+type LinkData interface {
+	// Kind is the IFLA_INFO_KIND the data belongs to.
+	Kind() string
+	encode(ae *proto.AttrEncoder) error
+}
+
+// LinkSlaveData is the master-specific part of an enslaved link, IFLA_INFO_SLAVE_DATA: *BridgePort, *BondSlave,
+// or *RawLinkData.
+type LinkSlaveData interface {
+	// SlaveKind is the IFLA_INFO_SLAVE_KIND the data belongs to.
+	SlaveKind() string
+	encode(ae *proto.AttrEncoder) error
+}
+
+// RawLinkData is IFLA_INFO_DATA (or IFLA_INFO_SLAVE_DATA) of a kind this package does not decode: the
+// attributes as they are, for requests too.
+type RawLinkData struct {
+	// Name is the kind (IFLA_INFO_KIND or IFLA_INFO_SLAVE_KIND).
+	Name string
+	// Data is the payload of IFLA_INFO_DATA: a list of attributes.
+	Data []byte
+}
+
+// Kind implements LinkData.
+func (r *RawLinkData) Kind() string { return r.Name }
+
+// SlaveKind implements LinkSlaveData.
+func (r *RawLinkData) SlaveKind() string { return r.Name }
+
+func (r *RawLinkData) encode(ae *proto.AttrEncoder) error {
+	// Re-encode attribute by attribute so the nest stays well-formed.
+	ad := proto.NewAttrDecoder(r.Data)
+	for ad.Next() {
+		ae.Raw(ad.RawType(), ad.Bytes())
+	}
+	return ad.Err()
+}
+
+func decodeLinkData(kind string, b []byte) (LinkData, error) {
+	var d interface {
+		LinkData
+		decode([]byte) error
+	}
+	switch kind {
+	case "bridge":
+		d = new(Bridge)
+	case "macvlan", "macvtap":
+		d = &Macvlan{kind: kind}
+	case "vxlan":
+		d = new(Vxlan)
+	case "vlan":
+		d = new(Vlan)
+	case "bond":
+		d = new(Bond)
+	case "vrf":
+		d = new(VRF)
+	default:
+		return &RawLinkData{Name: kind, Data: append([]byte(nil), b...)}, nil
+	}
+	if err := d.decode(b); err != nil {
+		return nil, fmt.Errorf("route: IFLA_INFO_DATA of %s: %w", kind, err)
+	}
+	return d, nil
+}
+
+func decodeSlaveData(kind string, b []byte) (LinkSlaveData, error) {
+	var d interface {
+		LinkSlaveData
+		decode([]byte) error
+	}
+	switch kind {
+	case "bridge":
+		d = new(BridgePort)
+	case "bond":
+		d = new(BondSlave)
+	default:
+		return &RawLinkData{Name: kind, Data: append([]byte(nil), b...)}, nil
+	}
+	if err := d.decode(b); err != nil {
+		return nil, fmt.Errorf("route: IFLA_INFO_SLAVE_DATA of %s: %w", kind, err)
+	}
+	return d, nil
+}
+
+// Veth is the data of a veth pair (drivers/net/veth.c). The kernel reports none; in a request, Peer describes
+// the other end (VETH_INFO_PEER): its Name, and optionally Address, MTU, TxQLen, NetNS (a namespace fd to
+// create it in) and Flags.
+type Veth struct {
+	Peer Link
+}
+
+// Kind implements LinkData: "veth".
+func (*Veth) Kind() string { return "veth" }
+
+func (v *Veth) encode(ae *proto.AttrEncoder) error {
+	n := ae.NestRaw(vethInfoPeer)
+	var hdr [sizeofIfInfomsg]byte
+	putIfInfomsg(hdr[:], &v.Peer)
+	b := append(ae.Bytes(), hdr[:]...)
+	*ae = *proto.NewAttrEncoder(b)
+	if err := v.Peer.encodeAttrs(ae); err != nil {
+		return err
+	}
+	ae.End(n)
+	return nil
+}
+
+// Macvlan modes (IFLA_MACVLAN_MODE, enum macvlan_mode).
+const (
+	MacvlanPrivate  = 1  // MACVLAN_MODE_PRIVATE
+	MacvlanVEPA     = 2  // MACVLAN_MODE_VEPA
+	MacvlanBridge   = 4  // MACVLAN_MODE_BRIDGE
+	MacvlanPassthru = 8  // MACVLAN_MODE_PASSTHRU
+	MacvlanSource   = 16 // MACVLAN_MODE_SOURCE
+)
+
+// Macvlan is the data of a macvlan (or macvtap) link: IFLA_MACVLAN_*. The lower device is Link.ParentIndex.
+type Macvlan struct {
+	kind string
+	// Mode is IFLA_MACVLAN_MODE (MacvlanBridge...).
+	Mode uint32
+	// Flags is IFLA_MACVLAN_FLAGS (MACVLAN_FLAG_NOPROMISC, MACVLAN_FLAG_NODST).
+	Flags uint16
+	// MacaddrCount is IFLA_MACVLAN_MACADDR_COUNT (source mode).
+	MacaddrCount uint32
+	// BcQueueLen, BcQueueLenUsed and BcCutoff are IFLA_MACVLAN_BC_QUEUE_LEN, IFLA_MACVLAN_BC_QUEUE_LEN_USED
+	// and IFLA_MACVLAN_BC_CUTOFF.
+	BcQueueLen, BcQueueLenUsed uint32
+	BcCutoff                   int32
+}
+
+// Kind implements LinkData: "macvlan" (or "macvtap" when decoded from one).
+func (m *Macvlan) Kind() string {
+	if m.kind != "" {
+		return m.kind
+	}
+	return "macvlan"
+}
+
+// ModeName is ip's name of Mode ("private", "vepa", "bridge", "passthru", "source").
+func (m *Macvlan) ModeName() string {
+	switch m.Mode {
+	case MacvlanPrivate:
+		return "private"
+	case MacvlanVEPA:
+		return "vepa"
+	case MacvlanBridge:
+		return "bridge"
+	case MacvlanPassthru:
+		return "passthru"
+	case MacvlanSource:
+		return "source"
+	}
+	return fmt.Sprint(m.Mode)
+}
+
+func (m *Macvlan) decode(b []byte) error {
+	ad := proto.NewAttrDecoder(b)
+	for ad.Next() {
+		switch ad.Type() {
+		case unix.IFLA_MACVLAN_MODE:
+			m.Mode = ad.Uint32()
+		case unix.IFLA_MACVLAN_FLAGS:
+			m.Flags = ad.Uint16()
+		case unix.IFLA_MACVLAN_MACADDR_COUNT:
+			m.MacaddrCount = ad.Uint32()
+		case unix.IFLA_MACVLAN_BC_QUEUE_LEN:
+			m.BcQueueLen = ad.Uint32()
+		case unix.IFLA_MACVLAN_BC_QUEUE_LEN_USED:
+			m.BcQueueLenUsed = ad.Uint32()
+		case unix.IFLA_MACVLAN_BC_CUTOFF:
+			m.BcCutoff = ad.Int32()
+		}
+	}
+	return ad.Err()
+}
+
+func (m *Macvlan) encode(ae *proto.AttrEncoder) error {
+	if m.Mode != 0 {
+		ae.Uint32(unix.IFLA_MACVLAN_MODE, m.Mode)
+	}
+	if m.Flags != 0 {
+		ae.Uint16(unix.IFLA_MACVLAN_FLAGS, m.Flags)
+	}
+	if m.BcQueueLen != 0 {
+		ae.Uint32(unix.IFLA_MACVLAN_BC_QUEUE_LEN, m.BcQueueLen)
+	}
+	return nil
+}
+
+// Vxlan is the data of a VXLAN link: IFLA_VXLAN_*. In requests, ID and Learning are always sent, the other
+// fields when they are not zero.
+type Vxlan struct {
+	// ID is IFLA_VXLAN_ID, the VNI.
+	ID uint32
+	// Group is IFLA_VXLAN_GROUP or IFLA_VXLAN_GROUP6: the remote or multicast group.
+	Group netip.Addr
+	// Local is IFLA_VXLAN_LOCAL or IFLA_VXLAN_LOCAL6.
+	Local netip.Addr
+	// Link is IFLA_VXLAN_LINK: the underlay device index.
+	Link uint32
+	// Port is IFLA_VXLAN_PORT, the UDP destination port (host order here; big-endian on the wire).
+	Port uint16
+	// PortLow and PortHigh are IFLA_VXLAN_PORT_RANGE.
+	PortLow, PortHigh uint16
+	// TTL, TOS and DF are IFLA_VXLAN_TTL, IFLA_VXLAN_TOS and IFLA_VXLAN_DF.
+	TTL, TOS, DF uint8
+	// Label is IFLA_VXLAN_LABEL (flow label, host order).
+	Label uint32
+	// Ageing and Limit are IFLA_VXLAN_AGEING (seconds) and IFLA_VXLAN_LIMIT.
+	Ageing, Limit uint32
+	// Learning, Proxy, RSC, L2Miss, L3Miss, UDPCsum, UDPZeroCsum6Tx, UDPZeroCsum6Rx, RemCsumTx, RemCsumRx,
+	// CollectMetadata, VNIFilter and LocalBypass are the u8 switches IFLA_VXLAN_LEARNING, _PROXY, _RSC,
+	// _L2MISS, _L3MISS, _UDP_CSUM, _UDP_ZERO_CSUM6_TX, _UDP_ZERO_CSUM6_RX, _REMCSUM_TX, _REMCSUM_RX,
+	// _COLLECT_METADATA, _VNIFILTER and _LOCALBYPASS.
+	Learning, Proxy, RSC, L2Miss, L3Miss, UDPCsum, UDPZeroCsum6Tx, UDPZeroCsum6Rx, RemCsumTx, RemCsumRx bool
+	CollectMetadata, VNIFilter, LocalBypass                                                             bool
+	// GBP, GPE, RemCsumNoPartial and TTLInherit are the flags IFLA_VXLAN_GBP, _GPE, _REMCSUM_NOPARTIAL and
+	// _TTL_INHERIT.
+	GBP, GPE, RemCsumNoPartial, TTLInherit bool
+}
+
+// Kind implements LinkData: "vxlan".
+func (*Vxlan) Kind() string { return "vxlan" }
+
+func (v *Vxlan) decode(b []byte) error {
+	ad := proto.NewAttrDecoder(b)
+	for ad.Next() {
+		switch ad.Type() {
+		case unix.IFLA_VXLAN_ID:
+			v.ID = ad.Uint32()
+		case unix.IFLA_VXLAN_GROUP, unix.IFLA_VXLAN_GROUP6:
+			v.Group = addrFrom(ad.Bytes())
+		case unix.IFLA_VXLAN_LOCAL, unix.IFLA_VXLAN_LOCAL6:
+			v.Local = addrFrom(ad.Bytes())
+		case unix.IFLA_VXLAN_LINK:
+			v.Link = ad.Uint32()
+		case unix.IFLA_VXLAN_PORT:
+			v.Port = ad.BE16()
+		case unix.IFLA_VXLAN_PORT_RANGE:
+			if p := ad.Bytes(); len(p) >= 4 {
+				v.PortLow, v.PortHigh = binary.BigEndian.Uint16(p), binary.BigEndian.Uint16(p[2:])
+			}
+		case unix.IFLA_VXLAN_TTL:
+			v.TTL = ad.Uint8()
+		case unix.IFLA_VXLAN_TOS:
+			v.TOS = ad.Uint8()
+		case unix.IFLA_VXLAN_DF:
+			v.DF = ad.Uint8()
+		case unix.IFLA_VXLAN_LABEL:
+			v.Label = ad.BE32()
+		case unix.IFLA_VXLAN_AGEING:
+			v.Ageing = ad.Uint32()
+		case unix.IFLA_VXLAN_LIMIT:
+			v.Limit = ad.Uint32()
+		case unix.IFLA_VXLAN_LEARNING:
+			v.Learning = ad.Uint8() != 0
+		case unix.IFLA_VXLAN_PROXY:
+			v.Proxy = ad.Uint8() != 0
+		case unix.IFLA_VXLAN_RSC:
+			v.RSC = ad.Uint8() != 0
+		case unix.IFLA_VXLAN_L2MISS:
+			v.L2Miss = ad.Uint8() != 0
+		case unix.IFLA_VXLAN_L3MISS:
+			v.L3Miss = ad.Uint8() != 0
+		case unix.IFLA_VXLAN_UDP_CSUM:
+			v.UDPCsum = ad.Uint8() != 0
+		case unix.IFLA_VXLAN_UDP_ZERO_CSUM6_TX:
+			v.UDPZeroCsum6Tx = ad.Uint8() != 0
+		case unix.IFLA_VXLAN_UDP_ZERO_CSUM6_RX:
+			v.UDPZeroCsum6Rx = ad.Uint8() != 0
+		case unix.IFLA_VXLAN_REMCSUM_TX:
+			v.RemCsumTx = ad.Uint8() != 0
+		case unix.IFLA_VXLAN_REMCSUM_RX:
+			v.RemCsumRx = ad.Uint8() != 0
+		case unix.IFLA_VXLAN_COLLECT_METADATA:
+			v.CollectMetadata = ad.Uint8() != 0
+		case unix.IFLA_VXLAN_VNIFILTER:
+			v.VNIFilter = ad.Uint8() != 0
+		case unix.IFLA_VXLAN_LOCALBYPASS:
+			v.LocalBypass = ad.Uint8() != 0
+		case unix.IFLA_VXLAN_GBP:
+			v.GBP = true
+		case unix.IFLA_VXLAN_GPE:
+			v.GPE = true
+		case unix.IFLA_VXLAN_REMCSUM_NOPARTIAL:
+			v.RemCsumNoPartial = true
+		case unix.IFLA_VXLAN_TTL_INHERIT:
+			v.TTLInherit = true
+		}
+	}
+	return ad.Err()
+}
+
+func (v *Vxlan) encode(ae *proto.AttrEncoder) error {
+	ae.Uint32(unix.IFLA_VXLAN_ID, v.ID)
+	if v.Group.IsValid() {
+		ae.Raw(pick(v.Group, unix.IFLA_VXLAN_GROUP, unix.IFLA_VXLAN_GROUP6), v.Group.AsSlice())
+	}
+	if v.Local.IsValid() {
+		ae.Raw(pick(v.Local, unix.IFLA_VXLAN_LOCAL, unix.IFLA_VXLAN_LOCAL6), v.Local.AsSlice())
+	}
+	if v.Link != 0 {
+		ae.Uint32(unix.IFLA_VXLAN_LINK, v.Link)
+	}
+	if v.Port != 0 {
+		ae.BE16(unix.IFLA_VXLAN_PORT, v.Port)
+	}
+	if v.PortLow != 0 || v.PortHigh != 0 {
+		var p [4]byte
+		binary.BigEndian.PutUint16(p[:], v.PortLow)
+		binary.BigEndian.PutUint16(p[2:], v.PortHigh)
+		ae.Raw(unix.IFLA_VXLAN_PORT_RANGE, p[:])
+	}
+	for _, u := range []struct {
+		t uint16
+		v uint8
+	}{{unix.IFLA_VXLAN_TTL, v.TTL}, {unix.IFLA_VXLAN_TOS, v.TOS}, {unix.IFLA_VXLAN_DF, v.DF}} {
+		if u.v != 0 {
+			ae.Uint8(u.t, u.v)
+		}
+	}
+	if v.Label != 0 {
+		ae.BE32(unix.IFLA_VXLAN_LABEL, v.Label)
+	}
+	if v.Ageing != 0 {
+		ae.Uint32(unix.IFLA_VXLAN_AGEING, v.Ageing)
+	}
+	if v.Limit != 0 {
+		ae.Uint32(unix.IFLA_VXLAN_LIMIT, v.Limit)
+	}
+	ae.Uint8(unix.IFLA_VXLAN_LEARNING, b2u(v.Learning))
+	for _, s := range []struct {
+		t  uint16
+		on bool
+	}{{unix.IFLA_VXLAN_PROXY, v.Proxy}, {unix.IFLA_VXLAN_RSC, v.RSC}, {unix.IFLA_VXLAN_L2MISS, v.L2Miss},
+		{unix.IFLA_VXLAN_L3MISS, v.L3Miss}, {unix.IFLA_VXLAN_UDP_CSUM, v.UDPCsum},
+		{unix.IFLA_VXLAN_UDP_ZERO_CSUM6_TX, v.UDPZeroCsum6Tx}, {unix.IFLA_VXLAN_UDP_ZERO_CSUM6_RX, v.UDPZeroCsum6Rx},
+		{unix.IFLA_VXLAN_REMCSUM_TX, v.RemCsumTx}, {unix.IFLA_VXLAN_REMCSUM_RX, v.RemCsumRx},
+		{unix.IFLA_VXLAN_COLLECT_METADATA, v.CollectMetadata}, {unix.IFLA_VXLAN_VNIFILTER, v.VNIFilter},
+		{unix.IFLA_VXLAN_LOCALBYPASS, v.LocalBypass}} {
+		if s.on {
+			ae.Uint8(s.t, 1)
+		}
+	}
+	for _, f := range []struct {
+		t  uint16
+		on bool
+	}{{unix.IFLA_VXLAN_GBP, v.GBP}, {unix.IFLA_VXLAN_GPE, v.GPE},
+		{unix.IFLA_VXLAN_REMCSUM_NOPARTIAL, v.RemCsumNoPartial}, {unix.IFLA_VXLAN_TTL_INHERIT, v.TTLInherit}} {
+		if f.on {
+			ae.Flag(f.t)
+		}
+	}
+	return nil
+}
+
+// Vlan is the data of an 802.1Q/802.1ad VLAN link: IFLA_VLAN_*. The lower device is Link.ParentIndex.
+type Vlan struct {
+	// ID is IFLA_VLAN_ID.
+	ID uint16
+	// Protocol is IFLA_VLAN_PROTOCOL (ETH_P_8021Q 0x8100, ETH_P_8021AD 0x88a8; host order here).
+	Protocol uint16
+	// Flags is IFLA_VLAN_FLAGS' flags (VLAN_FLAG_REORDER_HDR...); in requests FlagsMask says which to change
+	// (all set flags when zero).
+	Flags, FlagsMask uint32
+}
+
+// Kind implements LinkData: "vlan".
+func (*Vlan) Kind() string { return "vlan" }
+
+func (v *Vlan) decode(b []byte) error {
+	ad := proto.NewAttrDecoder(b)
+	for ad.Next() {
+		switch ad.Type() {
+		case unix.IFLA_VLAN_ID:
+			v.ID = ad.Uint16()
+		case unix.IFLA_VLAN_PROTOCOL:
+			v.Protocol = ad.BE16()
+		case unix.IFLA_VLAN_FLAGS:
+			if p := ad.Bytes(); len(p) >= 8 {
+				v.Flags = binary.NativeEndian.Uint32(p)
+				v.FlagsMask = binary.NativeEndian.Uint32(p[4:])
+			}
+		}
+	}
+	return ad.Err()
+}
+
+func (v *Vlan) encode(ae *proto.AttrEncoder) error {
+	ae.Uint16(unix.IFLA_VLAN_ID, v.ID)
+	if v.Protocol != 0 {
+		ae.BE16(unix.IFLA_VLAN_PROTOCOL, v.Protocol)
+	}
+	if v.Flags != 0 || v.FlagsMask != 0 {
+		mask := v.FlagsMask
+		if mask == 0 {
+			mask = v.Flags
+		}
+		var p [8]byte
+		binary.NativeEndian.PutUint32(p[:], v.Flags)
+		binary.NativeEndian.PutUint32(p[4:], mask)
+		ae.Raw(unix.IFLA_VLAN_FLAGS, p[:])
+	}
+	return nil
+}
+
+// VRF is the data of a VRF device: IFLA_VRF_TABLE.
+type VRF struct {
+	// Table is IFLA_VRF_TABLE.
+	Table uint32
+}
+
+// Kind implements LinkData: "vrf".
+func (*VRF) Kind() string { return "vrf" }
+
+func (v *VRF) decode(b []byte) error {
+	ad := proto.NewAttrDecoder(b)
+	for ad.Next() {
+		if ad.Type() == unix.IFLA_VRF_TABLE {
+			v.Table = ad.Uint32()
+		}
+	}
+	return ad.Err()
+}
+
+func (v *VRF) encode(ae *proto.AttrEncoder) error {
+	ae.Uint32(unix.IFLA_VRF_TABLE, v.Table)
+	return nil
+}
+
+func b2u(b bool) uint8 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+func pick(a netip.Addr, v4, v6 uint16) uint16 {
+	if a.Is4() {
+		return v4
+	}
+	return v6
+}

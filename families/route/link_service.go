@@ -1,0 +1,208 @@
+package route
+
+import (
+	"context"
+	"fmt"
+	"iter"
+
+	"github.com/nlkit/nlkit/proto"
+	"golang.org/x/sys/unix"
+)
+
+// LinkService lists, gets, adds, changes and deletes links (RTM_GETLINK, RTM_NEWLINK, RTM_DELLINK).
+type LinkService struct{ c *Client }
+
+// LinkFilter selects links. The kernel applies it under strict checking (IFLA_MASTER, IFLA_LINKINFO with
+// IFLA_INFO_KIND in the dump request); it is applied again in user space, so results are the same without.
+type LinkFilter struct {
+	// Master keeps the links enslaved to this index (IFLA_MASTER); 0 keeps all.
+	Master int32
+	// Kind keeps the links of this IFLA_INFO_KIND ("veth", "bridge"...); "" keeps all.
+	Kind string
+}
+
+func (f *LinkFilter) match(l *Link) bool {
+	if f == nil {
+		return true
+	}
+	return (f.Master == 0 || l.Master == f.Master) && (f.Kind == "" || l.Info.Kind == f.Kind)
+}
+
+func (f *LinkFilter) request() []byte {
+	b := make([]byte, sizeofIfInfomsg, 64)
+	if f == nil {
+		return b
+	}
+	ae := proto.NewAttrEncoder(b)
+	if f.Master != 0 {
+		ae.Uint32(unix.IFLA_MASTER, uint32(f.Master))
+	}
+	if f.Kind != "" {
+		n := ae.NestRaw(unix.IFLA_LINKINFO)
+		ae.String(unix.IFLA_INFO_KIND, f.Kind)
+		ae.End(n)
+	}
+	return ae.Bytes()
+}
+
+// All streams the links (an RTM_GETLINK dump) that f selects; nil selects all. Each Link is decoded from the
+// receive buffer and owns no memory of it; nothing but its strings and kind data is allocated. If the kernel
+// flagged the dump NLM_F_DUMP_INTR, the last value is an error matching nlkit.ErrDumpInterrupted (use List for
+// retries). The loop holds the Client's socket: see Client.
+func (s *LinkService) All(ctx context.Context, f *LinkFilter) iter.Seq2[Link, error] {
+	req := f.request()
+	return func(yield func(Link, error) bool) {
+		s.c.dump(ctx, unix.RTM_GETLINK, req, unix.RTM_NEWLINK, false, func(m proto.Message, err error) bool {
+			if err != nil {
+				return yield(Link{}, err)
+			}
+			var l Link
+			if err := l.UnmarshalBinary(m.Data); err != nil {
+				return yield(Link{}, decodeError("RTM_NEWLINK", err))
+			}
+			if !f.match(&l) {
+				return true
+			}
+			return yield(l, nil)
+		})
+	}
+}
+
+// List returns the links f selects (nil: all), repeating the dump while it is interrupted by concurrent changes
+// (NLM_F_DUMP_INTR), up to the Client's DumpRetries; then it returns the last result and an
+// *InterruptedError[Link].
+func (s *LinkService) List(ctx context.Context, f *LinkFilter) ([]Link, error) {
+	return collect(s.c.retries, func() iter.Seq2[Link, error] { return s.All(ctx, f) })
+}
+
+// Get returns the link with ifi_index index (RTM_GETLINK).
+func (s *LinkService) Get(ctx context.Context, index int32) (Link, error) {
+	return s.get(ctx, &Link{Index: index}, fmt.Sprintf("index %d", index))
+}
+
+// GetByName returns the link with this name or alternative name (RTM_GETLINK with IFLA_IFNAME, or
+// IFLA_ALT_IFNAME for names of IFNAMSIZ bytes or more, which only alternative names can be).
+func (s *LinkService) GetByName(ctx context.Context, name string) (Link, error) {
+	b := make([]byte, sizeofIfInfomsg, 64)
+	ae := proto.NewAttrEncoder(b)
+	if len(name) < unix.IFNAMSIZ {
+		ae.String(unix.IFLA_IFNAME, name)
+	} else {
+		ae.String(unix.IFLA_ALT_IFNAME, name)
+	}
+	return s.getRaw(ctx, ae.Bytes(), name)
+}
+
+func (s *LinkService) get(ctx context.Context, l *Link, what string) (Link, error) {
+	b := make([]byte, sizeofIfInfomsg)
+	putIfInfomsg(b, l)
+	return s.getRaw(ctx, b, what)
+}
+
+func (s *LinkService) getRaw(ctx context.Context, req []byte, what string) (Link, error) {
+	op := opName(unix.RTM_GETLINK, what)
+	m, err := s.c.getOne(ctx, unix.RTM_GETLINK, req, unix.RTM_NEWLINK, op)
+	if err != nil {
+		return Link{}, err
+	}
+	var l Link
+	if err := l.UnmarshalBinary(m.Data); err != nil {
+		return Link{}, &OpError{Op: op, Err: decodeError("RTM_NEWLINK", err)}
+	}
+	return l, nil
+}
+
+// Add creates a link (RTM_NEWLINK with NLM_F_CREATE|NLM_F_EXCL) from l: its Name, Info (Kind, and Data for the
+// kind: a *Veth with its Peer, a *Vxlan with its ID...), and any of MTU, TxQLen, Address, Broadcast, Master,
+// ParentIndex (the lower device of a vlan or macvlan), Group, Alias, NetNS and Flags (LinkUp to create it up).
+// An existing name gives an error matching unix.EEXIST; a kind the kernel lacks gives EOPNOTSUPP with the
+// kernel's message ("Unknown device type").
+func (s *LinkService) Add(ctx context.Context, l Link) error {
+	return s.newLink(ctx, &l, unix.NLM_F_CREATE|unix.NLM_F_EXCL)
+}
+
+// Replace creates the link as Add does, or, when a link of that name (or l.Index) exists, changes it to match l
+// (RTM_NEWLINK with NLM_F_CREATE, without NLM_F_EXCL: the kernel has no NLM_F_REPLACE for links).
+func (s *LinkService) Replace(ctx context.Context, l Link) error {
+	return s.newLink(ctx, &l, unix.NLM_F_CREATE)
+}
+
+func (s *LinkService) newLink(ctx context.Context, l *Link, flags uint16) error {
+	b, err := l.MarshalBinary()
+	if err != nil {
+		return err
+	}
+	_, err = s.c.execute(ctx, unix.RTM_NEWLINK, flags, b, opName(unix.RTM_NEWLINK, linkName(l)))
+	return err
+}
+
+// Delete removes a link (RTM_DELLINK) by l.Index, or by l.Name when Index is 0.
+func (s *LinkService) Delete(ctx context.Context, l Link) error {
+	b := make([]byte, sizeofIfInfomsg, 32)
+	putIfInfomsg(b, &Link{Index: l.Index})
+	ae := proto.NewAttrEncoder(b)
+	if l.Index == 0 {
+		if l.Name == "" {
+			return fmt.Errorf("route: RTM_DELLINK: neither index nor name given")
+		}
+		ae.String(unix.IFLA_IFNAME, l.Name)
+	}
+	_, err := s.c.execute(ctx, unix.RTM_DELLINK, 0, ae.Bytes(), opName(unix.RTM_DELLINK, linkName(&l)))
+	return err
+}
+
+func linkName(l *Link) string {
+	if l.Name != "" {
+		return l.Name
+	}
+	return fmt.Sprintf("index %d", l.Index)
+}
+
+// LinkSet is a change to an existing link, what `ip link set` does. Zero fields are left as they are.
+type LinkSet struct {
+	// Up and Down set or clear IFF_UP.
+	Up, Down bool
+	// MTU sets IFLA_MTU.
+	MTU uint32
+	// Name renames the link (IFLA_IFNAME).
+	Name string
+	// Master enslaves the link to this index (IFLA_MASTER); NoMaster frees it (IFLA_MASTER 0).
+	Master   int32
+	NoMaster bool
+	// Address sets the link-layer address (IFLA_ADDRESS).
+	Address HWAddr
+	// TxQLen sets IFLA_TXQLEN.
+	TxQLen uint32
+	// Alias sets IFLA_IFALIAS.
+	Alias string
+	// NetNS moves the link to the namespace of this file descriptor (IFLA_NET_NS_FD).
+	NetNS int
+	// SlaveData changes the link's settings as a port of its master (IFLA_INFO_SLAVE_DATA), e.g. *BridgePort.
+	SlaveData LinkSlaveData
+}
+
+// Set changes the link with ifi_index index (RTM_NEWLINK without NLM_F_CREATE), as `ip link set` does.
+func (s *LinkService) Set(ctx context.Context, index int32, ls LinkSet) error {
+	if ls.Up && ls.Down {
+		return fmt.Errorf("route: LinkSet: both Up and Down")
+	}
+	l := Link{Index: index, MTU: ls.MTU, Name: ls.Name, Master: ls.Master, Address: ls.Address, TxQLen: ls.TxQLen,
+		Alias: ls.Alias, NetNS: ls.NetNS, Info: LinkInfo{SlaveData: ls.SlaveData}}
+	switch {
+	case ls.Up:
+		l.Flags, l.Change = unix.IFF_UP, unix.IFF_UP
+	case ls.Down:
+		l.Flags, l.Change = 0, unix.IFF_UP
+	}
+	b := make([]byte, sizeofIfInfomsg, 64)
+	putIfInfomsg(b, &l)
+	ae := proto.NewAttrEncoder(b)
+	if err := l.encodeAttrs(ae); err != nil {
+		return err
+	}
+	if ls.NoMaster {
+		ae.Uint32(unix.IFLA_MASTER, 0)
+	}
+	_, err := s.c.execute(ctx, unix.RTM_NEWLINK, 0, ae.Bytes(), opName(unix.RTM_NEWLINK, fmt.Sprintf("index %d", index)))
+	return err
+}

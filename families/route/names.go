@@ -1,0 +1,407 @@
+package route
+
+import (
+	"strconv"
+	"strings"
+
+	"golang.org/x/sys/unix"
+)
+
+// Scope is rtm_scope / ifa_scope (enum rt_scope_t: RT_SCOPE_UNIVERSE ... RT_SCOPE_NOWHERE).
+type Scope uint8
+
+// Scopes, by their kernel names.
+const (
+	ScopeUniverse Scope = unix.RT_SCOPE_UNIVERSE // RT_SCOPE_UNIVERSE, "global"
+	ScopeSite     Scope = unix.RT_SCOPE_SITE     // RT_SCOPE_SITE
+	ScopeLink     Scope = unix.RT_SCOPE_LINK     // RT_SCOPE_LINK
+	ScopeHost     Scope = unix.RT_SCOPE_HOST     // RT_SCOPE_HOST
+	ScopeNowhere  Scope = unix.RT_SCOPE_NOWHERE  // RT_SCOPE_NOWHERE
+)
+
+// String is the name ip uses ("global", "link", "host"...), or the number.
+func (s Scope) String() string {
+	switch s {
+	case ScopeUniverse:
+		return "global"
+	case ScopeSite:
+		return "site"
+	case ScopeLink:
+		return "link"
+	case ScopeHost:
+		return "host"
+	case ScopeNowhere:
+		return "nowhere"
+	}
+	return strconv.Itoa(int(s))
+}
+
+// Protocol is rtm_protocol / IFA_PROTO / FRA_PROTOCOL / nhm_protocol: who installed the object (RTPROT_*).
+type Protocol uint8
+
+// Route protocols, by their kernel names.
+const (
+	ProtocolUnspec   Protocol = unix.RTPROT_UNSPEC   // RTPROT_UNSPEC
+	ProtocolRedirect Protocol = unix.RTPROT_REDIRECT // RTPROT_REDIRECT
+	ProtocolKernel   Protocol = unix.RTPROT_KERNEL   // RTPROT_KERNEL
+	ProtocolBoot     Protocol = unix.RTPROT_BOOT     // RTPROT_BOOT: ip's default
+	ProtocolStatic   Protocol = unix.RTPROT_STATIC   // RTPROT_STATIC
+	ProtocolRA       Protocol = unix.RTPROT_RA       // RTPROT_RA
+	ProtocolDHCP     Protocol = unix.RTPROT_DHCP     // RTPROT_DHCP
+	ProtocolBGP      Protocol = unix.RTPROT_BGP      // RTPROT_BGP
+	ProtocolOSPF     Protocol = unix.RTPROT_OSPF     // RTPROT_OSPF
+)
+
+var protocolNames = map[Protocol]string{
+	0: "unspec", 1: "redirect", 2: "kernel", 3: "boot", 4: "static", 8: "gated", 9: "ra", 10: "mrt", 11: "zebra",
+	12: "bird", 13: "dnrouted", 14: "xorp", 15: "ntk", 16: "dhcp", 17: "mrouted", 18: "keepalived", 42: "babel",
+	99: "openr", 186: "bgp", 187: "isis", 188: "ospf", 189: "rip", 192: "eigrp",
+}
+
+// String is the name ip uses ("kernel", "boot", "static"...), or the number.
+func (p Protocol) String() string {
+	if s, ok := protocolNames[p]; ok {
+		return s
+	}
+	return strconv.Itoa(int(p))
+}
+
+// ParseProtocol reads a protocol name or number.
+func ParseProtocol(s string) (Protocol, bool) {
+	for p, n := range protocolNames {
+		if n == s {
+			return p, true
+		}
+	}
+	v, err := strconv.ParseUint(s, 0, 8)
+	return Protocol(v), err == nil
+}
+
+// RouteType is rtm_type (RTN_*).
+type RouteType uint8
+
+// Route types, by their kernel names.
+const (
+	TypeUnspec      RouteType = unix.RTN_UNSPEC      // RTN_UNSPEC
+	TypeUnicast     RouteType = unix.RTN_UNICAST     // RTN_UNICAST
+	TypeLocal       RouteType = unix.RTN_LOCAL       // RTN_LOCAL
+	TypeBroadcast   RouteType = unix.RTN_BROADCAST   // RTN_BROADCAST
+	TypeAnycast     RouteType = unix.RTN_ANYCAST     // RTN_ANYCAST
+	TypeMulticast   RouteType = unix.RTN_MULTICAST   // RTN_MULTICAST
+	TypeBlackhole   RouteType = unix.RTN_BLACKHOLE   // RTN_BLACKHOLE
+	TypeUnreachable RouteType = unix.RTN_UNREACHABLE // RTN_UNREACHABLE
+	TypeProhibit    RouteType = unix.RTN_PROHIBIT    // RTN_PROHIBIT
+	TypeThrow       RouteType = unix.RTN_THROW       // RTN_THROW
+	TypeNAT         RouteType = unix.RTN_NAT         // RTN_NAT
+	TypeXResolve    RouteType = unix.RTN_XRESOLVE    // RTN_XRESOLVE
+)
+
+var routeTypeNames = [...]string{"unspec", "unicast", "local", "broadcast", "anycast", "multicast", "blackhole",
+	"unreachable", "prohibit", "throw", "nat", "xresolve"}
+
+// String is the name ip uses ("unicast", "local", "blackhole"...), or the number.
+func (t RouteType) String() string {
+	if int(t) < len(routeTypeNames) {
+		return routeTypeNames[t]
+	}
+	return strconv.Itoa(int(t))
+}
+
+// ParseRouteType reads a route type name.
+func ParseRouteType(s string) (RouteType, bool) {
+	for i, n := range routeTypeNames {
+		if n == s {
+			return RouteType(i), true
+		}
+	}
+	return 0, false
+}
+
+// Routing table numbers (RT_TABLE_*).
+const (
+	TableUnspec  = unix.RT_TABLE_UNSPEC  // RT_TABLE_UNSPEC
+	TableDefault = unix.RT_TABLE_DEFAULT // RT_TABLE_DEFAULT (253)
+	TableMain    = unix.RT_TABLE_MAIN    // RT_TABLE_MAIN (254)
+	TableLocal   = unix.RT_TABLE_LOCAL   // RT_TABLE_LOCAL (255)
+)
+
+// TableName is the name ip gives a routing table: "main", "local", "default", or the number.
+func TableName(t uint32) string {
+	switch t {
+	case TableMain:
+		return "main"
+	case TableLocal:
+		return "local"
+	case TableDefault:
+		return "default"
+	case TableUnspec:
+		return "unspec"
+	}
+	return strconv.FormatUint(uint64(t), 10)
+}
+
+// ParseTable reads a table name ("main", "local", "default", "all" = 0) or number.
+func ParseTable(s string) (uint32, bool) {
+	switch s {
+	case "main":
+		return TableMain, true
+	case "local":
+		return TableLocal, true
+	case "default":
+		return TableDefault, true
+	case "all", "unspec":
+		return TableUnspec, true
+	}
+	v, err := strconv.ParseUint(s, 0, 32)
+	return uint32(v), err == nil
+}
+
+// OperState is IFLA_OPERSTATE (IF_OPER_*, RFC 2863).
+type OperState uint8
+
+// Operational states, by their kernel names.
+const (
+	OperUnknown        OperState = 0 // IF_OPER_UNKNOWN
+	OperNotPresent     OperState = 1 // IF_OPER_NOTPRESENT
+	OperDown           OperState = 2 // IF_OPER_DOWN
+	OperLowerLayerDown OperState = 3 // IF_OPER_LOWERLAYERDOWN
+	OperTesting        OperState = 4 // IF_OPER_TESTING
+	OperDormant        OperState = 5 // IF_OPER_DORMANT
+	OperUp             OperState = 6 // IF_OPER_UP
+)
+
+var operNames = [...]string{"UNKNOWN", "NOTPRESENT", "DOWN", "LOWERLAYERDOWN", "TESTING", "DORMANT", "UP"}
+
+// String is the name ip prints ("UP", "DOWN", "UNKNOWN"...).
+func (o OperState) String() string {
+	if int(o) < len(operNames) {
+		return operNames[o]
+	}
+	return strconv.Itoa(int(o))
+}
+
+// LinkFlags is ifi_flags (IFF_*).
+type LinkFlags uint32
+
+// Link flags, by their kernel names.
+const (
+	LinkUp      LinkFlags = unix.IFF_UP       // IFF_UP
+	LinkRunning LinkFlags = unix.IFF_RUNNING  // IFF_RUNNING
+	LinkLowerUp LinkFlags = iffLowerUp        // IFF_LOWER_UP
+	LinkNoARP   LinkFlags = unix.IFF_NOARP    // IFF_NOARP
+	LinkPromisc LinkFlags = unix.IFF_PROMISC  // IFF_PROMISC
+	LinkMaster  LinkFlags = unix.IFF_MASTER   // IFF_MASTER
+	LinkSlave   LinkFlags = unix.IFF_SLAVE    // IFF_SLAVE
+	LinkLoop    LinkFlags = unix.IFF_LOOPBACK // IFF_LOOPBACK
+)
+
+var linkFlagNames = []struct {
+	f    LinkFlags
+	name string
+}{
+	{unix.IFF_LOOPBACK, "LOOPBACK"}, {unix.IFF_BROADCAST, "BROADCAST"}, {unix.IFF_POINTOPOINT, "POINTOPOINT"},
+	{unix.IFF_MULTICAST, "MULTICAST"}, {unix.IFF_NOARP, "NOARP"}, {unix.IFF_ALLMULTI, "ALLMULTI"},
+	{unix.IFF_PROMISC, "PROMISC"}, {unix.IFF_MASTER, "MASTER"}, {unix.IFF_SLAVE, "SLAVE"}, {unix.IFF_DEBUG, "DEBUG"},
+	{unix.IFF_DYNAMIC, "DYNAMIC"}, {unix.IFF_AUTOMEDIA, "AUTOMEDIA"}, {unix.IFF_PORTSEL, "PORTSEL"},
+	{unix.IFF_NOTRAILERS, "NOTRAILERS"}, {unix.IFF_UP, "UP"}, {iffLowerUp, "LOWER_UP"}, {iffDormant, "DORMANT"},
+	{iffEcho, "ECHO"},
+}
+
+// Names lists the flags the way ip prints them, in ip's order: "NO-CARRIER" first when the link is up but not
+// running, then LOOPBACK, BROADCAST, ... UP, LOWER_UP. (ip's "M-DOWN" describes the IFLA_LINK device, not
+// these flags.)
+func (f LinkFlags) Names() []string {
+	var out []string
+	if f&unix.IFF_UP != 0 && f&unix.IFF_RUNNING == 0 {
+		out = append(out, "NO-CARRIER")
+	}
+	for _, n := range linkFlagNames {
+		if f&n.f != 0 {
+			out = append(out, n.name)
+		}
+	}
+	return out
+}
+
+// String joins Names with commas, as ip prints them between angle brackets.
+func (f LinkFlags) String() string { return strings.Join(f.Names(), ",") }
+
+// AddrFlags is ifa_flags extended by IFA_FLAGS (IFA_F_*).
+type AddrFlags uint32
+
+// Address flags, by their kernel names.
+const (
+	AddrSecondary     AddrFlags = unix.IFA_F_SECONDARY      // IFA_F_SECONDARY (IFA_F_TEMPORARY for IPv6)
+	AddrNoDAD         AddrFlags = unix.IFA_F_NODAD          // IFA_F_NODAD
+	AddrOptimistic    AddrFlags = unix.IFA_F_OPTIMISTIC     // IFA_F_OPTIMISTIC
+	AddrDADFailed     AddrFlags = unix.IFA_F_DADFAILED      // IFA_F_DADFAILED
+	AddrHomeAddress   AddrFlags = unix.IFA_F_HOMEADDRESS    // IFA_F_HOMEADDRESS
+	AddrDeprecated    AddrFlags = unix.IFA_F_DEPRECATED     // IFA_F_DEPRECATED
+	AddrTentative     AddrFlags = unix.IFA_F_TENTATIVE      // IFA_F_TENTATIVE
+	AddrPermanent     AddrFlags = unix.IFA_F_PERMANENT      // IFA_F_PERMANENT
+	AddrManageTemp    AddrFlags = unix.IFA_F_MANAGETEMPADDR // IFA_F_MANAGETEMPADDR
+	AddrNoPrefixRoute AddrFlags = unix.IFA_F_NOPREFIXROUTE  // IFA_F_NOPREFIXROUTE
+	AddrMcAutoJoin    AddrFlags = unix.IFA_F_MCAUTOJOIN     // IFA_F_MCAUTOJOIN
+	AddrStablePrivacy AddrFlags = unix.IFA_F_STABLE_PRIVACY // IFA_F_STABLE_PRIVACY
+)
+
+// Names lists the flags as ip -j names them ("secondary"/"temporary", "nodad", "dynamic" for a
+// non-permanent address, "noprefixroute", ...); family decides between "secondary" and "temporary".
+func (f AddrFlags) Names(family uint8) []string {
+	var out []string
+	if f&AddrSecondary != 0 {
+		if family == unix.AF_INET6 {
+			out = append(out, "temporary")
+		} else {
+			out = append(out, "secondary")
+		}
+	}
+	for _, n := range []struct {
+		f    AddrFlags
+		name string
+	}{{AddrNoDAD, "nodad"}, {AddrOptimistic, "optimistic"}, {AddrDADFailed, "dadfailed"},
+		{AddrHomeAddress, "home"}, {AddrDeprecated, "deprecated"}, {AddrTentative, "tentative"}} {
+		if f&n.f != 0 {
+			out = append(out, n.name)
+		}
+	}
+	if f&AddrPermanent == 0 {
+		out = append(out, "dynamic")
+	}
+	for _, n := range []struct {
+		f    AddrFlags
+		name string
+	}{{AddrManageTemp, "mngtmpaddr"}, {AddrNoPrefixRoute, "noprefixroute"}, {AddrMcAutoJoin, "autojoin"},
+		{AddrStablePrivacy, "stable-privacy"}} {
+		if f&n.f != 0 {
+			out = append(out, n.name)
+		}
+	}
+	return out
+}
+
+// NeighState is ndm_state (NUD_*).
+type NeighState uint16
+
+// Neighbour states, by their kernel names.
+const (
+	NeighNone       NeighState = unix.NUD_NONE       // NUD_NONE
+	NeighIncomplete NeighState = unix.NUD_INCOMPLETE // NUD_INCOMPLETE
+	NeighReachable  NeighState = unix.NUD_REACHABLE  // NUD_REACHABLE
+	NeighStale      NeighState = unix.NUD_STALE      // NUD_STALE
+	NeighDelay      NeighState = unix.NUD_DELAY      // NUD_DELAY
+	NeighProbe      NeighState = unix.NUD_PROBE      // NUD_PROBE
+	NeighFailed     NeighState = unix.NUD_FAILED     // NUD_FAILED
+	NeighNoARP      NeighState = unix.NUD_NOARP      // NUD_NOARP
+	NeighPermanent  NeighState = unix.NUD_PERMANENT  // NUD_PERMANENT
+)
+
+var neighStateNames = []string{"INCOMPLETE", "REACHABLE", "STALE", "DELAY", "PROBE", "FAILED", "NOARP", "PERMANENT"}
+
+// Names lists the states as ip prints them ("REACHABLE", "PERMANENT"...); NUD_NONE is "NONE".
+func (s NeighState) Names() []string {
+	if s == 0 {
+		return []string{"NONE"}
+	}
+	var out []string
+	for i, n := range neighStateNames {
+		if s&(1<<i) != 0 {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// String joins Names with commas.
+func (s NeighState) String() string { return strings.Join(s.Names(), ",") }
+
+// ParseNeighState reads a state name as ip accepts it ("permanent", "reachable", "noarp", "stale", "none"...).
+func ParseNeighState(s string) (NeighState, bool) {
+	u := strings.ToUpper(s)
+	if u == "NONE" {
+		return NeighNone, true
+	}
+	for i, n := range neighStateNames {
+		if n == u {
+			return NeighState(1 << i), true
+		}
+	}
+	return 0, false
+}
+
+// NeighFlags is ndm_flags (NTF_*).
+type NeighFlags uint8
+
+// Neighbour flags, by their kernel names.
+const (
+	NeighUse        NeighFlags = unix.NTF_USE         // NTF_USE
+	NeighSelf       NeighFlags = unix.NTF_SELF        // NTF_SELF
+	NeighMaster     NeighFlags = unix.NTF_MASTER      // NTF_MASTER
+	NeighProxy      NeighFlags = unix.NTF_PROXY       // NTF_PROXY
+	NeighExtLearned NeighFlags = unix.NTF_EXT_LEARNED // NTF_EXT_LEARNED
+	NeighOffloaded  NeighFlags = unix.NTF_OFFLOADED   // NTF_OFFLOADED
+	NeighSticky     NeighFlags = 0x40                 // NTF_STICKY
+	NeighRouter     NeighFlags = unix.NTF_ROUTER      // NTF_ROUTER
+)
+
+// RuleAction is fib_rule_hdr.action (FR_ACT_*).
+type RuleAction uint8
+
+// Rule actions, by their kernel names.
+const (
+	RuleToTable     RuleAction = unix.FR_ACT_TO_TBL      // FR_ACT_TO_TBL
+	RuleGoto        RuleAction = unix.FR_ACT_GOTO        // FR_ACT_GOTO
+	RuleNop         RuleAction = unix.FR_ACT_NOP         // FR_ACT_NOP
+	RuleBlackhole   RuleAction = unix.FR_ACT_BLACKHOLE   // FR_ACT_BLACKHOLE
+	RuleUnreachable RuleAction = unix.FR_ACT_UNREACHABLE // FR_ACT_UNREACHABLE
+	RuleProhibit    RuleAction = unix.FR_ACT_PROHIBIT    // FR_ACT_PROHIBIT
+)
+
+// String is the name ip -j uses for the action ("unicast" for FR_ACT_TO_TBL, "goto", "nop", "blackhole"...).
+func (a RuleAction) String() string {
+	switch a {
+	case RuleToTable:
+		return "unicast"
+	case RuleGoto:
+		return "goto"
+	case RuleNop:
+		return "nop"
+	case RuleBlackhole:
+		return "blackhole"
+	case RuleUnreachable:
+		return "unreachable"
+	case RuleProhibit:
+		return "prohibit"
+	}
+	return strconv.Itoa(int(a))
+}
+
+// AddrGenMode is IFLA_INET6_ADDR_GEN_MODE (IN6_ADDR_GEN_MODE_*).
+type AddrGenMode uint8
+
+var addrGenNames = [...]string{"eui64", "none", "stable_secret", "random"}
+
+// String is the name ip prints ("eui64", "none", "stable_secret", "random").
+func (m AddrGenMode) String() string {
+	if int(m) < len(addrGenNames) {
+		return addrGenNames[m]
+	}
+	return strconv.Itoa(int(m))
+}
+
+// familyName is ip's name of an address family.
+func familyName(f uint8) string {
+	switch f {
+	case unix.AF_INET:
+		return "inet"
+	case unix.AF_INET6:
+		return "inet6"
+	case unix.AF_BRIDGE:
+		return "bridge"
+	case unix.AF_MPLS:
+		return "mpls"
+	case unix.AF_UNSPEC:
+		return "unspec"
+	}
+	return strconv.Itoa(int(f))
+}

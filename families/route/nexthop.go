@@ -1,0 +1,257 @@
+package route
+
+import (
+	"context"
+	"encoding/binary"
+	"fmt"
+	"iter"
+	"net/netip"
+
+	"github.com/nlkit/nlkit/proto"
+	"golang.org/x/sys/unix"
+)
+
+// sizeofNhMsg is sizeof(struct nhmsg).
+const sizeofNhMsg = 8
+
+// Nexthop is a nexthop object: struct nhmsg and the NHA_* attributes of RTM_NEWNEXTHOP, as `ip nexthop` shows
+// it.
+type Nexthop struct {
+	// ID is NHA_ID.
+	ID uint32
+	// Family is nh_family (AF_INET, AF_INET6; AF_UNSPEC for groups and blackholes).
+	Family uint8
+	// Scope is nh_scope; Protocol is nh_protocol; Flags is nh_flags (RTNH_F_ONLINK, RTNH_F_DEAD...).
+	Scope    Scope
+	Protocol Protocol
+	Flags    uint32
+	// Group is NHA_GROUP: the members of a group.
+	Group []NexthopGroupMember
+	// GroupType is NHA_GROUP_TYPE (NEXTHOP_GRP_TYPE_MPATH 0, NEXTHOP_GRP_TYPE_RES 1).
+	GroupType uint16
+	// Blackhole is NHA_BLACKHOLE.
+	Blackhole bool
+	// OIF is NHA_OIF; Gateway is NHA_GATEWAY.
+	OIF     int32
+	Gateway netip.Addr
+	// EncapType and Encap are NHA_ENCAP_TYPE and the raw NHA_ENCAP.
+	EncapType uint16
+	Encap     []byte
+	// FDB is NHA_FDB: the nexthop is for the bridge forwarding database.
+	FDB bool
+}
+
+// NexthopGroupMember is a struct nexthop_grp of NHA_GROUP.
+type NexthopGroupMember struct {
+	// ID is the member's nexthop id.
+	ID uint32
+	// Weight is the member's weight as ip prints it (1-65536; the wire holds weight-1).
+	Weight uint32
+}
+
+// UnmarshalBinary decodes an RTM_NEWNEXTHOP payload (struct nhmsg and NHA_* attributes) into nh. Only groups
+// and encapsulations allocate.
+func (nh *Nexthop) UnmarshalBinary(b []byte) error {
+	*nh = Nexthop{}
+	if len(b) < sizeofNhMsg {
+		return errShort("nhmsg", len(b), sizeofNhMsg)
+	}
+	nh.Family, nh.Scope, nh.Protocol = b[0], Scope(b[1]), Protocol(b[2])
+	nh.Flags = binary.NativeEndian.Uint32(b[4:8])
+	ad := proto.NewAttrDecoder(b[sizeofNhMsg:])
+	for ad.Next() {
+		switch ad.Type() {
+		case unix.NHA_ID:
+			nh.ID = ad.Uint32()
+		case unix.NHA_GROUP:
+			p := ad.Bytes()
+			for ; len(p) >= 8; p = p[8:] {
+				w := uint32(p[4]) | uint32(p[5])<<8
+				nh.Group = append(nh.Group, NexthopGroupMember{ID: binary.NativeEndian.Uint32(p), Weight: w + 1})
+			}
+		case unix.NHA_GROUP_TYPE:
+			nh.GroupType = ad.Uint16()
+		case unix.NHA_BLACKHOLE:
+			nh.Blackhole = true
+		case unix.NHA_OIF:
+			nh.OIF = ad.Int32()
+		case unix.NHA_GATEWAY:
+			nh.Gateway = addrFrom(ad.Bytes())
+		case unix.NHA_ENCAP_TYPE:
+			nh.EncapType = ad.Uint16()
+		case unix.NHA_ENCAP:
+			nh.Encap = append([]byte(nil), ad.Bytes()...)
+		case nhaFDB:
+			nh.FDB = true
+		}
+	}
+	return ad.Err()
+}
+
+// MarshalBinary encodes nh as an RTM_NEWNEXTHOP request payload: struct nhmsg and NHA_ID, NHA_OIF, NHA_GATEWAY,
+// NHA_BLACKHOLE, NHA_GROUP, NHA_GROUP_TYPE, NHA_ENCAP_TYPE, NHA_ENCAP and NHA_FDB as set. The family comes from
+// Gateway when Family is 0.
+func (nh *Nexthop) MarshalBinary() ([]byte, error) {
+	family := nh.Family
+	if family == 0 {
+		family = familyOf(nh.Gateway)
+	}
+	b := make([]byte, sizeofNhMsg, 64)
+	b[0], b[1], b[2] = family, uint8(nh.Scope), uint8(nh.Protocol)
+	binary.NativeEndian.PutUint32(b[4:8], nh.Flags)
+	ae := proto.NewAttrEncoder(b)
+	if nh.ID != 0 {
+		ae.Uint32(unix.NHA_ID, nh.ID)
+	}
+	if len(nh.Group) > 0 {
+		g := make([]byte, 8*len(nh.Group))
+		for i, m := range nh.Group {
+			w := m.Weight
+			if w == 0 {
+				w = 1
+			}
+			binary.NativeEndian.PutUint32(g[8*i:], m.ID)
+			g[8*i+4], g[8*i+5] = uint8(w-1), uint8((w-1)>>8)
+		}
+		ae.Raw(unix.NHA_GROUP, g)
+		if nh.GroupType != 0 {
+			ae.Uint16(unix.NHA_GROUP_TYPE, nh.GroupType)
+		}
+	}
+	if nh.Blackhole {
+		ae.Flag(unix.NHA_BLACKHOLE)
+	}
+	if nh.OIF != 0 {
+		ae.Uint32(unix.NHA_OIF, uint32(nh.OIF))
+	}
+	if nh.Gateway.IsValid() {
+		ae.Raw(unix.NHA_GATEWAY, nh.Gateway.AsSlice())
+	}
+	if nh.EncapType != 0 {
+		ae.Uint16(unix.NHA_ENCAP_TYPE, nh.EncapType)
+	}
+	if len(nh.Encap) > 0 {
+		ae.Raw(unix.NHA_ENCAP|proto.AttrNested, nh.Encap)
+	}
+	if nh.FDB {
+		ae.Flag(nhaFDB)
+	}
+	return ae.Bytes(), nil
+}
+
+// NexthopService lists, gets, adds, replaces and deletes nexthop objects (RTM_GETNEXTHOP, RTM_NEWNEXTHOP,
+// RTM_DELNEXTHOP; Linux 5.3 and later).
+type NexthopService struct{ c *Client }
+
+// NexthopFilter selects nexthops. The kernel always applies it (the nexthop family validates its dump requests
+// strictly: NHA_OIF, NHA_MASTER, NHA_GROUPS, NHA_FDB); Family, OIF, Groups and FDB are applied again in user
+// space.
+type NexthopFilter struct {
+	// Family keeps one family; 0 keeps all.
+	Family uint8
+	// OIF keeps the nexthops through this link; Master those through links enslaved to it.
+	OIF, Master int32
+	// Groups keeps only groups; FDB only FDB nexthops.
+	Groups, FDB bool
+}
+
+func (f *NexthopFilter) match(nh *Nexthop) bool {
+	return f == nil || ((f.Family == 0 || nh.Family == f.Family) && (f.OIF == 0 || nh.OIF == f.OIF) &&
+		(!f.Groups || len(nh.Group) > 0) && (!f.FDB || nh.FDB))
+}
+
+// All streams the nexthops f selects (an RTM_GETNEXTHOP dump; nil: all).
+func (s *NexthopService) All(ctx context.Context, f *NexthopFilter) iter.Seq2[Nexthop, error] {
+	req := make([]byte, sizeofNhMsg, 32)
+	if f != nil {
+		req[0] = f.Family
+		ae := proto.NewAttrEncoder(req)
+		if f.OIF != 0 {
+			ae.Uint32(unix.NHA_OIF, uint32(f.OIF))
+		}
+		if f.Master != 0 {
+			ae.Uint32(unix.NHA_MASTER, uint32(f.Master))
+		}
+		if f.Groups {
+			ae.Flag(unix.NHA_GROUPS)
+		}
+		if f.FDB {
+			ae.Flag(nhaFDB)
+		}
+		req = ae.Bytes()
+	}
+	return func(yield func(Nexthop, error) bool) {
+		s.c.dump(ctx, unix.RTM_GETNEXTHOP, req, unix.RTM_NEWNEXTHOP, false, func(m proto.Message, err error) bool {
+			if err != nil {
+				return yield(Nexthop{}, err)
+			}
+			var nh Nexthop
+			if err := nh.UnmarshalBinary(m.Data); err != nil {
+				return yield(Nexthop{}, decodeError("RTM_NEWNEXTHOP", err))
+			}
+			if !f.match(&nh) {
+				return true
+			}
+			return yield(nh, nil)
+		})
+	}
+}
+
+// List returns the nexthops f selects, retrying interrupted dumps (see LinkService.List).
+func (s *NexthopService) List(ctx context.Context, f *NexthopFilter) ([]Nexthop, error) {
+	return collect(s.c.retries, func() iter.Seq2[Nexthop, error] { return s.All(ctx, f) })
+}
+
+// Get returns the nexthop with NHA_ID id (RTM_GETNEXTHOP).
+func (s *NexthopService) Get(ctx context.Context, id uint32) (Nexthop, error) {
+	b := make([]byte, sizeofNhMsg, 16)
+	ae := proto.NewAttrEncoder(b)
+	ae.Uint32(unix.NHA_ID, id)
+	op := opName(unix.RTM_GETNEXTHOP, fmt.Sprintf("id %d", id))
+	m, err := s.c.getOne(ctx, unix.RTM_GETNEXTHOP, ae.Bytes(), unix.RTM_NEWNEXTHOP, op)
+	if err != nil {
+		return Nexthop{}, err
+	}
+	var nh Nexthop
+	if err := nh.UnmarshalBinary(m.Data); err != nil {
+		return Nexthop{}, &OpError{Op: op, Err: decodeError("RTM_NEWNEXTHOP", err)}
+	}
+	return nh, nil
+}
+
+// Add adds a nexthop (RTM_NEWNEXTHOP with NLM_F_CREATE|NLM_F_EXCL); Protocol defaults to boot, as ip's does.
+// A gateway through a link that is down fails with the kernel's "Nexthop device is not up" in the error.
+func (s *NexthopService) Add(ctx context.Context, nh Nexthop) error {
+	return s.send(ctx, unix.RTM_NEWNEXTHOP, unix.NLM_F_CREATE|unix.NLM_F_EXCL, nh.withDefaults())
+}
+
+// Replace adds the nexthop or replaces the one with the same ID (RTM_NEWNEXTHOP with
+// NLM_F_CREATE|NLM_F_REPLACE).
+func (s *NexthopService) Replace(ctx context.Context, nh Nexthop) error {
+	return s.send(ctx, unix.RTM_NEWNEXTHOP, unix.NLM_F_CREATE|unix.NLM_F_REPLACE, nh.withDefaults())
+}
+
+// Delete removes the nexthop with nh.ID (RTM_DELNEXTHOP with NHA_ID).
+func (s *NexthopService) Delete(ctx context.Context, nh Nexthop) error {
+	b := make([]byte, sizeofNhMsg, 16)
+	ae := proto.NewAttrEncoder(b)
+	ae.Uint32(unix.NHA_ID, nh.ID)
+	_, err := s.c.execute(ctx, unix.RTM_DELNEXTHOP, 0, ae.Bytes(), opName(unix.RTM_DELNEXTHOP, fmt.Sprintf("id %d", nh.ID)))
+	return err
+}
+
+func (nh Nexthop) withDefaults() Nexthop {
+	if nh.Protocol == 0 {
+		nh.Protocol = ProtocolBoot
+	}
+	return nh
+}
+
+func (s *NexthopService) send(ctx context.Context, typ, flags uint16, nh Nexthop) error {
+	b, err := nh.MarshalBinary()
+	if err != nil {
+		return err
+	}
+	_, err = s.c.execute(ctx, typ, flags, b, opName(typ, fmt.Sprintf("id %d", nh.ID)))
+	return err
+}

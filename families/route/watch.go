@@ -1,0 +1,293 @@
+package route
+
+import (
+	"context"
+	"errors"
+	"iter"
+
+	"github.com/nlkit/nlkit"
+	"golang.org/x/sys/unix"
+)
+
+// WatchObjects chooses the objects a Watcher follows (a bitmask).
+type WatchObjects uint32
+
+// Objects to watch, and the rtnetlink multicast groups (RTNLGRP_*) each one joins.
+const (
+	// WatchLinks joins RTNLGRP_LINK.
+	WatchLinks WatchObjects = 1 << iota
+	// WatchAddrs joins RTNLGRP_IPV4_IFADDR and RTNLGRP_IPV6_IFADDR.
+	WatchAddrs
+	// WatchRoutes joins RTNLGRP_IPV4_ROUTE and RTNLGRP_IPV6_ROUTE.
+	WatchRoutes
+	// WatchNeighs joins RTNLGRP_NEIGH.
+	WatchNeighs
+	// WatchRules joins RTNLGRP_IPV4_RULE and RTNLGRP_IPV6_RULE.
+	WatchRules
+	// WatchNexthops joins RTNLGRP_NEXTHOP.
+	WatchNexthops
+
+	// WatchAll is every object.
+	WatchAll = WatchLinks | WatchAddrs | WatchRoutes | WatchNeighs | WatchRules | WatchNexthops
+)
+
+// groups returns the RTNLGRP_* numbers for objs, limited to family (AF_INET, AF_INET6, or 0 for both).
+func (objs WatchObjects) groups(family uint8) []uint32 {
+	v4, v6 := family != unix.AF_INET6, family != unix.AF_INET
+	var g []uint32
+	add := func(on bool, grp uint32) {
+		if on {
+			g = append(g, grp)
+		}
+	}
+	add(objs&WatchLinks != 0, unix.RTNLGRP_LINK)
+	add(objs&WatchAddrs != 0 && v4, unix.RTNLGRP_IPV4_IFADDR)
+	add(objs&WatchAddrs != 0 && v6, unix.RTNLGRP_IPV6_IFADDR)
+	add(objs&WatchRoutes != 0 && v4, unix.RTNLGRP_IPV4_ROUTE)
+	add(objs&WatchRoutes != 0 && v6, unix.RTNLGRP_IPV6_ROUTE)
+	add(objs&WatchNeighs != 0, unix.RTNLGRP_NEIGH)
+	add(objs&WatchRules != 0 && v4, unix.RTNLGRP_IPV4_RULE)
+	add(objs&WatchRules != 0 && v6, unix.RTNLGRP_IPV6_RULE)
+	add(objs&WatchNexthops != 0, unix.RTNLGRP_NEXTHOP)
+	return g
+}
+
+// WatchConfig chooses what a Watcher (or Mirror) follows.
+type WatchConfig struct {
+	// Objects are the objects to follow; 0 is WatchAll.
+	Objects WatchObjects
+	// Family limits addresses, routes and rules to AF_INET or AF_INET6; 0 follows both.
+	Family uint8
+	// NetNS is a namespace file descriptor to watch; 0 is the calling thread's namespace.
+	NetNS int
+	// AllNamespaces turns on NETLINK_LISTEN_ALL_NSID: events of every namespace that has an nsid in the
+	// watcher's namespace arrive too, each with its NSID. Resynchronisation snapshots cover the watcher's own
+	// namespace only.
+	AllNamespaces bool
+	// SocketReceiveBuffer sets the event socket's SO_RCVBUF(FORCE); 0 keeps the kernel default. A small buffer
+	// overflows sooner (ENOBUFS), which the Watcher survives by resynchronising.
+	SocketReceiveBuffer int
+	// InitialSnapshot makes the first event an EventResync with the state from a dump taken after the event
+	// socket joined its groups, so that no change falls between the two.
+	InitialSnapshot bool
+
+	// Conn, when set, is used as the event socket instead of dialing one (the Watcher joins the groups on it and
+	// closes it); Dump, when set, is the Client used for snapshots. Tests use them with nltest.
+	Conn *nlkit.Conn
+	Dump *Client
+}
+
+// Watcher follows rtnetlink notifications: typed new/delete events for links, addresses, routes, neighbours,
+// rules and nexthops. When the kernel reports that events were lost (ENOBUFS: the socket's receive queue
+// overflowed), the Watcher dumps the watched objects again and delivers an EventResync with the fresh state
+// instead of stopping: a watch never stops silently. It ends only when its context is cancelled, it is closed,
+// or its socket fails, and then says why.
+//
+// A Watcher is meant for one goroutine (Next is not safe for concurrent calls); Close may be called from any
+// goroutine and unblocks Next.
+type Watcher struct {
+	cfg     WatchConfig
+	conn    *nlkit.Conn
+	dump    *Client
+	ownDump bool
+	queue   []Event
+	started bool
+	resyncs uint64
+}
+
+// NewWatcher opens the event socket, joins the rtnetlink groups for cfg.Objects (any process may join them),
+// and opens a second socket for snapshots, so that events keep queueing while a snapshot is dumped.
+func NewWatcher(cfg *WatchConfig) (*Watcher, error) {
+	w := &Watcher{}
+	if cfg != nil {
+		w.cfg = *cfg
+	}
+	if w.cfg.Objects == 0 {
+		w.cfg.Objects = WatchAll
+	}
+	groups := w.cfg.Objects.groups(w.cfg.Family)
+	if w.cfg.Conn != nil {
+		w.conn = w.cfg.Conn
+		for _, g := range groups {
+			if err := w.conn.JoinGroup(g); err != nil {
+				return nil, err
+			}
+		}
+	} else {
+		conn, err := nlkit.Dial(nlkit.UnitRoute, &nlkit.Config{Groups: groups, NetNS: w.cfg.NetNS,
+			ListenAllNSID: w.cfg.AllNamespaces, SocketReceiveBuffer: w.cfg.SocketReceiveBuffer})
+		if err != nil {
+			return nil, err
+		}
+		w.conn = conn
+	}
+	w.dump = w.cfg.Dump
+	if w.dump == nil {
+		d, err := Dial(&Config{NetNS: w.cfg.NetNS})
+		if err != nil {
+			w.conn.Close()
+			return nil, err
+		}
+		w.dump, w.ownDump = d, true
+	}
+	return w, nil
+}
+
+// Close closes the Watcher's sockets; a Next blocked in another goroutine returns nlkit.ErrClosed.
+func (w *Watcher) Close() error {
+	err := w.conn.Close()
+	if w.ownDump {
+		w.dump.Close()
+	}
+	return err
+}
+
+// Resyncs counts the resynchronisations after lost events (ENOBUFS).
+func (w *Watcher) Resyncs() uint64 { return w.resyncs }
+
+// Next returns the next event. After ENOBUFS it returns an EventResync (Lost true) with a fresh Snapshot.
+// A message that cannot be decoded is returned as a *DecodeError, and the Watcher goes on with the next
+// call. Other errors (nlkit.ErrClosed, ctx.Err(), a socket error) end the watch.
+func (w *Watcher) Next(ctx context.Context) (Event, error) {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	if !w.started {
+		w.started = true
+		if w.cfg.InitialSnapshot {
+			return w.resync(ctx, false)
+		}
+	}
+	for len(w.queue) == 0 {
+		d, err := w.conn.ReceiveDatagram(ctx)
+		if err != nil {
+			if errors.Is(err, unix.ENOBUFS) {
+				w.resyncs++
+				return w.resync(ctx, true)
+			}
+			return Event{}, err
+		}
+		it := d.Messages()
+		var derr error
+		for it.Next() {
+			ev, ok, err := DecodeEvent(it.Message())
+			if err != nil {
+				derr = err
+				continue
+			}
+			if !ok {
+				continue
+			}
+			ev.NSID, ev.HasNSID = d.From.NSID, d.From.HasNSID
+			w.queue = append(w.queue, ev)
+		}
+		if err := it.Err(); err != nil && derr == nil {
+			derr = decodeError("datagram", err)
+		}
+		if derr != nil {
+			return Event{}, derr
+		}
+	}
+	ev := w.queue[0]
+	w.queue[0] = Event{}
+	w.queue = w.queue[1:]
+	return ev, nil
+}
+
+// Events returns an iterator over the events; it ends when Next returns an error that ends the watch (that
+// error is yielded last) or when the loop stops. Decode errors are yielded and the iteration goes on.
+func (w *Watcher) Events(ctx context.Context) iter.Seq2[Event, error] {
+	return func(yield func(Event, error) bool) {
+		for {
+			ev, err := w.Next(ctx)
+			if err != nil {
+				var de *DecodeError
+				if !yield(Event{}, err) || !errors.As(err, &de) {
+					return
+				}
+				continue
+			}
+			if !yield(ev, nil) {
+				return
+			}
+		}
+	}
+}
+
+// resync takes a snapshot of the watched objects.
+func (w *Watcher) resync(ctx context.Context, lost bool) (Event, error) {
+	s, err := TakeSnapshot(ctx, w.dump, w.cfg.Objects, w.cfg.Family)
+	if err != nil {
+		return Event{}, err
+	}
+	return Event{Kind: EventResync, Snapshot: s, Lost: lost}, nil
+}
+
+// TakeSnapshot dumps the objects objs chooses (0: all) through c, limited to family (0: all).
+func TakeSnapshot(ctx context.Context, c *Client, objs WatchObjects, family uint8) (*Snapshot, error) {
+	if objs == 0 {
+		objs = WatchAll
+	}
+	s := &Snapshot{}
+	var err error
+	if objs&WatchLinks != 0 {
+		if s.Links, err = c.Link.List(ctx, nil); err != nil {
+			return nil, err
+		}
+	}
+	if objs&WatchAddrs != 0 {
+		if s.Addrs, err = c.Addr.List(ctx, &AddrFilter{Family: family}); err != nil {
+			return nil, err
+		}
+	}
+	if objs&WatchRoutes != 0 {
+		if s.Routes, err = c.Route.List(ctx, &RouteFilter{Family: family}); err != nil {
+			return nil, err
+		}
+		if family == 0 {
+			s.Routes = ipRoutes(s.Routes)
+		}
+	}
+	if objs&WatchNeighs != 0 {
+		if s.Neighs, err = c.Neigh.List(ctx, nil); err != nil {
+			return nil, err
+		}
+	}
+	if objs&WatchRules != 0 {
+		if s.Rules, err = c.Rule.List(ctx, &RuleFilter{Family: family}); err != nil {
+			return nil, err
+		}
+		if family == 0 {
+			s.Rules = ipRules(s.Rules)
+		}
+	}
+	if objs&WatchNexthops != 0 {
+		if s.Nexthops, err = c.Nexthop.List(ctx, nil); err != nil && !errors.Is(err, unix.EOPNOTSUPP) &&
+			!errors.Is(err, unix.EINVAL) {
+			return nil, err
+		}
+	}
+	return s, nil
+}
+
+// ipRoutes keeps the IPv4 and IPv6 routes: only their groups are watched.
+func ipRoutes(rs []Route) []Route {
+	out := rs[:0]
+	for _, r := range rs {
+		if r.Family == unix.AF_INET || r.Family == unix.AF_INET6 {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// ipRules keeps the IPv4 and IPv6 rules: only their groups are watched.
+func ipRules(rs []Rule) []Rule {
+	out := rs[:0]
+	for _, r := range rs {
+		if r.Family == unix.AF_INET || r.Family == unix.AF_INET6 {
+			out = append(out, r)
+		}
+	}
+	return out
+}
