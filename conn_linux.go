@@ -206,6 +206,26 @@ func (t *sockTransport) SendTo(b []byte, to Addr) error {
 	}
 }
 
+var linuxOptions = map[Option]netlink.ConnOption{
+	OptExtAck:         netlink.ExtendedAcknowledge,
+	OptStrictCheck:    netlink.GetStrictCheck,
+	OptCapAck:         netlink.CapAcknowledge,
+	OptNoENOBUFS:      netlink.NoENOBUFS,
+	OptListenAllNSID:  netlink.ListenAllNSID,
+	OptBroadcastError: netlink.BroadcastError,
+	OptPacketInfo:     netlink.PacketInfo,
+}
+
+func (t *sockTransport) setOption(o Option, on bool) error {
+	lo, ok := linuxOptions[o]
+	if !ok {
+		return errors.New("unknown option")
+	}
+	return t.nc.SetOption(lo, on)
+}
+
+func (t *sockTransport) setSendBuffer(bytes int) error { return t.nc.SetWriteBuffer(bytes) }
+
 func (t *sockTransport) SetReadDeadline(d time.Time) error { return t.nc.SetReadDeadline(d) }
 func (t *sockTransport) JoinGroup(g uint32) error          { return t.nc.JoinGroup(g) }
 func (t *sockTransport) LeaveGroup(g uint32) error         { return t.nc.LeaveGroup(g) }

@@ -158,3 +158,34 @@ func TestGroupNeedsPrivilege(t *testing.T) {
 		t.Fatalf("error output %q should explain CAP_NET_ADMIN or a user namespace", out)
 	}
 }
+
+func TestSetOptionOnOpenConn(t *testing.T) {
+	ns := nstest.New(t)
+	c, err := nlkit.Dial(unix.NETLINK_ROUTE, &nlkit.Config{NetNS: ns.Handle.Fd()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	for _, o := range []nlkit.Option{nlkit.OptStrictCheck, nlkit.OptListenAllNSID, nlkit.OptPacketInfo, nlkit.OptCapAck} {
+		if err := c.SetOption(o, true); err != nil {
+			t.Fatalf("option %d: %v", o, err)
+		}
+	}
+	if err := c.SetSendBuffer(32 << 10); err != nil {
+		t.Fatal(err)
+	}
+	// Strict checking now rejects a dump request with a malformed header (an rtmsg with a nonzero rtm_dst_len
+	// and no filter support for it is refused rather than ignored).
+	m := rtmsgDump()
+	m.Data[1] = 8
+	for _, err := range c.Dump(context.Background(), m) {
+		if err == nil {
+			continue
+		}
+		if !errors.Is(err, syscall.EINVAL) {
+			t.Fatalf("strict dump error %v, want EINVAL", err)
+		}
+		return
+	}
+	t.Fatal("a dump request with rtm_dst_len set was accepted: strict checking is not on")
+}
