@@ -71,6 +71,10 @@ func (c *Conn) recvLocked(ctx context.Context) (*Datagram, error) {
 		if c.closed.Load() {
 			return nil, ErrClosed
 		}
+		// The read deadline set on cancellation arrives late; check first so a cancelled dump stops at once.
+		if ctx != nil && ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
 		n, oobn, from, err := c.t.RecvMsg(c.rbuf, c.oob)
 		if err != nil {
 			switch {
