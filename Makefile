@@ -25,6 +25,6 @@ vet:
 test: fmt-check vet
 	$(GO) test -race -count=1 -timeout 20m ./...
 	$(MAKE) bench-short
-	$(MAKE) fuzz-short
+	$(MAKE) fuzz-short FUZZTIME=3s
 
 -include mk/*.mk

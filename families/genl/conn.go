@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"iter"
-	"slices"
-	"sync"
 	"syscall"
 
 	"github.com/nlkit/nlkit"
@@ -17,9 +15,6 @@ import (
 // a goroutine that waits for multicasts (Receive) should have a Conn of its own.
 type Conn struct {
 	nc *nlkit.Conn
-
-	mu      sync.Mutex // one request or dump at a time
-	pending uint32     // seq of an abandoned dump, drained before the next request (under mu)
 }
 
 // Dial opens a NETLINK_GENERIC socket with cfg (nil for the defaults). Groups in cfg are numbers; use JoinGroup
@@ -147,25 +142,17 @@ func (c *Conn) Request(ctx context.Context, family uint16, cmd, version uint8, a
 	return c.Execute(ctx, Message{Header: Header{Command: cmd, Version: version}, Data: attrs}, family, 0)
 }
 
-// Execute sends m to a family with NLM_F_REQUEST|NLM_F_ACK and flags added, and returns the decoded replies.
-// The replies are copies; they stay valid.
+// Execute sends m to a family with NLM_F_REQUEST|NLM_F_ACK and flags added, and returns the decoded replies
+// (nlkit.Conn.Execute). The replies are copies; they stay valid.
 func (c *Conn) Execute(ctx context.Context, m Message, family uint16, flags uint16) ([]Message, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	var out []Message
-	var perr error
-	err := c.request(ctx, m.NetlinkMessage(family, flags|proto.FlagAck), func(nm proto.Message) bool {
-		nm.Data = slices.Clone(nm.Data)
-		gm, err := ParseMessage(nm)
-		if err != nil {
-			perr = &nlkit.ReceiveError{Err: err}
-			return false
+	msgs, err := c.nc.Execute(ctx, outgoing(m, family, flags))
+	out := make([]Message, 0, len(msgs))
+	for _, nm := range msgs {
+		gm, perr := ParseMessage(nm)
+		if perr != nil {
+			return out, &nlkit.ReceiveError{Err: perr}
 		}
 		out = append(out, gm)
-		return true
-	})
-	if perr != nil {
-		return out, perr
 	}
 	return out, err
 }
@@ -179,29 +166,33 @@ func (c *Conn) Dump(ctx context.Context, family uint16, cmd, version uint8, attr
 	return c.DumpMessage(ctx, m, family, 0)
 }
 
-// DumpMessage is Dump with a prepared message and extra nlmsg_flags.
+// DumpMessage is Dump with a prepared message and extra nlmsg_flags (nlkit.Conn.Dump). Stopping the loop early
+// leaves the Conn usable: the core drains the rest of the dump before the next request.
 func (c *Conn) DumpMessage(ctx context.Context, m Message, family uint16, flags uint16) iter.Seq2[Message, error] {
 	return func(yield func(Message, error) bool) {
-		c.mu.Lock()
-		defer c.mu.Unlock()
-		stopped := false
-		err := c.request(ctx, m.NetlinkMessage(family, flags|proto.FlagDump), func(nm proto.Message) bool {
-			gm, err := ParseMessage(nm)
+		for nm, err := range c.nc.Dump(ctx, outgoing(m, family, flags)) {
 			if err != nil {
-				yield(Message{}, &nlkit.ReceiveError{Err: err})
-				stopped = true
-				return false
+				yield(Message{}, err)
+				return
+			}
+			gm, perr := ParseMessage(nm)
+			if perr != nil {
+				yield(Message{}, &nlkit.ReceiveError{Err: perr})
+				return
 			}
 			if !yield(gm, nil) {
-				stopped = true
-				return false
+				return
 			}
-			return true
-		})
-		if err != nil && !stopped {
-			yield(Message{}, err)
 		}
 	}
+}
+
+// outgoing builds the netlink message for m with a sequence number of the Conn's own (m.Netlink may be a received
+// header): the core numbers a request whose sequence is zero.
+func outgoing(m Message, family, flags uint16) proto.Message {
+	nm := m.NetlinkMessage(family, flags)
+	nm.Header.Sequence = 0
+	return nm
 }
 
 // JoinGroup resolves the multicast group called group of family (CTRL_ATTR_MCAST_GROUPS) and joins it

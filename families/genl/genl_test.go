@@ -13,6 +13,7 @@ import (
 	"github.com/nlkit/nlkit"
 	"github.com/nlkit/nlkit/families/genl"
 	"github.com/nlkit/nlkit/families/genl/genltest"
+	"github.com/nlkit/nlkit/nltest"
 	"github.com/nlkit/nlkit/proto"
 )
 
@@ -307,5 +308,110 @@ func TestFormatFamilies(t *testing.T) {
 		"\tID: 0x30  Version: 0x1  header size: 0  max attribs: 0 \n"
 	if b.String() != want {
 		t.Errorf("got\n%q\nwant\n%q", b.String(), want)
+	}
+}
+
+// fiveReplies answers every request to testFamily with five messages whose first data byte counts 0..4.
+func fiveReplies(req genl.Message) ([]genl.Message, error) {
+	var out []genl.Message
+	for i := range 5 {
+		out = append(out, genl.Message{Header: genl.Header{Command: req.Header.Command}, Data: []byte{byte(i), 0, 0, 0}})
+	}
+	return out, nil
+}
+
+// TestFakeSeparateDatagrams: every reply and the ack (or NLMSG_DONE) in a datagram of its own, as a kernel doit
+// sends them (genlmsg_reply, then netlink_ack). Execute must keep each reply intact while the next datagram is
+// read into the same buffer, and a dump abandoned before its end must be drained, not stall the next request.
+func TestFakeSeparateDatagrams(t *testing.T) {
+	nc, fake := nltest.New(nlkit.UnitGeneric, genltest.Func(genltest.Family{Family: testFamily, Handle: fiveReplies}), nil)
+	fake.SeparateDatagrams = true
+	c := genl.New(nc)
+	defer c.Close()
+
+	replies, err := c.Request(tctx(t), 0x20, 1, 1, nil)
+	if err != nil || len(replies) != 5 {
+		t.Fatalf("Request: %d replies, %v", len(replies), err)
+	}
+	for i, r := range replies {
+		if r.Header.Command != 1 || !bytes.Equal(r.Data, []byte{byte(i), 0, 0, 0}) {
+			t.Errorf("reply %d = %+v % x: overwritten by a later datagram?", i, r.Header, r.Data)
+		}
+	}
+	f, err := c.Family(tctx(t), "TESTFAM")
+	if err != nil || f.ID != 0x20 || f.Name != "TESTFAM" || len(f.Groups) != 2 {
+		t.Fatalf("Family: %+v, %v", f, err)
+	}
+
+	// Abandon a dump after its first message: four replies and NLMSG_DONE are still queued.
+	for m, err := range c.Dump(tctx(t), 0x20, 2, 1, nil) {
+		if err != nil || m.Data[0] != 0 {
+			t.Fatalf("dump: %+v, %v", m, err)
+		}
+		break
+	}
+	start := time.Now()
+	short, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	replies, err = c.Request(short, 0x20, 1, 1, []byte{7, 0, 0, 0})
+	if err != nil || len(replies) != 5 || replies[4].Data[0] != 4 {
+		t.Fatalf("Request after an abandoned dump: %d replies, %v", len(replies), err)
+	}
+	// Abandon at the last message: NLMSG_DONE is in the next datagram, so the drain must read it.
+	n := 0
+	for _, err := range c.Dump(short, 0x20, 2, 1, nil) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n++; n == 5 {
+			break
+		}
+	}
+	seen := 0
+	for _, err := range c.Dump(short, 0x20, 2, 1, nil) {
+		if err != nil {
+			t.Fatalf("dump after abandoning at the last message: %v", err)
+		}
+		seen++
+	}
+	if seen != 5 {
+		t.Fatalf("dump after abandoning at the last message: %d replies, want 5", seen)
+	}
+	if d := time.Since(start); d > time.Second {
+		t.Errorf("requests after abandoned dumps took %v: a drain waited for its timeout", d)
+	}
+}
+
+// TestFakeAbandonedDumpCancelled: the caller's ctx bounds the drain of an abandoned dump whose end never comes.
+func TestFakeAbandonedDumpCancelled(t *testing.T) {
+	ctrl := genltest.Func(genltest.Family{Family: testFamily, Handle: fiveReplies})
+	nc := nltest.Dial(nlkit.UnitGeneric, func(reqs []proto.Message) ([]proto.Message, error) {
+		req := reqs[0]
+		if req.Header.Type != 0x30 {
+			return ctrl(reqs)
+		}
+		// A dump of family 0x30 sends one message and never ends (the NLMSG_DONE is another request's).
+		return []proto.Message{
+			{Header: proto.Header{Type: 0x30}, Data: []byte{2, 1, 0, 0}},
+			{Header: proto.Header{Type: proto.TypeDone, Sequence: req.Header.Sequence + 1000}, Data: make([]byte, 4)},
+		}, nil
+	})
+	c := genl.New(nc)
+	defer c.Close()
+	for _, err := range c.Dump(tctx(t), 0x30, 2, 1, nil) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		break
+	}
+	short, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	_, err := c.Request(short, 0x20, 1, 1, nil)
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("Request while an abandoned dump never ends: %v, want context.DeadlineExceeded", err)
+	}
+	if d := time.Since(start); d > 2*time.Second {
+		t.Errorf("the drain ignored the caller's ctx: %v", d)
 	}
 }

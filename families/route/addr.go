@@ -1,3 +1,5 @@
+//go:build linux
+
 package route
 
 import (
@@ -43,8 +45,9 @@ type Addr struct {
 	Protocol Protocol
 }
 
-// AddrCacheInfo is struct ifa_cacheinfo (IFA_CACHEINFO). Lifetimes are in seconds (0xffffffff: forever),
-// timestamps in hundredths of a second since boot.
+// AddrCacheInfo is struct ifa_cacheinfo (IFA_CACHEINFO): ifa_prefered and ifa_valid, the lifetimes in seconds
+// (0xffffffff: forever), and cstamp and tstamp, the creation and update times in hundredths of a second since
+// boot.
 type AddrCacheInfo struct {
 	Preferred, Valid, Created, Updated uint32
 }

@@ -1,3 +1,5 @@
+//go:build linux
+
 package route
 
 import (
@@ -135,10 +137,12 @@ func (c *Client) Close() error { return c.conn.Close() }
 // errors.As(err, **proto.Error) see through it).
 type OpError struct {
 	// Op names the request: "RTM_NEWROUTE 10.0.0.0/24", "RTM_GETLINK eth0"...
-	Op  string
+	Op string
+	// Err is the cause.
 	Err error
 }
 
+// Error prints "route: OP: cause".
 func (e *OpError) Error() string { return "route: " + e.Op + ": " + e.Err.Error() }
 
 // Unwrap returns the cause.

@@ -1,3 +1,5 @@
+//go:build linux
+
 package route
 
 import (
@@ -11,9 +13,11 @@ import (
 type DecodeError struct {
 	// Type names the message ("RTM_NEWROUTE").
 	Type string
-	Err  error
+	// Err is the cause.
+	Err error
 }
 
+// Error prints "route: decoding TYPE: cause".
 func (e *DecodeError) Error() string { return "route: decoding " + e.Type + ": " + e.Err.Error() }
 
 // Unwrap returns the cause (often a *proto.AttrError or *proto.MessageError).

@@ -1,3 +1,5 @@
+//go:build linux
+
 package route
 
 // Kernel constants that golang.org/x/sys/unix does not (yet) define, by their kernel names.

@@ -1,3 +1,5 @@
+//go:build linux
+
 package route
 
 import (
@@ -24,6 +26,7 @@ type InterruptedError[T any] struct {
 	Err error
 }
 
+// Error says how many attempts were interrupted and how many objects the last one gave.
 func (e *InterruptedError[T]) Error() string {
 	return fmt.Sprintf("route: dump interrupted by concurrent changes %d times in a row (NLM_F_DUMP_INTR); "+
 		"the last result of %d objects may be inconsistent", e.Attempts, len(e.Results))

@@ -1,3 +1,5 @@
+//go:build linux
+
 package route
 
 import (
@@ -22,6 +24,7 @@ const (
 	EventResync
 )
 
+// String is "new", "delete" or "resync".
 func (k EventKind) String() string {
 	switch k {
 	case EventNew:
@@ -37,6 +40,7 @@ func (k EventKind) String() string {
 // Event is one change seen by a Watcher. Exactly one of Link, Addr, Route, Neigh, Rule, Nexthop is set for
 // EventNew and EventDelete; Snapshot is set for EventResync.
 type Event struct {
+	// Kind says whether an object was added or changed, removed, or everything was dumped again.
 	Kind EventKind
 	// Type is the message type (RTM_NEWLINK...); 0 for EventResync.
 	Type uint16
@@ -45,14 +49,14 @@ type Event struct {
 	// NSID is the nsid of the namespace the event came from, valid when HasNSID (WatchConfig.AllNamespaces;
 	// events of the watcher's own namespace carry none).
 	NSID    int32
-	HasNSID bool
+	HasNSID bool // NSID is valid
 
-	Link    *Link
-	Addr    *Addr
-	Route   *Route
-	Neigh   *Neigh
-	Rule    *Rule
-	Nexthop *Nexthop
+	Link    *Link    // RTM_NEWLINK, RTM_DELLINK (Family AF_BRIDGE: a bridge port's message, not a whole link)
+	Addr    *Addr    // RTM_NEWADDR, RTM_DELADDR
+	Route   *Route   // RTM_NEWROUTE, RTM_DELROUTE
+	Neigh   *Neigh   // RTM_NEWNEIGH, RTM_DELNEIGH
+	Rule    *Rule    // RTM_NEWRULE, RTM_DELRULE
+	Nexthop *Nexthop // RTM_NEWNEXTHOP, RTM_DELNEXTHOP
 
 	// Snapshot is the fresh state, for EventResync.
 	Snapshot *Snapshot
@@ -60,6 +64,7 @@ type Event struct {
 	Lost bool
 }
 
+// String describes the event in one line, as ip monitor would in spirit: "[nsid 3] new route 10.0.0.0/24 table main".
 func (e Event) String() string {
 	var obj any
 	switch {
@@ -89,12 +94,12 @@ func (e Event) String() string {
 
 // Snapshot is the state of the watched objects from one set of dumps.
 type Snapshot struct {
-	Links    []Link
-	Addrs    []Addr
-	Routes   []Route
-	Neighs   []Neigh
-	Rules    []Rule
-	Nexthops []Nexthop
+	Links    []Link    // RTM_GETLINK dump
+	Addrs    []Addr    // RTM_GETADDR dump
+	Routes   []Route   // RTM_GETROUTE dump (IPv4 and IPv6)
+	Neighs   []Neigh   // RTM_GETNEIGH dump
+	Rules    []Rule    // RTM_GETRULE dump (IPv4 and IPv6)
+	Nexthops []Nexthop // RTM_GETNEXTHOP dump
 }
 
 // DecodeEvent decodes one rtnetlink notification into an Event. Messages of other types give ok false.

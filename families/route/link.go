@@ -1,3 +1,5 @@
+//go:build linux
+
 package route
 
 import (
@@ -14,7 +16,8 @@ const sizeofIfInfomsg = unix.SizeofIfInfomsg
 // shows them. Zero fields were absent. In requests (Add, Replace) only the fields that make sense to send are
 // sent: see LinkService.Add.
 type Link struct {
-	// Family is ifi_family (AF_UNSPEC, or AF_BRIDGE for bridge port messages).
+	// Family is ifi_family: AF_UNSPEC, or AF_BRIDGE in the bridge port notifications (RTM_NEWLINK/RTM_DELLINK
+	// on RTNLGRP_LINK) a Watcher passes on, which describe a port, not a whole link.
 	Family uint8
 	// Type is ifi_type, the ARPHRD_* link type (ARPHRD_ETHER, ARPHRD_LOOPBACK...).
 	Type uint16
@@ -98,6 +101,11 @@ type LinkInfo struct {
 }
 
 // LinkStats is struct rtnl_link_stats64 (IFLA_STATS64).
+//
+// The fields are the kernel's, in its order: rx_packets, tx_packets, rx_bytes, tx_bytes, rx_errors, tx_errors,
+// rx_dropped, tx_dropped, multicast, collisions, rx_length_errors, rx_over_errors, rx_crc_errors,
+// rx_frame_errors, rx_fifo_errors, rx_missed_errors, tx_aborted_errors, tx_carrier_errors, tx_fifo_errors,
+// tx_heartbeat_errors, tx_window_errors, rx_compressed, tx_compressed, rx_nohandler, rx_otherhost_dropped.
 type LinkStats struct {
 	RxPackets, TxPackets, RxBytes, TxBytes, RxErrors, TxErrors, RxDropped, TxDropped, Multicast, Collisions uint64
 	RxLengthErrors, RxOverErrors, RxCRCErrors, RxFrameErrors, RxFIFOErrors, RxMissedErrors                  uint64

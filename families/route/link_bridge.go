@@ -1,3 +1,5 @@
+//go:build linux
+
 package route
 
 import (
@@ -10,8 +12,8 @@ import (
 
 // BridgeID is struct ifla_bridge_id (IFLA_BR_ROOT_ID, IFLA_BR_BRIDGE_ID): a priority and an address.
 type BridgeID struct {
-	Priority uint16
-	Addr     HWAddr
+	Priority uint16 // prio, big-endian on the wire
+	Addr     HWAddr // addr
 }
 
 // String formats the id as ip does: "8000.2:0:0:0:0:1" (priority in hex, then the address without zero padding).

@@ -1,3 +1,5 @@
+//go:build linux
+
 package route
 
 import (
@@ -99,7 +101,7 @@ func decodeSlaveData(kind string, b []byte) (LinkSlaveData, error) {
 // the other end (VETH_INFO_PEER): its Name, and optionally Address, MTU, TxQLen, NetNS (a namespace fd to
 // create it in) and Flags.
 type Veth struct {
-	Peer Link
+	Peer Link // VETH_INFO_PEER
 }
 
 // Kind implements LinkData: "veth".

@@ -1,3 +1,5 @@
+//go:build linux
+
 package route
 
 import (
@@ -49,7 +51,8 @@ type Neigh struct {
 	NexthopID uint32
 }
 
-// NeighCacheInfo is struct nda_cacheinfo (NDA_CACHEINFO).
+// NeighCacheInfo is struct nda_cacheinfo (NDA_CACHEINFO): ndm_confirmed, ndm_used, ndm_updated (clock ticks ago)
+// and ndm_refcnt.
 type NeighCacheInfo struct {
 	Confirmed, Used, Updated, RefCnt uint32
 }

@@ -1,3 +1,5 @@
+//go:build linux
+
 package route
 
 import (
@@ -67,7 +69,8 @@ type Route struct {
 	TTLPropagate uint8
 }
 
-// RouteCacheInfo is struct rta_cacheinfo (RTA_CACHEINFO).
+// RouteCacheInfo is struct rta_cacheinfo (RTA_CACHEINFO): rta_clntref, rta_lastuse, rta_expires, rta_error,
+// rta_used, rta_id, rta_ts, rta_tsage.
 type RouteCacheInfo struct {
 	ClntRef, LastUse uint32
 	Expires          int32

@@ -1,9 +1,13 @@
+//go:build linux
+
 package route
 
 import (
 	"context"
 	"errors"
 	"iter"
+	"sync"
+	"time"
 
 	"github.com/nlkit/nlkit"
 	"golang.org/x/sys/unix"
@@ -74,7 +78,7 @@ type WatchConfig struct {
 	// Conn, when set, is used as the event socket instead of dialing one (the Watcher joins the groups on it and
 	// closes it); Dump, when set, is the Client used for snapshots. Tests use them with nltest.
 	Conn *nlkit.Conn
-	Dump *Client
+	Dump *Client // see Conn
 }
 
 // Watcher follows rtnetlink notifications: typed new/delete events for links, addresses, routes, neighbours,
@@ -87,12 +91,16 @@ type WatchConfig struct {
 // goroutine and unblocks Next.
 type Watcher struct {
 	cfg     WatchConfig
-	conn    *nlkit.Conn
 	dump    *Client
 	ownDump bool
 	queue   []Event
 	started bool
 	resyncs uint64
+	groups  []uint32
+
+	mu     sync.Mutex // guards conn and closed: Close may come from another goroutine
+	conn   *nlkit.Conn
+	closed bool
 }
 
 // NewWatcher opens the event socket, joins the rtnetlink groups for cfg.Objects (any process may join them),
@@ -105,17 +113,16 @@ func NewWatcher(cfg *WatchConfig) (*Watcher, error) {
 	if w.cfg.Objects == 0 {
 		w.cfg.Objects = WatchAll
 	}
-	groups := w.cfg.Objects.groups(w.cfg.Family)
+	w.groups = w.cfg.Objects.groups(w.cfg.Family)
 	if w.cfg.Conn != nil {
 		w.conn = w.cfg.Conn
-		for _, g := range groups {
+		for _, g := range w.groups {
 			if err := w.conn.JoinGroup(g); err != nil {
 				return nil, err
 			}
 		}
 	} else {
-		conn, err := nlkit.Dial(nlkit.UnitRoute, &nlkit.Config{Groups: groups, NetNS: w.cfg.NetNS,
-			ListenAllNSID: w.cfg.AllNamespaces, SocketReceiveBuffer: w.cfg.SocketReceiveBuffer})
+		conn, err := w.dial()
 		if err != nil {
 			return nil, err
 		}
@@ -133,13 +140,79 @@ func NewWatcher(cfg *WatchConfig) (*Watcher, error) {
 	return w, nil
 }
 
+func (w *Watcher) dial() (*nlkit.Conn, error) {
+	return nlkit.Dial(nlkit.UnitRoute, &nlkit.Config{Groups: w.groups, NetNS: w.cfg.NetNS,
+		ListenAllNSID: w.cfg.AllNamespaces, SocketReceiveBuffer: w.cfg.SocketReceiveBuffer})
+}
+
 // Close closes the Watcher's sockets; a Next blocked in another goroutine returns nlkit.ErrClosed.
 func (w *Watcher) Close() error {
-	err := w.conn.Close()
+	w.mu.Lock()
+	if w.closed {
+		w.mu.Unlock()
+		return nil
+	}
+	w.closed = true
+	conn := w.conn
+	w.mu.Unlock()
+	err := conn.Close()
 	if w.ownDump {
 		w.dump.Close()
 	}
 	return err
+}
+
+func (w *Watcher) current() (*nlkit.Conn, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.closed {
+		return nil, nlkit.ErrClosed
+	}
+	return w.conn, nil
+}
+
+// restart forgets the events queued before an overflow. Those are older than the events the kernel dropped, so
+// replaying them after a fresh snapshot could bring back what the lost events removed. A Watcher that dialed its
+// socket replaces it with a new one (joined before the snapshot is dumped, so nothing after it is missed); one
+// given a Conn drains it.
+func (w *Watcher) restart(ctx context.Context) error {
+	w.queue = w.queue[:0]
+	if w.cfg.Conn == nil {
+		conn, err := w.dial()
+		if err != nil {
+			return err
+		}
+		w.mu.Lock()
+		if w.closed {
+			w.mu.Unlock()
+			conn.Close()
+			return nlkit.ErrClosed
+		}
+		old := w.conn
+		w.conn = conn
+		w.mu.Unlock()
+		old.Close()
+		return nil
+	}
+	conn, err := w.current()
+	if err != nil {
+		return err
+	}
+	for range 1 << 16 {
+		dctx, cancel := context.WithTimeout(ctx, time.Millisecond)
+		_, err := conn.ReceiveDatagram(dctx)
+		cancel()
+		switch {
+		case err == nil, errors.Is(err, unix.ENOBUFS):
+		case ctx.Err() != nil:
+			return ctx.Err()
+		case errors.Is(err, context.DeadlineExceeded):
+			return nil // empty
+		default:
+			return err
+		}
+	}
+	return nil
 }
 
 // Resyncs counts the resynchronisations after lost events (ENOBUFS).
@@ -159,11 +232,21 @@ func (w *Watcher) Next(ctx context.Context) (Event, error) {
 		}
 	}
 	for len(w.queue) == 0 {
-		d, err := w.conn.ReceiveDatagram(ctx)
+		conn, err := w.current()
+		if err != nil {
+			return Event{}, err
+		}
+		d, err := conn.ReceiveDatagram(ctx)
 		if err != nil {
 			if errors.Is(err, unix.ENOBUFS) {
 				w.resyncs++
+				if err := w.restart(ctx); err != nil {
+					return Event{}, err
+				}
 				return w.resync(ctx, true)
+			}
+			if _, cerr := w.current(); cerr != nil {
+				return Event{}, cerr
 			}
 			return Event{}, err
 		}

@@ -1,50 +1,83 @@
 #!/usr/bin/env bash
 # run.sh — boot the prepared Debian kernel once in qemu and run test binaries.
 #
-#   run.sh [-o OUTDIR] BINARY...
+#   run.sh [-o OUTDIR] [-p PREBUILT_DIR] [-m MANIFEST] [BINARY...]
 #
-# Each BINARY is a static (CGO_ENABLED=0, GOARCH=amd64) Go test binary, e.g.
-# from `go test -c`. Its name in the VM and in the markers is its base name
-# without a trailing ".test". Needs prepare.sh to have run (reads $CACHE/env).
+# Each test binary is a static (CGO_ENABLED=0, GOARCH=amd64) Go test binary,
+# from `go test -c`. A MANIFEST (as vm_test.go writes it) has one line per
+# binary, run in that order:
 #
-# The initramfs holds static busybox, the kernel's own modules for dummy,
-# 8021q, bonding, vrf, veth, bridge, macvlan and vxlan (plus their
-# dependencies, resolved through modules.dep), knetlink.ko and the binaries.
-# Its /init loads the modules (dependencies first), runs every binary with
-# -test.v, then unloads knetlink and checks the kernel log, and prints:
+#   NAME BINARY PKGDIR TIMEOUT [ARG...]
+#
+# NAME is the binary's name in the VM and in the markers; PKGDIR the package
+# directory ("-" for none), whose files and testdata/ are copied into the VM
+# and which is the binary's working directory there, as under `go test`;
+# TIMEOUT the binary's -test.timeout in seconds; ARGs extra arguments such as
+# -test.skip=PATTERN (no spaces; globbing is off). A BINARY on the command
+# line is a manifest line "NAME BINARY - 300", NAME being its base name
+# without ".test". Needs prepare.sh to have run (reads $CACHE/env).
+#
+# The initramfs holds static busybox; iproute2's ip and genl and
+# util-linux's nsenter and setpriv, copied from this host with the shared
+# libraries ldd finds; the kernel's own modules for the link kinds tests
+# create (dummy, 8021q, bonding, vrf, veth, bridge, macvlan, macvtap, vxlan,
+# ipvlan, ifb, nlmon, tun, and their dependencies, resolved through
+# modules.dep); knetlink.ko; PREBUILT_DIR's files in /prebuilt (binaries the
+# tests would otherwise build with go or gcc; NLKIT_PREBUILT_DIR points
+# there); and the test binaries. Its /init mounts /proc, /sys, /dev, and
+# tmpfs on /tmp and /run (with /run/netns), loads the modules (dependencies
+# first), runs every binary with -test.v under CI=true, NLKIT_VM_GUEST=1 and
+# NLKIT_PREBUILT_DIR=/prebuilt, then unloads knetlink and checks the kernel
+# log, and prints:
 #
 #   NLKIT-RESULT insmod PASS|FAIL
-#   NLKIT-RESULT <name> PASS|FAIL           one per binary
+#   nlkit-vm: === <name>                    before each binary's output
+#   NLKIT-RESULT <name> PASS|FAIL           after it, one per binary
 #   NLKIT-RESULT rmmod-knetlink PASS|FAIL   unit 17 and the genl family gone
 #   NLKIT-RESULT kernel-log PASS|FAIL       no WARN/BUG/Oops in dmesg
 #   NLKIT-VM-DONE
 #
-# and powers off. The console goes to stdout (and OUTDIR/console.log). qemu's
-# exit status says nothing about the tests, so the exit status of this script
-# comes from the markers: 0 only if every expected marker says PASS and
-# NLKIT-VM-DONE was printed.
+# and powers off. The console goes to stdout (and OUTDIR/console.log). After
+# the boot, this script counts each binary's top-level tests and subtests
+# from its -test.v output (count.awk) and prints
+#
+#   NLKIT-COUNT <name> pass=N fail=N skip=N subpass=N subfail=N subskip=N
+#
+# qemu's exit status says nothing about the tests, so the exit status of this
+# script comes from the markers: 0 only if every expected marker says PASS,
+# every binary ran at least one test and failed none, and NLKIT-VM-DONE was
+# printed.
 #
 # Environment:
 #   NLKIT_VM_CACHE     cache directory (default /var/cache/nlkit-vm)
 #   NLKIT_VM_TIMEOUT   seconds before qemu is killed (default 600)
-#   NLKIT_VM_MEM       guest memory in MiB (default 512)
+#   NLKIT_VM_MEM       guest memory in MiB (default 1024)
+#   NLKIT_VM_SMP       guest CPUs (default 2; qemu runs one TCG thread each)
+#   NLKIT_VM_CPU       qemu -cpu model (default max)
 #   NLKIT_VM_TEST_ARGS extra arguments for every binary (e.g. -test.run=Echo)
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 CACHE=${NLKIT_VM_CACHE:-/var/cache/nlkit-vm}
 TIMEOUT=${NLKIT_VM_TIMEOUT:-600}
-MEM=${NLKIT_VM_MEM:-512}
+MEM=${NLKIT_VM_MEM:-1024}
+SMP=${NLKIT_VM_SMP:-2}
+CPU=${NLKIT_VM_CPU:-max}
 
 log() { printf 'run: %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 2; }
 
-out=
-if [ "${1:-}" = "-o" ]; then
-	out=$2
-	shift 2
-fi
-[ $# -gt 0 ] || die "usage: run.sh [-o OUTDIR] BINARY..."
+out= prebuilt= manifest=
+while getopts o:p:m: opt; do
+	case $opt in
+	o) out=$OPTARG ;;
+	p) prebuilt=$OPTARG ;;
+	m) manifest=$OPTARG ;;
+	*) die "usage: run.sh [-o OUTDIR] [-p PREBUILT_DIR] [-m MANIFEST] [BINARY...]" ;;
+	esac
+done
+shift $((OPTIND - 1))
+[ $# -gt 0 ] || [ -n "$manifest" ] || die "usage: run.sh [-o OUTDIR] [-p PREBUILT_DIR] [-m MANIFEST] [BINARY...]"
 [ -f "$CACHE/env" ] || die "$CACHE/env missing: run prepare.sh first"
 # shellcheck disable=SC1091
 . "$CACHE/env"
@@ -54,11 +87,41 @@ trap 'rm -rf "$work"' EXIT
 [ -n "$out" ] || out=$work
 mkdir -p "$out"
 rootfs=$work/rootfs
-mkdir -p "$rootfs"/{bin,dev,proc,sys,tmp,run,lib/modules,tests}
+mkdir -p "$rootfs"/{bin,sbin,usr/bin,usr/sbin,usr/local/bin,dev,proc,sys,tmp,run,root,etc,var,lib/modules,tests,pkgs,prebuilt}
+ln -s ../run "$rootfs/var/run"
 
 # --- busybox -----------------------------------------------------------------
 cp "$BUSYBOX" "$rootfs/bin/busybox"
 ln -s busybox "$rootfs/bin/sh"
+
+# --- host tools and their shared libraries ---------------------------------
+# Real iproute2 and util-linux (busybox's ip and nsenter lack what the tests
+# use). They go to /usr/local/bin, first in the guest's PATH.
+copy_lib() { # absolute path: copy it (and the file a symlink names) into the rootfs
+	local f=$1
+	[ -e "$rootfs$f" ] && return 0
+	mkdir -p "$rootfs$(dirname "$f")"
+	cp -L "$f" "$rootfs$f"
+}
+tools=()
+for t in ip genl nsenter setpriv; do
+	p=$(PATH=/usr/sbin:/usr/bin:/sbin:/bin command -v "$t" || true)
+	if [ -z "$p" ]; then
+		log "warning: $t not found on this host: tests that run it will fail in the VM"
+		continue
+	fi
+	cp -L "$p" "$rootfs/usr/local/bin/$t"
+	tools+=("$t")
+	while read -r lib; do
+		copy_lib "$lib"
+	done < <(ldd "$p" | sed -n 's/.*=> \(\/[^ ]*\).*/\1/p; s/^[[:space:]]*\(\/[^ ]*\) (0x.*/\1/p')
+done
+for d in /etc/iproute2 /usr/share/iproute2 /usr/lib/iproute2; do
+	[ -d "$d" ] && { mkdir -p "$rootfs$(dirname "$d")"; cp -rL "$d" "$rootfs$d"; }
+done
+printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n' >"$rootfs/etc/passwd"
+printf 'root:x:0:\nnogroup:x:65534:\n' >"$rootfs/etc/group"
+log "tools: ${tools[*]} (libraries: $(cd "$rootfs" && find lib lib64 usr/lib -name '*.so*' 2>/dev/null | wc -l))"
 
 # --- modules, dependencies first -------------------------------------------
 # modules.dep lines: "kernel/x/a.ko: kernel/y/b.ko kernel/z/c.ko" (the full
@@ -84,7 +147,12 @@ want=(
 	kernel/drivers/net/veth.ko
 	kernel/net/bridge/bridge.ko
 	kernel/drivers/net/macvlan.ko
+	kernel/drivers/net/macvtap.ko
 	kernel/drivers/net/vxlan/vxlan.ko
+	kernel/drivers/net/ipvlan/ipvlan.ko
+	kernel/drivers/net/ifb.ko
+	kernel/drivers/net/nlmon.ko
+	kernel/drivers/net/tun.ko
 )
 for m in "${want[@]}"; do
 	[ -n "${depline[$m]+x}" ] || die "$m not in $MODDIR/modules.dep"
@@ -98,36 +166,61 @@ done
 cp "$KNETLINK_KO" "$rootfs/lib/modules/knetlink.ko"
 log "modules: $(tr '\n' ' ' <"$rootfs/lib/modules/order")knetlink.ko"
 
+# --- prebuilt helpers --------------------------------------------------------
+if [ -n "$prebuilt" ]; then
+	[ -d "$prebuilt" ] || die "$prebuilt is not a directory"
+	cp -rL "$prebuilt/." "$rootfs/prebuilt/"
+	chmod -R a+rX "$rootfs/prebuilt"
+	log "prebuilt: $(cd "$rootfs/prebuilt" && ls | tr '\n' ' ')"
+fi
+
 # --- test binaries ---------------------------------------------------------
-names=()
+entries=$work/entries
+: >"$entries"
+[ -z "$manifest" ] || grep -v '^[[:space:]]*\(#\|$\)' "$manifest" >>"$entries" || true
 for b in "$@"; do
-	[ -x "$b" ] || die "$b is not an executable"
 	n=$(basename "$b")
-	n=${n%.test}
-	cp "$b" "$rootfs/tests/$n"
-	names+=("$n")
+	printf '%s %s - 300\n' "${n%.test}" "$b" >>"$entries"
 done
-printf '%s\n' "${names[@]}" >"$rootfs/tests/list"
+names=()
+declare -A seen_name
+: >"$rootfs/tests/list"
+while read -r n b dir tmo args; do
+	[ -x "$b" ] || die "$b is not an executable"
+	case $n in '' | */* | .*) die "bad binary name '$n'" ;; esac
+	[ -z "${seen_name[$n]:-}" ] || die "two binaries named $n"
+	seen_name[$n]=1
+	[[ $tmo =~ ^[0-9]+$ ]] || die "$n: timeout '$tmo' is not a number of seconds"
+	cp "$b" "$rootfs/tests/$n"
+	if [ "$dir" != - ]; then
+		# The package's own files and its testdata, as `go test` sees them.
+		mkdir -p "$rootfs/pkgs/$n"
+		find "$dir" -maxdepth 1 -type f -exec cp {} "$rootfs/pkgs/$n/" \;
+		[ -d "$dir/testdata" ] && cp -rL "$dir/testdata" "$rootfs/pkgs/$n/"
+	fi
+	printf '%s %s %s\n' "$n" "$tmo" "$args" >>"$rootfs/tests/list"
+	names+=("$n")
+done <"$entries"
+[ ${#names[@]} -gt 0 ] || die "no test binaries"
 printf '%s\n' "${NLKIT_VM_TEST_ARGS:-}" >"$rootfs/tests/args"
 
 # --- /init -------------------------------------------------------------------
 cat >"$rootfs/init" <<'INIT'
 #!/bin/sh
-/bin/busybox mkdir -p /usr/bin /sbin /usr/sbin
 /bin/busybox --install -s
-export PATH=/bin:/sbin:/usr/bin:/usr/sbin HOME=/root TMPDIR=/tmp
+export PATH=/usr/local/bin:/bin:/sbin:/usr/bin:/usr/sbin HOME=/root TMPDIR=/tmp
 mount -t devtmpfs devtmpfs /dev 2>/dev/null
 exec </dev/console >/dev/console 2>&1
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t tmpfs tmpfs /tmp
-mount -t tmpfs tmpfs /run
-mkdir -p /root
+mount -t tmpfs -o mode=0755 tmpfs /run
+mkdir -p /run/netns
 ip link set lo up
 
 result() { echo "NLKIT-RESULT $1 $2"; }
 
-echo "nlkit-vm: kernel $(uname -r), $(nproc) cpu"
+echo "nlkit-vm: kernel $(uname -r), $(nproc) cpu, $(awk '/MemTotal/ { print int($2 / 1024) }' /proc/meminfo) MiB"
 st=PASS
 for m in $(cat /lib/modules/order) knetlink.ko; do
 	if ! insmod "/lib/modules/$m"; then
@@ -137,16 +230,27 @@ for m in $(cat /lib/modules/order) knetlink.ko; do
 done
 result insmod $st
 
-args=$(cat /tests/args)
-for t in $(cat /tests/list); do
+# Every binary runs as `go test` would run it, in its package directory, and
+# under CI=true: a test that skips for a missing prerequisite fails. Tests
+# that cannot run in a VM are left out by the manifest's -test.skip/-test.run.
+export CI=true NLKIT_VM_GUEST=1 NLKIT_PREBUILT_DIR=/prebuilt
+set -f # no globbing of the patterns in the arguments
+extra=$(cat /tests/args)
+while read -r t tmo args <&3; do
 	echo "nlkit-vm: === $t"
+	dir=/pkgs/$t
+	[ -d "$dir" ] || dir=/tmp
+	start=$(date +%s)
 	# shellcheck disable=SC2086
-	if (cd /tmp && NLKIT_VM_GUEST=1 "/tests/$t" -test.v -test.timeout=300s $args); then
-		result "$t" PASS
+	if (cd "$dir" && exec timeout -s KILL $((tmo + 30)) "/tests/$t" -test.v -test.timeout=${tmo}s $args $extra) </dev/null; then
+		st=PASS
 	else
-		result "$t" FAIL
+		st=FAIL
 	fi
-done
+	echo "nlkit-vm: $t took $(($(date +%s) - start))s"
+	result "$t" $st
+done 3</tests/list
+set +f
 
 st=PASS
 if ! rmmod knetlink; then
@@ -172,24 +276,27 @@ INIT
 chmod +x "$rootfs/init"
 
 # --- initramfs -----------------------------------------------------------------
-(cd "$rootfs" && find . -mindepth 1 | LC_ALL=C sort | "$BUSYBOX" cpio -o -H newc 2>/dev/null) |
-	gzip -1 >"$work/initrd.gz"
-log "initramfs $(du -h "$work/initrd.gz" | cut -f1), kernel $KVER, timeout ${TIMEOUT}s"
+# Uncompressed: the guest copies it instead of gunzipping ~100 MB under TCG.
+(cd "$rootfs" && find . -mindepth 1 | LC_ALL=C sort | "$BUSYBOX" cpio -o -H newc 2>/dev/null) >"$work/initrd.cpio"
+log "initramfs $(du -h "$work/initrd.cpio" | cut -f1) in ${SECONDS}s, ${#names[@]} test binaries, kernel $KVER, ${SMP} cpu, ${MEM} MiB, timeout ${TIMEOUT}s"
 
 # --- boot ----------------------------------------------------------------------
 console=$out/console.log
+boot=$SECONDS
 set +e
 timeout --kill-after=10 "$TIMEOUT" "$QEMU" \
-	-accel tcg -cpu max -m "$MEM" -nographic -no-reboot -nic none \
-	-kernel "$VMLINUZ" -initrd "$work/initrd.gz" \
+	-accel tcg -cpu "$CPU" -smp "$SMP" -m "$MEM" -nographic -no-reboot -nic none \
+	-kernel "$VMLINUZ" -initrd "$work/initrd.cpio" \
 	-append 'console=ttyS0 panic=-1 quiet' </dev/null 2>&1 |
 	# Drop CRs and the terminal control sequences SeaBIOS emits.
 	sed -u -e 's/\r$//' -e 's/\x1bc//g' -e 's/\x1b\[[0-9;?]*[A-Za-z]//g' | tee "$console"
 rc=${PIPESTATUS[0]}
 set -e
+log "qemu ran $((SECONDS - boot))s"
 [ "$rc" = 124 ] && log "qemu timed out after ${TIMEOUT}s"
 
 # --- verdict -------------------------------------------------------------------
+awk -f "$here/count.awk" "$console"
 fail=0
 for n in insmod "${names[@]}" rmmod-knetlink kernel-log; do
 	r=$(sed -n "s/^NLKIT-RESULT $n \(PASS\|FAIL\)\$/\1/p" "$console" | tail -n1)
@@ -197,6 +304,15 @@ for n in insmod "${names[@]}" rmmod-knetlink kernel-log; do
 	PASS) ;;
 	FAIL) log "$n: FAIL"; fail=1 ;;
 	*) log "$n: no result marker"; fail=1 ;;
+	esac
+done
+for n in "${names[@]}"; do
+	c=$(awk -f "$here/count.awk" "$console" | awk -v n="$n" '$2 == n')
+	case $c in
+	'') log "$n: no test results in its output"; fail=1 ;;
+	*' pass=0 fail=0 skip=0 '*) log "$n: ran no tests"; fail=1 ;;
+	*' fail=0 '*) ;;
+	*) log "$n: failed tests: $c"; fail=1 ;;
 	esac
 done
 grep -qx NLKIT-VM-DONE "$console" || { log "no NLKIT-VM-DONE marker (qemu status $rc)"; fail=1; }

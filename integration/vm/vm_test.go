@@ -2,13 +2,16 @@ package vm
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -16,9 +19,43 @@ import (
 	"time"
 )
 
-// guestPackages are built with `go test -c` and run, in order, in one boot.
-// The marker name of each is the last element of its path.
-var guestPackages = []string{"./guest"}
+// guestPackages are the packages whose tests run in the VM, in this order, each as one test binary built with
+// `CGO_ENABLED=0 go test -c`, all in one boot. Patterns are relative to the module root; "/..." expands with go
+// list. A required package that does not build fails TestVM before the boot; an optional one (being written) runs
+// when it exists and builds, and is left out with a log line otherwise. A package without test files is left out.
+var guestPackages = []struct {
+	pattern  string
+	optional bool
+}{
+	{"./integration/vm/guest", false}, // first: the module and the harness, on raw sockets
+	{".", false},
+	{"./proto", false},
+	{"./procnet", false},
+	{"./netns/...", false},
+	{"./families/genl/...", false},
+	{"./families/route", false},
+	{"./families/unit", false},
+	{"./examples/netlink-u2k", false},
+	{"./integration/unit", false},
+	{"./integration/route", true},
+	{"./integration/cli", true},
+	{"./integration/compat", true},
+}
+
+// vmExclusions is the one table of tests that cannot run in the VM, by package (relative to the module root). Each
+// entry becomes -test.skip (or -test.run) for that package's binary. Every other test runs under CI=true, where a
+// test that skips for a missing prerequisite fails instead.
+var vmExclusions = []struct {
+	pkg       string
+	run, skip string // -test.run / -test.skip patterns (no spaces)
+	why       string
+}{
+	{pkg: "examples/netlink-u2k", skip: "^TestProgram$",
+		why: "builds the program with go, which the VM lacks; TestHost runs the same checks in-process, with the module loaded"},
+}
+
+// guestTimeout is each binary's -test.timeout in the VM, where TCG runs code ~10-30 times slower than the host.
+const guestTimeout = 300 * time.Second
 
 // Markers that /init prints besides one per binary (see run.sh).
 var fixedMarkers = []string{"insmod", "rmmod-knetlink", "kernel-log"}
@@ -31,6 +68,15 @@ func skipOrFail(t *testing.T, reason string) {
 		t.Fatalf("CI=true but %s", reason)
 	}
 	t.Skip(reason)
+}
+
+// guestBinary is one test binary for the VM.
+type guestBinary struct {
+	pkg  string // import path relative to the module root, "." for the root package
+	dir  string // package directory
+	name string // name in the VM and in the markers
+	bin  string // path of the built binary
+	args []string
 }
 
 func TestVM(t *testing.T) {
@@ -50,6 +96,10 @@ func TestVM(t *testing.T) {
 	if err != nil {
 		t.Fatalf("go tool not found: %v", err)
 	}
+	root, err := filepath.Abs("../..")
+	if err != nil {
+		t.Fatal(err)
+	}
 
 	// Leave a minute of the test deadline for reporting.
 	ctx := context.Background()
@@ -63,31 +113,51 @@ func TestVM(t *testing.T) {
 	out := t.TempDir()
 	start := time.Now()
 
-	// 1. Guest binaries (static, amd64 whatever the host).
-	var bins, names []string
-	for _, pkg := range guestPackages {
-		name := filepath.Base(pkg)
-		bin := filepath.Join(out, name+".test")
-		cmd := exec.CommandContext(ctx, goTool, "test", "-c", "-o", bin, pkg)
-		cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOARCH=amd64")
-		if b, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("go test -c %s: %v\n%s", pkg, err, b)
-		}
-		bins = append(bins, bin)
-		names = append(names, name)
+	// 1. Packages, kernel, module (in the background: the builds below do not need them).
+	type prepResult struct {
+		lines []string
+		err   error
+		took  time.Duration
 	}
-	t.Logf("built %d guest binaries in %v", len(bins), time.Since(start).Round(time.Millisecond))
+	prep := make(chan prepResult, 1)
+	go func() {
+		t0 := time.Now()
+		lines, err := runScript(ctx, nil, "./prepare.sh")
+		prep <- prepResult{lines, err, time.Since(t0)}
+	}()
 
-	// 2. Packages, kernel, module.
+	// 2. Guest test binaries and the helpers the tests would build with go or gcc (static, amd64 whatever
+	// the host).
+	bins := buildGuests(ctx, t, goTool, root, filepath.Join(out, "bins"))
+	prebuilt := filepath.Join(out, "prebuilt")
+	buildHelpers(ctx, t, goTool, root, prebuilt)
+	t.Logf("built %d guest binaries and the helpers in %v", len(bins), time.Since(start).Round(time.Millisecond))
+
+	p := <-prep
+	for _, l := range p.lines {
+		t.Log(l)
+	}
+	if p.err != nil {
+		t.Fatalf("prepare.sh: %v", p.err)
+	}
+	t.Logf("prepare.sh took %v", p.took.Round(time.Millisecond))
+	if t.Failed() {
+		t.FailNow()
+	}
+
+	var manifest bytes.Buffer
+	for _, b := range bins {
+		fmt.Fprintf(&manifest, "%s %s %s %d %s\n", b.name, b.bin, b.dir, int(guestTimeout.Seconds()),
+			strings.Join(b.args, " "))
+	}
+	manifestPath := filepath.Join(out, "manifest")
+	if err := os.WriteFile(manifestPath, manifest.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("manifest:\n%s", manifest.String())
+
+	// 3. One boot. run.sh kills qemu at NLKIT_VM_TIMEOUT; keep that inside our own deadline.
 	t0 := time.Now()
-	if _, err := stream(ctx, t, nil, "./prepare.sh"); err != nil {
-		t.Fatalf("prepare.sh: %v", err)
-	}
-	t.Logf("prepare.sh took %v", time.Since(t0).Round(time.Millisecond))
-
-	// 3. One boot. run.sh kills qemu at NLKIT_VM_TIMEOUT; keep that inside
-	// our own deadline.
-	t0 = time.Now()
 	vmTimeout := int(time.Until(deadline).Seconds()) - 20
 	if v, err := strconv.Atoi(os.Getenv("NLKIT_VM_TIMEOUT")); err == nil && v < vmTimeout {
 		vmTimeout = v
@@ -95,34 +165,64 @@ func TestVM(t *testing.T) {
 	if vmTimeout < 30 {
 		t.Fatalf("only %ds left for the VM", vmTimeout)
 	}
-	args := append([]string{"-o", out}, bins...)
 	env := []string{"NLKIT_VM_TIMEOUT=" + strconv.Itoa(vmTimeout)}
-	lines, runErr := stream(ctx, t, env, "./run.sh", args...)
+	lines, runErr := stream(ctx, t, env, "./run.sh", "-o", out, "-p", prebuilt, "-m", manifestPath)
 	t.Logf("run.sh took %v (total %v)", time.Since(t0).Round(time.Millisecond), time.Since(start).Round(time.Millisecond))
 
 	// The verdict comes from the markers, not from qemu's exit status.
 	results := map[string]string{}
+	counts := map[string]map[string]int{}
 	done, panicked := false, false
 	for _, l := range lines {
 		switch f := strings.Fields(l); {
 		case len(f) == 3 && f[0] == "NLKIT-RESULT":
 			results[f[1]] = f[2]
+		case len(f) >= 3 && f[0] == "NLKIT-COUNT":
+			c := map[string]int{}
+			for _, kv := range f[2:] {
+				k, v, _ := strings.Cut(kv, "=")
+				c[k], _ = strconv.Atoi(v)
+			}
+			counts[f[1]] = c
 		case l == "NLKIT-VM-DONE":
 			done = true
 		case strings.Contains(l, "Kernel panic"):
 			panicked = true
 		}
 	}
-	for name, r := range results {
-		if r != "PASS" {
+	for _, name := range fixedMarkers {
+		if r, ok := results[name]; !ok {
+			t.Errorf("VM: no NLKIT-RESULT marker for %s", name)
+		} else if r != "PASS" {
 			t.Errorf("VM: %s: %s", name, r)
 		}
 	}
-	for _, name := range append(append([]string{}, fixedMarkers...), names...) {
-		if _, ok := results[name]; !ok {
-			t.Errorf("VM: no NLKIT-RESULT marker for %s", name)
+	var summary strings.Builder
+	fmt.Fprintf(&summary, "%-28s %-6s %5s %5s %5s   %s\n", "binary", "result", "pass", "fail", "skip", "subtests pass/fail/skip")
+	for _, b := range bins {
+		r, ok := results[b.name]
+		c, counted := counts[b.name]
+		switch {
+		case !ok:
+			t.Errorf("VM: no NLKIT-RESULT marker for %s (%s)", b.name, b.pkg)
+			r = "-"
+		case r != "PASS":
+			t.Errorf("VM: %s (%s): %s", b.name, b.pkg, r)
 		}
+		switch {
+		case !counted:
+			if ok {
+				t.Errorf("VM: no NLKIT-COUNT for %s", b.name)
+			}
+		case c["fail"]+c["subfail"] > 0 && r == "PASS":
+			t.Errorf("VM: %s passed but its output has %d failed tests", b.name, c["fail"]+c["subfail"])
+		case c["pass"]+c["fail"]+c["skip"] == 0:
+			t.Errorf("VM: %s ran no tests", b.name)
+		}
+		fmt.Fprintf(&summary, "%-28s %-6s %5d %5d %5d   %d/%d/%d\n", b.name, r, c["pass"], c["fail"], c["skip"],
+			c["subpass"], c["subfail"], c["subskip"])
 	}
+	t.Logf("VM test counts (top-level tests; subtests last):\n%s", summary.String())
 	switch {
 	case panicked:
 		t.Errorf("VM: kernel panic (see the console above)")
@@ -131,6 +231,184 @@ func TestVM(t *testing.T) {
 	case runErr != nil && !t.Failed():
 		t.Errorf("run.sh: %v, though every marker passed", runErr)
 	}
+}
+
+// buildGuests expands guestPackages and builds one static test binary per package into dir, in parallel.
+func buildGuests(ctx context.Context, t *testing.T, goTool, root, dir string) []guestBinary {
+	t.Helper()
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	// One go list for every pattern (-e: an absent optional package is a line with an error, not a failure).
+	args := []string{"list", "-e", "-f",
+		"{{.ImportPath}}\t{{.Dir}}\t{{len .TestGoFiles}}\t{{len .XTestGoFiles}}\t{{if .Error}}{{.Error}}{{end}}"}
+	for _, gp := range guestPackages {
+		args = append(args, gp.pattern)
+	}
+	cmd := exec.CommandContext(ctx, goTool, args...)
+	cmd.Dir = root
+	cmd.Stderr = io.Discard // "matched no packages" warnings
+	b, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("go list: %v", err)
+	}
+	// The index in guestPackages of the pattern that names pkg (relative to the module root, or "./x" for a
+	// directory go list could not load).
+	patternOf := func(pkg string) int {
+		for i, gp := range guestPackages {
+			p := strings.TrimPrefix(gp.pattern, "./")
+			if p == pkg || "./"+p == pkg || (p == "." && pkg == "") {
+				return i
+			}
+			if base, ok := strings.CutSuffix(p, "/..."); ok && (pkg == base || strings.HasPrefix(pkg, base+"/")) {
+				return i
+			}
+		}
+		return -1
+	}
+	type listed struct {
+		guestBinary
+		order    int
+		optional bool
+	}
+	var found []listed
+	for _, line := range strings.Split(strings.TrimRight(string(b), "\n"), "\n") {
+		f := strings.SplitN(line, "\t", 5)
+		if len(f) < 5 {
+			continue
+		}
+		pkg := strings.TrimPrefix(strings.TrimPrefix(f[0], "github.com/nlkit/nlkit"), "/")
+		i := patternOf(pkg)
+		if i < 0 {
+			t.Fatalf("go list: %s matches no pattern of guestPackages", f[0])
+		}
+		gp := guestPackages[i]
+		switch {
+		case f[4] != "" && gp.optional:
+			t.Logf("%s: not included (%s)", gp.pattern, f[4])
+			continue
+		case f[4] != "":
+			t.Fatalf("go list %s: %s", gp.pattern, f[4])
+		case f[2] == "0" && f[3] == "0":
+			t.Logf("%s: no test files", f[0])
+			continue
+		}
+		name := strings.ReplaceAll(pkg, "/", "-")
+		if pkg == "" {
+			pkg, name = ".", "nlkit"
+		}
+		gb := guestBinary{pkg: pkg, dir: f[1], name: name, bin: filepath.Join(dir, name+".test")}
+		for _, ex := range vmExclusions {
+			if ex.pkg != pkg {
+				continue
+			}
+			if ex.run != "" {
+				gb.args = append(gb.args, "-test.run="+ex.run)
+			}
+			if ex.skip != "" {
+				gb.args = append(gb.args, "-test.skip="+ex.skip)
+			}
+		}
+		if !slices.ContainsFunc(found, func(o listed) bool { return o.name == name }) {
+			found = append(found, listed{gb, i, gp.optional})
+		}
+	}
+	slices.SortStableFunc(found, func(a, b listed) int { return a.order - b.order })
+	var all []guestBinary
+	optional := map[string]bool{}
+	for _, l := range found {
+		all = append(all, l.guestBinary)
+		optional[l.name] = l.optional
+	}
+	for _, ex := range vmExclusions {
+		if strings.ContainsAny(ex.run+ex.skip, " \t") {
+			t.Fatalf("vmExclusions: %s: patterns must not contain spaces", ex.pkg)
+		}
+	}
+
+	errs := make([]error, len(all))
+	sem := make(chan struct{}, min(runtime.NumCPU(), 4))
+	var wg sync.WaitGroup
+	for i, gb := range all {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			cmd := exec.CommandContext(ctx, goTool, "test", "-c", "-ldflags=-s -w", "-o", gb.bin, "./"+gb.pkg)
+			cmd.Dir = root
+			cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOARCH=amd64")
+			if b, err := cmd.CombinedOutput(); err != nil {
+				errs[i] = fmt.Errorf("go test -c ./%s: %v\n%s", gb.pkg, err, b)
+			}
+		}()
+	}
+	wg.Wait()
+	var bins []guestBinary
+	for i, gb := range all {
+		switch {
+		case errs[i] != nil && optional[gb.name]:
+			t.Logf("%s: not included, it does not build: %v", gb.pkg, errs[i])
+		case errs[i] != nil:
+			t.Error(errs[i])
+		default:
+			bins = append(bins, gb)
+		}
+	}
+	if t.Failed() {
+		t.FailNow()
+	}
+	return bins
+}
+
+// buildHelpers builds, into dir, what tests in the VM would otherwise build themselves with go or gcc (neither
+// exists there): every program under examples/ and cmd/ (static; named by its directory, e.g. nlkit,
+// netlink-cs) and integration/unit's C client (gcc -static, "client"). In the VM, NLKIT_PREBUILT_DIR points at
+// them.
+func buildHelpers(ctx context.Context, t *testing.T, goTool, root, dir string) {
+	t.Helper()
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.CommandContext(ctx, goTool, "list", "-e", "-f", `{{if eq .Name "main"}}{{.ImportPath}}{{end}}`,
+		"./examples/...", "./cmd/...")
+	cmd.Dir = root
+	b, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("go list ./examples/... ./cmd/...: %v", err)
+	}
+	var wg sync.WaitGroup
+	run := func(what string, cmd *exec.Cmd) {
+		defer wg.Done()
+		cmd.Dir = root
+		if b, err := cmd.CombinedOutput(); err != nil {
+			t.Errorf("%s: %v\n%s", what, err, b)
+		}
+	}
+	for _, pkg := range strings.Fields(string(b)) {
+		cmd := exec.CommandContext(ctx, goTool, "build", "-ldflags=-s -w", "-o", filepath.Join(dir, filepath.Base(pkg)), pkg)
+		cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOARCH=amd64")
+		wg.Add(1)
+		go run("go build "+pkg, cmd)
+	}
+	wg.Add(1)
+	go run("gcc testdata/client.c", exec.CommandContext(ctx, "gcc", "-static", "-Wall", "-O2", "-o",
+		filepath.Join(dir, "client"), "integration/unit/testdata/client.c"))
+	wg.Wait()
+}
+
+// runScript runs a script from this directory with extra environment and returns its output lines (stdout and
+// stderr).
+func runScript(ctx context.Context, env []string, script string, args ...string) ([]string, error) {
+	cmd := exec.CommandContext(ctx, script, args...)
+	setpgid(cmd)
+	cmd.Env = append(os.Environ(), env...)
+	cmd.WaitDelay = 10 * time.Second
+	b, err := cmd.CombinedOutput()
+	if ctx.Err() != nil {
+		err = errors.Join(err, ctx.Err())
+	}
+	return strings.Split(strings.TrimRight(string(b), "\n"), "\n"), err
 }
 
 // stream runs a script from this directory with extra environment,
