@@ -6,7 +6,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync"
 
 	"github.com/nlkit/nlkit"
 	"github.com/nlkit/nlkit/proto"
@@ -47,14 +46,8 @@ type Config struct {
 // the loop forever; collect with List, or use a second Client.
 type Client struct {
 	conn    *nlkit.Conn
-	own     bool
 	strict  bool
 	retries int
-
-	// mu serializes the Client's requests and dumps (see getOne); abandoned records a dump left unfinished,
-	// whose remainder the core drains at the start of its next request.
-	mu        sync.Mutex
-	abandoned bool
 
 	// Link is the RTM_*LINK service: network interfaces.
 	Link *LinkService
@@ -93,7 +86,6 @@ func Dial(cfg *Config) (*Client, error) {
 		return nil, err
 	}
 	c := New(conn)
-	c.own = true
 	c.strict = ncfg.Strict
 	c.retries = retries(cfg.DumpRetries)
 	return c, nil
@@ -123,7 +115,8 @@ func New(conn *nlkit.Conn) *Client {
 	return c
 }
 
-// SetDumpRetries changes how often List repeats an interrupted dump (as Config.DumpRetries).
+// SetDumpRetries changes how often List repeats an interrupted dump (as Config.DumpRetries). Call it before the
+// Client is shared between goroutines.
 func (c *Client) SetDumpRetries(n int) { c.retries = retries(n) }
 
 // Conn is the connection under the Client.
@@ -162,10 +155,7 @@ func (c *Client) execute(ctx context.Context, typ, flags uint16, data []byte, op
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
 	msgs, err := c.conn.Execute(ctx, proto.Message{Header: proto.Header{Type: typ, Flags: flags}, Data: data})
-	c.abandoned = false // Execute drained any abandoned dump
 	if err != nil {
 		return nil, &OpError{Op: op, Err: err}
 	}
@@ -173,62 +163,18 @@ func (c *Client) execute(ctx context.Context, typ, flags uint16, data []byte, op
 }
 
 // getOne sends a request that the kernel answers with one object (RTM_GETLINK, RTM_GETROUTE, RTM_GETNEXTHOP
-// without NLM_F_DUMP) and returns a copy of the reply of type want.
-//
-// It does not use nlkit.Conn.Execute: Execute collects replies that alias the Conn's receive buffer, and the
-// acknowledgement, which the kernel sends in a second datagram, overwrites the start of the reply before
-// Execute returns. Until the core copies replies as they arrive, getOne sends with Conn.Send and reads with
-// Conn.Receive (which copies), under the Client's lock so that no other request of this Client can take the
-// replies.
+// without NLM_F_DUMP) and returns the reply of type want.
 func (c *Client) getOne(ctx context.Context, typ uint16, data []byte, want uint16, op string) (proto.Message, error) {
-	if ctx == nil {
-		ctx = context.Background()
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.abandoned {
-		// Let the core drain the dump that was left unfinished: a no-op request does it.
-		if _, err := c.conn.Execute(ctx, proto.Message{Header: proto.Header{Type: proto.TypeNoop}}); err != nil {
-			return proto.Message{}, &OpError{Op: op, Err: err}
-		}
-		c.abandoned = false
-	}
-	seq, err := c.conn.Send(proto.Message{Header: proto.Header{Type: typ, Flags: proto.FlagAck}, Data: data})
+	msgs, err := c.execute(ctx, typ, 0, data, op)
 	if err != nil {
-		return proto.Message{}, &OpError{Op: op, Err: err}
+		return proto.Message{}, err
 	}
-	pid := c.conn.PortID()
-	var reply proto.Message
-	found := false
-	for {
-		msgs, _, err := c.conn.Receive(ctx)
-		if err != nil {
-			return proto.Message{}, &OpError{Op: op, Err: err}
-		}
-		for _, m := range msgs {
-			if m.Header.Sequence != seq || (m.Header.PortID != pid && m.Header.PortID != 0) {
-				continue
-			}
-			switch m.Header.Type {
-			case proto.TypeError, proto.TypeDone:
-				ack, err := proto.ParseAck(m)
-				if err == nil {
-					err = ack.Err()
-				}
-				if err != nil {
-					return proto.Message{}, &OpError{Op: op, Err: err}
-				}
-				if !found {
-					return proto.Message{}, &OpError{Op: op, Err: unix.ENOENT}
-				}
-				return reply, nil
-			case want:
-				if !found {
-					reply, found = m, true
-				}
-			}
+	for _, m := range msgs {
+		if m.Header.Type == want {
+			return m, nil
 		}
 	}
+	return proto.Message{}, &OpError{Op: op, Err: unix.ENOENT}
 }
 
 func opName(typ uint16, what any) string {

@@ -68,20 +68,10 @@ func (c *Client) dump(ctx context.Context, typ uint16, data []byte, want uint16,
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	finished := false
-	defer func() {
-		if !finished {
-			c.abandoned = true
-		}
-	}()
-	c.abandoned = false // Dump drains an abandoned dump before it starts
 	for m, err := range c.conn.Dump(ctx, proto.Message{Header: proto.Header{Type: typ}, Data: data}) {
 		if err != nil {
 			switch {
 			case errors.Is(err, nlkit.ErrDumpInterrupted):
-				finished = true // NLMSG_DONE was read
 				yield(proto.Message{}, err)
 			case emptyOnENOENT && errors.Is(err, unix.ENOENT):
 			default:
@@ -96,5 +86,4 @@ func (c *Client) dump(ctx context.Context, typ uint16, data []byte, want uint16,
 			return
 		}
 	}
-	finished = true
 }
