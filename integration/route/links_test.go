@@ -217,6 +217,7 @@ func b2i(b bool) int {
 func TestLinksMatchIP(t *testing.T) {
 	e := newEnv(t)
 	setupLinks(e)
+	e.settleLinks()
 	ctx := ctxT(t)
 	links, err := e.c.Link.List(ctx, nil)
 	if err != nil {

@@ -236,3 +236,19 @@ func difference(what string, ours, ip []string) string {
 	}
 	return ""
 }
+
+// settleLinks waits until the links' flags and operational states stop changing (a bridge takes its carrier
+// from its ports a moment after they come up), so nlkit and ip, asked one after the other, see the same state.
+func (e *env) settleLinks() {
+	e.t.Helper()
+	prev := ""
+	for range 50 {
+		cur := e.ip("-j", "link", "show")
+		if cur == prev {
+			return
+		}
+		prev = cur
+		time.Sleep(200 * time.Millisecond)
+	}
+	e.t.Fatal("link states still changing after 10s")
+}
