@@ -10,29 +10,19 @@ import (
 )
 
 func (a *app) cmdAddr(argv []string) error {
-	if len(argv) == 0 {
-		return a.jsonList(func() error { return a.showAddrs(addrQuery{}) })
-	}
-	verb, rest := argv[0], argv[1:]
-	switch {
-	case matches(verb, "show") || matches(verb, "list") || verb == "lst":
-		q, err := parseAddrQuery(rest)
-		if err != nil {
-			return err
-		}
-		return a.jsonList(func() error { return a.showAddrs(q) })
-	case matches(verb, "add"):
-		return a.addrModify(rest, addrAdd)
-	case matches(verb, "replace"):
-		return a.addrModify(rest, addrReplace)
-	case matches(verb, "delete"):
-		return a.addrModify(rest, addrDel)
-	case matches(verb, "help"):
-		return helpf("Usage: nlkit address { show [ dev DEV ] [ up ] |\n" +
-			"                      { add | del | replace } PREFIX [ peer PREFIX ] [ brd ADDR ] [ label L ]\n" +
-			"                      [ scope S ] [ metric N ] dev DEV }")
-	}
-	return usagef("Command %q is unknown, try \"nlkit address help\".", verb)
+	return runCommand("address", "Usage: nlkit address { show [ dev DEV ] [ up ] |\n"+
+		"                      { add | del | replace } PREFIX [ peer PREFIX ] [ brd ADDR ] [ label L ]\n"+
+		"                      [ scope S ] [ metric N ] dev DEV }", argv,
+		command{showWords, func(args []string) error {
+			q, err := parseAddrQuery(args)
+			if err != nil {
+				return err
+			}
+			return a.jsonList(func() error { return a.showAddrs(q) })
+		}},
+		command{"add", withOp(a.addrModify, opAdd)},
+		command{"replace", withOp(a.addrModify, opReplace)},
+		command{"delete", withOp(a.addrModify, opDelete)})
 }
 
 // addrQuery is what `ip addr show` selects.
@@ -87,8 +77,21 @@ func (a *app) showAddrs(q addrQuery) error {
 	for i := range addrs {
 		byLink[addrs[i].Index] = append(byLink[addrs[i].Index], i)
 	}
-	for i := range lc.list {
-		l := &lc.list[i]
+	links := lc.list
+	if a.family == unix.AF_INET6 {
+		// As ip: the kernel's IPv6 view of the links, which lacks qdisc, master, group, qlen and alternative
+		// names. ip asks SIOCGIFTXQLEN for the qlen; the link cache has it.
+		if links, err = a.c.Link.List(a.ctx, &route.LinkFilter{Family: unix.AF_INET6}); err != nil {
+			return err
+		}
+		for i := range links {
+			if l, ok := lc.link(links[i].Index); ok && links[i].TxQLen == 0 {
+				links[i].TxQLen = l.TxQLen
+			}
+		}
+	}
+	for i := range links {
+		l := &links[i]
 		if (idx != 0 && l.Index != idx) || (q.up && !l.IsUp()) {
 			continue
 		}
@@ -96,7 +99,7 @@ func (a *app) showAddrs(q addrQuery) error {
 			continue
 		}
 		a.p.openObj("")
-		a.printLink(l, linkStyle{queue: true, linkLayer: a.family == 0, inet6: a.family == unix.AF_INET6})
+		a.printLink(l, linkStyle{queue: true, linkLayer: a.family == 0})
 		a.p.openArr("addr_info")
 		for _, n := range byLink[l.Index] {
 			a.p.openObj("")
@@ -199,17 +202,9 @@ func (a *app) printLifetime(key string, v uint32, signed bool) {
 	}
 }
 
-type addrOp int
-
-const (
-	addrAdd addrOp = iota
-	addrReplace
-	addrDel
-)
-
 // addrModify is `ip addr add|replace|del [local] PREFIX [peer PREFIX] [broadcast ADDR|+|-] [anycast ADDR]
 // [label L] [scope S] [metric N] [proto P] [valid_lft T] [preferred_lft T] [FLAGS] dev DEV`.
-func (a *app) addrModify(argv []string, op addrOp) error {
+func (a *app) addrModify(argv []string, op editOp) error {
 	var ad route.Addr
 	var local, peer netip.Prefix
 	dev, brd := "", ""
@@ -306,7 +301,7 @@ func (a *app) addrModify(argv []string, op addrOp) error {
 	if err := setBroadcast(&ad, brd); err != nil {
 		return err
 	}
-	if !scoped && op != addrDel && ad.Local.Is4() && ad.Local.As4()[0] == 127 {
+	if !scoped && op != opDelete && ad.Local.Is4() && ad.Local.As4()[0] == 127 {
 		ad.Scope = route.ScopeHost // ip's default_scope
 	}
 	idx, err := a.ifindex(dev)
@@ -314,13 +309,7 @@ func (a *app) addrModify(argv []string, op addrOp) error {
 		return err
 	}
 	ad.Index = idx
-	switch op {
-	case addrAdd:
-		return a.c.Addr.Add(a.ctx, ad)
-	case addrReplace:
-		return a.c.Addr.Replace(a.ctx, ad)
-	}
-	return a.c.Addr.Delete(a.ctx, ad)
+	return edit(a.ctx, a.c.Addr, op, ad)
 }
 
 // addrConfFlag reads the IFA_F_* flags ip addr add accepts.

@@ -38,8 +38,8 @@ type app struct {
 
 	// dial opens the rtnetlink connection (route.Dial; tests give an nltest fake).
 	dial func(cfg *route.Config) (*route.Client, error)
-	// dialEvents opens monitor's event socket (nil: nlkit.Dial; tests give an nltest fake); ready, when set,
-	// is called once monitor listens.
+	// dialEvents opens monitor's event sockets (route.WatchConfig.Dial; nil: nlkit.Dial; tests give an nltest
+	// fake); ready, when set, is called once monitor listens.
 	dialEvents func(cfg *nlkit.Config) (*nlkit.Conn, error)
 	ready      func()
 	// dialGenl and readSockets stand in for genl.Dial and /proc/net/netlink in tests.

@@ -2,6 +2,7 @@ package main
 
 import (
 	"net/netip"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -44,6 +45,29 @@ func (a *args) peek() string {
 		return ""
 	}
 	return a.v[a.i]
+}
+
+// keyValues reads the arguments left in av as a link kind's KEYWORD VALUE pairs, as ip's kind parsers do:
+// keys are the keywords that take a value, flags those that take none (space-separated), and set gets each
+// keyword with its value ("" for a flag). Another word is ip's "KIND: unknown command" error.
+func (a *args) keyValues(kind, flags, keys string, set func(w, v string) error) error {
+	for a.more() {
+		w, v := a.take(), ""
+		switch {
+		case slices.Contains(strings.Fields(flags), w):
+		case slices.Contains(strings.Fields(keys), w):
+			var err error
+			if v, err = a.value(); err != nil {
+				return err
+			}
+		default:
+			return usagef("%s: unknown command %q?", kind, w)
+		}
+		if err := set(w, v); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // parseAddr reads an address of family (0: either), accepting ip's short IPv4 forms ("10" is 10.0.0.0).
@@ -137,25 +161,16 @@ func parseTable(s string) (uint32, error) {
 	return t, nil
 }
 
-// parseScope reads a scope name or number, as rtnl_rtscope_a2n does.
+// parseScope reads a scope name ("universe" too) or number, as rtnl_rtscope_a2n does.
 func parseScope(s string) (route.Scope, error) {
-	switch s {
-	case "global", "universe":
+	if s == "universe" {
 		return route.ScopeUniverse, nil
-	case "site":
-		return route.ScopeSite, nil
-	case "link":
-		return route.ScopeLink, nil
-	case "host":
-		return route.ScopeHost, nil
-	case "nowhere":
-		return route.ScopeNowhere, nil
 	}
-	v, err := strconv.ParseUint(s, 0, 8)
-	if err != nil {
+	sc, ok := route.ParseScope(s)
+	if !ok {
 		return 0, invarg(`invalid "scope" value`, s)
 	}
-	return route.Scope(v), nil
+	return sc, nil
 }
 
 func parseProtocol(s string) (route.Protocol, error) {

@@ -3,7 +3,9 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"net/netip"
+	"slices"
 	"sync"
 	"syscall"
 	"testing"
@@ -44,7 +46,6 @@ func (k *fakeKernel) fn(reqs []proto.Message) ([]proto.Message, error) {
 	if len(req.Data) > 0 {
 		family = req.Data[0]
 	}
-	fam := func(f uint8) bool { return family == 0 || f == family }
 	var out []proto.Message
 	add := func(typ uint16, b []byte, err error) {
 		if err != nil {
@@ -65,19 +66,17 @@ func (k *fakeKernel) fn(reqs []proto.Message) ([]proto.Message, error) {
 			if !dump && l.Index != want.Index && l.Name != want.Name {
 				continue
 			}
+			if family == unix.AF_INET6 {
+				add(unix.RTM_NEWLINK, encodeLink6(l), nil)
+				continue
+			}
 			add(unix.RTM_NEWLINK, encodeLink(l), nil)
 		}
 		if !dump && len(out) == 0 {
 			return nil, syscall.ENODEV
 		}
 	case unix.RTM_GETADDR:
-		for i := range k.addrs {
-			if !fam(k.addrs[i].Family) {
-				continue
-			}
-			b, err := k.addrs[i].MarshalBinary()
-			add(unix.RTM_NEWADDR, b, err)
-		}
+		out = replies(unix.RTM_NEWADDR, k.addrs, family, func(a *route.Addr) uint8 { return a.Family })
 	case unix.RTM_GETROUTE:
 		if !dump {
 			if k.get == nil {
@@ -87,38 +86,21 @@ func (k *fakeKernel) fn(reqs []proto.Message) ([]proto.Message, error) {
 			add(unix.RTM_NEWROUTE, b, err)
 			break
 		}
-		for i := range k.routes {
-			if !fam(k.routes[i].Family) {
-				continue
-			}
-			b, err := k.routes[i].MarshalBinary()
-			add(unix.RTM_NEWROUTE, b, err)
+		routes := slices.Clone(k.routes)
+		for i := range routes { // the kernel sends RTA_PRIORITY and RTA_PREF with every IPv6 route
+			routes[i].HasPriority, routes[i].HasPref = routes[i].Family == unix.AF_INET6, routes[i].Family == unix.AF_INET6
 		}
+		out = replies(unix.RTM_NEWROUTE, routes, family, func(r *route.Route) uint8 { return r.Family })
 		if k.intr > 0 && len(out) > 0 {
 			k.intr--
 			out[len(out)-1].Header.Flags |= unix.NLM_F_DUMP_INTR
 		}
 	case unix.RTM_GETNEIGH:
-		for i := range k.neighs {
-			if !fam(k.neighs[i].Family) {
-				continue
-			}
-			b, err := k.neighs[i].MarshalBinary()
-			add(unix.RTM_NEWNEIGH, b, err)
-		}
+		out = replies(unix.RTM_NEWNEIGH, k.neighs, family, func(n *route.Neigh) uint8 { return n.Family })
 	case unix.RTM_GETRULE:
-		for i := range k.rules {
-			if !fam(k.rules[i].Family) {
-				continue
-			}
-			b, err := k.rules[i].MarshalBinary()
-			add(unix.RTM_NEWRULE, b, err)
-		}
+		out = replies(unix.RTM_NEWRULE, k.rules, family, func(r *route.Rule) uint8 { return r.Family })
 	case unix.RTM_GETNEXTHOP:
-		for i := range k.nexthops {
-			b, err := k.nexthops[i].MarshalBinary()
-			add(unix.RTM_NEWNEXTHOP, b, err)
-		}
+		out = replies(unix.RTM_NEWNEXTHOP, k.nexthops, 0, func(*route.Nexthop) uint8 { return 0 })
 	default:
 		k.changes = append(k.changes, proto.Message{Header: req.Header, Data: append([]byte(nil), req.Data...)})
 		if err := k.err; err != nil {
@@ -127,6 +109,25 @@ func (k *fakeKernel) fn(reqs []proto.Message) ([]proto.Message, error) {
 		}
 	}
 	return out, nil
+}
+
+// replies answer a dump with the messages of type typ for the objects of family (0: all).
+func replies[T any, P interface {
+	*T
+	MarshalBinary() ([]byte, error)
+}](typ uint16, objs []T, family uint8, familyOf func(*T) uint8) []proto.Message {
+	var out []proto.Message
+	for i := range objs {
+		if family != 0 && familyOf(&objs[i]) != family {
+			continue
+		}
+		b, err := P(&objs[i]).MarshalBinary()
+		if err != nil {
+			panic(err)
+		}
+		out = append(out, proto.Message{Header: proto.Header{Type: typ}, Data: b})
+	}
+	return out
 }
 
 // encodeLink is what the kernel sends for l: the request attributes plus IFLA_OPERSTATE, IFLA_LINKMODE,
@@ -149,6 +150,21 @@ func encodeLink(l *route.Link) []byte {
 	if l.HasLinkNetNSID {
 		ae.Int32(unix.IFLA_LINK_NETNSID, l.LinkNetNSID)
 	}
+	return ae.Bytes()
+}
+
+// encodeLink6 is the IPv6 view of l the kernel sends for an AF_INET6 link dump (inet6_fill_ifinfo): the
+// ifinfomsg, IFLA_IFNAME, IFLA_ADDRESS, IFLA_MTU, IFLA_LINK and IFLA_OPERSTATE.
+func encodeLink6(l *route.Link) []byte {
+	c := route.Link{Family: unix.AF_INET6, Type: l.Type, Index: l.Index, Flags: l.Flags, Change: 0xffffffff,
+		Name: l.Name, Address: l.Address, MTU: l.MTU, ParentIndex: l.ParentIndex}
+	b, err := c.MarshalBinary()
+	if err != nil {
+		panic(err)
+	}
+	binary.NativeEndian.PutUint32(b[12:16], 0) // ifi_change
+	ae := proto.NewAttrEncoder(b)
+	ae.Uint8(unix.IFLA_OPERSTATE, uint8(l.OperState))
 	return ae.Bytes()
 }
 
@@ -265,10 +281,16 @@ func forever() route.AddrCacheInfo {
 // runFake runs the command against k and returns stdout, stderr and the exit status.
 func runFake(t *testing.T, k *fakeKernel, args ...string) (string, string, int) {
 	t.Helper()
+	return runWith(t, k.fn, args...)
+}
+
+// runWith runs the command against a kernel fn fakes.
+func runWith(t *testing.T, fn nltest.Func, args ...string) (string, string, int) {
+	t.Helper()
 	var stdout, stderr bytes.Buffer
 	a := &app{stdout: &stdout, stderr: &stderr, ctx: context.Background(),
 		dial: func(*route.Config) (*route.Client, error) {
-			return route.New(nltest.Dial(nlkit.UnitRoute, k.fn)), nil
+			return route.New(nltest.Dial(nlkit.UnitRoute, fn)), nil
 		}}
 	code := a.run(args)
 	return stdout.String(), stderr.String(), code

@@ -8,25 +8,13 @@ import (
 )
 
 func (a *app) cmdLink(argv []string) error {
-	if len(argv) == 0 {
-		return a.jsonList(func() error { return a.showLinks(nil) })
-	}
-	verb, rest := argv[0], argv[1:]
-	switch {
-	case matches(verb, "show") || matches(verb, "list") || verb == "lst":
-		return a.jsonList(func() error { return a.showLinks(rest) })
-	case matches(verb, "add"):
-		return a.linkAdd(rest)
-	case matches(verb, "delete"):
-		return a.linkDel(rest)
-	case matches(verb, "set") || matches(verb, "change"):
-		return a.linkSet(rest)
-	case matches(verb, "help"):
-		return helpf("Usage: nlkit link { show [ [dev] DEV ] | add NAME type KIND [ARGS] | del DEV |\n" +
-			"                   set [dev] DEV { up | down | mtu N | name NAME | master DEV | nomaster |\n" +
-			"                                   address LLADDR | txqueuelen N | alias TEXT } }")
-	}
-	return usagef("Command %q is unknown, try \"nlkit link help\".", verb)
+	return runCommand("link", "Usage: nlkit link { show [ [dev] DEV ] | add NAME type KIND [ARGS] | del DEV |\n"+
+		"                   set [dev] DEV { up | down | mtu N | name NAME | master DEV | nomaster |\n"+
+		"                                   address LLADDR | txqueuelen N | alias TEXT } }", argv,
+		command{showWords, a.listing(a.showLinks)},
+		command{"add", a.linkAdd},
+		command{"delete", a.linkDel},
+		command{"set change", a.linkSet})
 }
 
 // showLinks is `ip link show [[dev] DEV] [up] [master DEV] [type KIND]`.
@@ -108,9 +96,6 @@ type linkStyle struct {
 	queue     bool // qlen
 	linkLayer bool // the link/TYPE line
 	deleted   bool // a deletion event
-	// inet6 mimics `ip -6 addr`, whose link dump (ifi_family AF_INET6) the kernel answers from
-	// inet6_fill_ifinfo, which carries no qdisc, master, group or alternative names.
-	inet6 bool
 }
 
 // knownLinkFlags are the ifi_flags bits ip names (plus IFF_RUNNING, which it never prints).
@@ -129,7 +114,11 @@ func (a *app) printLink(l *route.Link, st linkStyle) {
 	}
 	p.int("ifindex", "%d: ", int64(l.Index))
 	name, mdown := l.Name, false
-	if l.ParentIndex != 0 {
+	switch {
+	case l.HasParentIndex && l.ParentIndex == 0: // a tunnel bound to no device
+		p.null("link", "")
+		name = l.Name + "@NONE"
+	case l.ParentIndex != 0:
 		if l.HasLinkNetNSID {
 			p.int("link_index", "", int64(l.ParentIndex))
 			name = fmt.Sprintf("%s@if%d", l.Name, l.ParentIndex)
@@ -148,10 +137,10 @@ func (a *app) printLink(l *route.Link, st linkStyle) {
 	}
 	a.printLinkFlags(l.Flags, mdown)
 	p.uint("mtu", "mtu %d ", uint64(l.MTU))
-	if l.Qdisc != "" && !st.inet6 {
+	if l.Qdisc != "" {
 		p.str("qdisc", "qdisc %s ", l.Qdisc)
 	}
-	if l.Master != 0 && !st.inet6 {
+	if l.Master != 0 {
 		p.str("master", "master %s ", a.links.name(l.Master))
 	}
 	if int(l.OperState) < len(operStates) {
@@ -166,7 +155,7 @@ func (a *app) printLink(l *route.Link, st linkStyle) {
 			p.int("linkmode_index", "mode %d ", int64(l.LinkMode))
 		}
 	}
-	if !st.inet6 {
+	if l.Family != unix.AF_INET6 { // the IPv6 view of a link (inet6_fill_ifinfo) has no IFLA_GROUP
 		p.str("group", "group %s ", groupName(l.Group))
 	}
 	if st.queue && l.TxQLen != 0 {
@@ -204,7 +193,7 @@ func (a *app) printLink(l *route.Link, st linkStyle) {
 		p.text("\n    ")
 		p.str("ifalias", "alias %s", l.Alias)
 	}
-	if len(l.AltNames) > 0 && !st.inet6 {
+	if len(l.AltNames) > 0 {
 		p.openArr("altnames")
 		for _, n := range l.AltNames {
 			p.text("\n    altname ")

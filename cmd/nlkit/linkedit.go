@@ -59,6 +59,9 @@ func (a *app) linkAdd(argv []string) error {
 
 // commonLinkArg reads one of the arguments `ip link add` takes before "type" (and a veth peer takes).
 func (a *app) commonLinkArg(l *route.Link, w string, av *args) error {
+	if ok, err := linkValue(l, w, av); ok {
+		return err
+	}
 	switch w {
 	case "up":
 		l.Flags |= unix.IFF_UP
@@ -70,43 +73,6 @@ func (a *app) commonLinkArg(l *route.Link, w string, av *args) error {
 			return err
 		}
 		w = v
-	case "mtu", "txqueuelen", "txqlen", "qlen":
-		v, err := av.value()
-		if err != nil {
-			return err
-		}
-		n, err := parseU32(v, w)
-		if err != nil {
-			return err
-		}
-		if w == "mtu" {
-			l.MTU = n
-		} else {
-			l.TxQLen = n
-		}
-		return nil
-	case "address", "broadcast", "brd":
-		v, err := av.value()
-		if err != nil {
-			return err
-		}
-		hw, err := route.ParseHWAddr(v)
-		if err != nil {
-			return invarg("invalid link-layer address", v)
-		}
-		if w == "address" {
-			l.Address = hw
-		} else {
-			l.Broadcast = hw
-		}
-		return nil
-	case "alias":
-		v, err := av.value()
-		if err != nil {
-			return err
-		}
-		l.Alias = v
-		return nil
 	}
 	if l.Name != "" {
 		return usagef("Error: either \"dev\" is duplicate, or %q is a garbage.", w)
@@ -118,9 +84,42 @@ func (a *app) commonLinkArg(l *route.Link, w string, av *args) error {
 	return nil
 }
 
+// linkValue reads the value of keyword w from av into l when w is one `ip link add` and `ip link set` share:
+// mtu, txqueuelen (txqlen, qlen), address, broadcast (brd) or alias. ok is false, and nothing read, for other
+// words.
+func linkValue(l *route.Link, w string, av *args) (ok bool, err error) {
+	switch w {
+	case "mtu", "txqueuelen", "txqlen", "qlen", "address", "broadcast", "brd", "alias":
+	default:
+		return false, nil
+	}
+	v, err := av.value()
+	if err != nil {
+		return true, err
+	}
+	switch w {
+	case "mtu":
+		l.MTU, err = parseU32(v, w)
+	case "address", "broadcast", "brd":
+		hw, perr := route.ParseHWAddr(v)
+		if perr != nil {
+			return true, invarg("invalid link-layer address", v)
+		}
+		if w == "address" {
+			l.Address = hw
+		} else {
+			l.Broadcast = hw
+		}
+	case "alias":
+		l.Alias = v
+	default:
+		l.TxQLen, err = parseU32(v, w)
+	}
+	return true, err
+}
+
 // kindArgs reads the arguments after "type KIND".
 func (a *app) kindArgs(l *route.Link, kind string, av *args) error {
-	next := func() (string, error) { return av.value() }
 	switch kind {
 	case "veth":
 		peer := route.Link{}
@@ -135,93 +134,68 @@ func (a *app) kindArgs(l *route.Link, kind string, av *args) error {
 		l.Info.Data = &route.Veth{Peer: peer}
 	case "macvlan", "macvtap":
 		m := &route.Macvlan{}
-		for av.more() {
-			w := av.take()
-			if w != "mode" {
-				return usagef("macvlan: unknown command %q?", w)
-			}
-			v, err := next()
-			if err != nil {
-				return err
-			}
-			modes := map[string]uint32{"private": route.MacvlanPrivate, "vepa": route.MacvlanVEPA,
-				"bridge": route.MacvlanBridge, "passthru": route.MacvlanPassthru, "source": route.MacvlanSource}
+		l.Info.Data = m
+		modes := map[string]uint32{"private": route.MacvlanPrivate, "vepa": route.MacvlanVEPA,
+			"bridge": route.MacvlanBridge, "passthru": route.MacvlanPassthru, "source": route.MacvlanSource}
+		return av.keyValues("macvlan", "", "mode", func(_, v string) error {
 			mode, ok := modes[v]
 			if !ok {
 				return invarg("mode must be \"private\", \"vepa\", \"bridge\", \"passthru\" or \"source\"", v)
 			}
 			m.Mode = mode
-		}
-		l.Info.Data = m
+			return nil
+		})
 	case "vxlan":
 		return a.vxlanArgs(l, av)
 	case "vlan":
 		v := &route.Vlan{}
-		for av.more() {
-			w := av.take()
-			val, err := next()
-			if err != nil {
-				return err
-			}
-			switch w {
-			case "id":
+		l.Info.Data = v
+		return av.keyValues("vlan", "", "id protocol", func(w, val string) error {
+			if w == "id" {
 				id, err := strconv.ParseUint(val, 0, 12)
 				if err != nil {
 					return invarg("id is invalid", val)
 				}
 				v.ID = uint16(id)
-			case "protocol":
-				switch val {
-				case "802.1Q", "802.1q":
-					v.Protocol = unix.ETH_P_8021Q
-				case "802.1ad", "802.1AD":
-					v.Protocol = unix.ETH_P_8021AD
-				default:
-					return invarg("protocol is invalid", val)
-				}
-			default:
-				return usagef("vlan: unknown command %q?", w)
+				return nil
 			}
-		}
-		l.Info.Data = v
+			switch val {
+			case "802.1Q", "802.1q":
+				v.Protocol = unix.ETH_P_8021Q
+			case "802.1ad", "802.1AD":
+				v.Protocol = unix.ETH_P_8021AD
+			default:
+				return invarg("protocol is invalid", val)
+			}
+			return nil
+		})
 	case "bond":
 		b := &route.Bond{}
-		for av.more() {
-			w := av.take()
-			val, err := next()
-			if err != nil {
+		l.Info.Data = b
+		return av.keyValues("bond", "", "mode miimon", func(w, val string) error {
+			if w == "miimon" {
+				n, err := parseU32(val, w)
+				b.MIIMon = n
 				return err
 			}
-			switch w {
-			case "mode":
-				mode := -1
-				for i, n := range []string{"balance-rr", "active-backup", "balance-xor", "broadcast", "802.3ad",
-					"balance-tlb", "balance-alb"} {
-					if n == val || strconv.Itoa(i) == val {
-						mode = i
-					}
+			mode := -1
+			for i, n := range bondModes {
+				if n == val || strconv.Itoa(i) == val {
+					mode = i
 				}
-				if mode < 0 {
-					return invarg("invalid mode", val)
-				}
-				b.Mode = uint8(mode)
-			case "miimon":
-				n, err := parseU32(val, w)
-				if err != nil {
-					return err
-				}
-				b.MIIMon = n
-			default:
-				return usagef("bond: unknown command %q?", w)
 			}
-		}
-		l.Info.Data = b
+			if mode < 0 {
+				return invarg("invalid mode", val)
+			}
+			b.Mode = uint8(mode)
+			return nil
+		})
 	case "vrf":
 		if av.peek() != "table" {
 			return usagef("vrf: \"table\" is required")
 		}
 		av.take()
-		v, err := next()
+		v, err := av.value()
 		if err != nil {
 			return err
 		}
@@ -238,62 +212,50 @@ func (a *app) kindArgs(l *route.Link, kind string, av *args) error {
 	return nil
 }
 
+// bondModes are the bonding modes by number (BOND_MODE_*).
+var bondModes = []string{"balance-rr", "active-backup", "balance-xor", "broadcast", "802.3ad", "balance-tlb",
+	"balance-alb"}
+
 // vxlanArgs reads `type vxlan id VNI [dstport P] [local A] [remote A] [group A] [dev DEV] [ttl N] [nolearning]`.
 func (a *app) vxlanArgs(l *route.Link, av *args) error {
 	v := &route.Vxlan{Learning: true}
 	idSet := false
-	for av.more() {
-		w := av.take()
-		switch w {
-		case "nolearning":
-			v.Learning = false
-			continue
-		case "learning":
-			v.Learning = true
-			continue
-		}
-		val, err := av.value()
-		if err != nil {
+	err := av.keyValues("vxlan", "nolearning learning", "id vni dstport port local remote group dev ttl",
+		func(w, val string) error {
+			var err error
+			switch w {
+			case "nolearning", "learning":
+				v.Learning = w == "learning"
+			case "id", "vni":
+				n, err := parseU32(val, "id")
+				if err != nil || n >= 1<<24 {
+					return invarg("invalid id", val)
+				}
+				v.ID, idSet = n, true
+			case "dstport", "port":
+				n, perr := strconv.ParseUint(val, 0, 16)
+				if perr != nil {
+					return invarg("dstport", val)
+				}
+				v.Port = uint16(n)
+			case "local":
+				v.Local, err = parseAddr(val, 0)
+			case "remote", "group":
+				v.Group, err = parseAddr(val, 0)
+			case "dev":
+				idx, ierr := a.ifindex(val)
+				v.Link, err = uint32(idx), ierr
+			case "ttl":
+				n, perr := strconv.ParseUint(val, 0, 8)
+				if perr != nil {
+					return invarg("invalid TTL", val)
+				}
+				v.TTL = uint8(n)
+			}
 			return err
-		}
-		switch w {
-		case "id", "vni":
-			n, err := parseU32(val, "id")
-			if err != nil || n >= 1<<24 {
-				return invarg("invalid id", val)
-			}
-			v.ID, idSet = n, true
-		case "dstport", "port":
-			n, err := strconv.ParseUint(val, 0, 16)
-			if err != nil {
-				return invarg("dstport", val)
-			}
-			v.Port = uint16(n)
-		case "local", "remote", "group":
-			addr, err := parseAddr(val, 0)
-			if err != nil {
-				return err
-			}
-			if w == "local" {
-				v.Local = addr
-			} else {
-				v.Group = addr
-			}
-		case "dev":
-			idx, err := a.ifindex(val)
-			if err != nil {
-				return err
-			}
-			v.Link = uint32(idx)
-		case "ttl":
-			n, err := strconv.ParseUint(val, 0, 8)
-			if err != nil {
-				return invarg("invalid TTL", val)
-			}
-			v.TTL = uint8(n)
-		default:
-			return usagef("vxlan: unknown command %q?", w)
-		}
+		})
+	if err != nil {
+		return err
 	}
 	if !idSet {
 		return usagef("vxlan: missing virtual network identifier")
@@ -336,69 +298,52 @@ func (a *app) linkDel(argv []string) error {
 // linkSet is `ip link set [dev] DEV [up|down] [mtu N] [name N] [master M|nomaster] [address LL] ...`.
 func (a *app) linkSet(argv []string) error {
 	var ls route.LinkSet
+	var l route.Link // what linkValue reads
 	dev := ""
 	for av := newArgs(argv); av.more(); {
 		w := av.take()
-		switch w {
-		case "up":
-			ls.Up, ls.Down = true, false
-			continue
-		case "down":
-			ls.Up, ls.Down = false, true
-			continue
-		case "nomaster":
-			ls.NoMaster = true
+		if ok, err := linkValue(&l, w, av); ok {
+			if err != nil {
+				return err
+			}
 			continue
 		}
-		if w != "dev" && w != "mtu" && w != "name" && w != "master" && w != "address" && w != "txqueuelen" &&
-			w != "txqlen" && w != "qlen" && w != "alias" {
+		switch w {
+		case "up", "down":
+			ls.Up, ls.Down = w == "up", w == "down"
+		case "nomaster":
+			ls.NoMaster = true
+		case "dev", "name", "master":
+			v, err := av.value()
+			if err != nil {
+				return err
+			}
+			switch {
+			case w == "dev":
+				dev = v
+			case w == "master":
+				if ls.Master, err = a.ifindex(v); err != nil {
+					return err
+				}
+			case len(v) >= unix.IFNAMSIZ:
+				return invarg("\"name\" not a valid ifname", v)
+			default:
+				ls.Name = v
+			}
+		default:
 			if dev != "" {
 				return usagef("Error: either \"dev\" is duplicate, or %q is a garbage.", w)
 			}
 			dev = w
-			continue
-		}
-		v, err := av.value()
-		if err != nil {
-			return err
-		}
-		switch w {
-		case "dev":
-			dev = v
-		case "mtu", "txqueuelen", "txqlen", "qlen":
-			n, err := parseU32(v, w)
-			if err != nil {
-				return err
-			}
-			if w == "mtu" {
-				ls.MTU = n
-			} else {
-				ls.TxQLen = n
-			}
-		case "name":
-			if len(v) >= unix.IFNAMSIZ {
-				return invarg("\"name\" not a valid ifname", v)
-			}
-			ls.Name = v
-		case "master":
-			idx, err := a.ifindex(v)
-			if err != nil {
-				return err
-			}
-			ls.Master = idx
-		case "address":
-			hw, err := route.ParseHWAddr(v)
-			if err != nil {
-				return invarg("invalid link-layer address", v)
-			}
-			ls.Address = hw
-		case "alias":
-			ls.Alias = v
 		}
 	}
 	if dev == "" {
 		return usagef("Not enough information: \"dev\" argument is required.")
 	}
+	if l.Broadcast.IsValid() {
+		return usagef("nlkit link set: \"broadcast\" is not supported")
+	}
+	ls.MTU, ls.TxQLen, ls.Address, ls.Alias = l.MTU, l.TxQLen, l.Address, l.Alias
 	idx, err := a.ifindex(dev)
 	if err != nil {
 		return err

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 
-	"github.com/nlkit/nlkit"
 	"github.com/nlkit/nlkit/families/route"
 	"github.com/nlkit/nlkit/pcap"
 	"golang.org/x/sys/unix"
@@ -62,7 +61,7 @@ func (a *app) cmdMonitor(argv []string) error {
 	if err != nil {
 		return err
 	}
-	cfg := &nlkit.Config{NetNS: fd}
+	cfg := &route.WatchConfig{Objects: objs, Family: a.family, NetNS: fd, Dial: a.dialEvents}
 	if file != "" {
 		f, err := os.Create(file)
 		if err != nil {
@@ -80,23 +79,12 @@ func (a *app) cmdMonitor(argv []string) error {
 			}
 		}()
 	}
-	dial := a.dialEvents
-	if dial == nil {
-		dial = func(cfg *nlkit.Config) (*nlkit.Conn, error) { return nlkit.Dial(nlkit.UnitRoute, cfg) }
+	if cfg.Dump, err = a.client(); err != nil {
+		return err
 	}
-	conn, err := dial(cfg)
+	w, err := route.NewWatcher(cfg)
 	if err != nil {
 		return fmt.Errorf("cannot open netlink socket: %w", err)
-	}
-	c, err := a.client()
-	if err != nil {
-		conn.Close()
-		return err
-	}
-	w, err := route.NewWatcher(&route.WatchConfig{Objects: objs, Family: a.family, Conn: conn, Dump: c})
-	if err != nil {
-		conn.Close()
-		return err
 	}
 	defer w.Close()
 	if _, err := a.linkCache(); err != nil {

@@ -6,26 +6,13 @@ import (
 )
 
 func (a *app) cmdNeigh(argv []string) error {
-	if len(argv) == 0 {
-		return a.jsonList(func() error { return a.showNeighs(nil) })
-	}
-	verb, rest := argv[0], argv[1:]
-	switch {
-	case matches(verb, "show") || matches(verb, "list") || verb == "lst":
-		return a.jsonList(func() error { return a.showNeighs(rest) })
-	case matches(verb, "add"):
-		return a.neighModify(rest, neighAdd)
-	case matches(verb, "delete"):
-		return a.neighModify(rest, neighDel)
-	case matches(verb, "replace"):
-		return a.neighModify(rest, neighReplace)
-	case matches(verb, "change") || verb == "chg":
-		return a.neighModify(rest, neighChange)
-	case matches(verb, "help"):
-		return helpf("Usage: nlkit neigh { show [ dev DEV ] [ nud STATE ] [ proxy ] |\n" +
-			"                    { add | del | replace | change } ADDR [ lladdr LLADDR ] [ nud STATE ] dev DEV }")
-	}
-	return usagef("Command %q is unknown, try \"nlkit neigh help\".", verb)
+	return runCommand("neigh", "Usage: nlkit neigh { show [ dev DEV ] [ nud STATE ] [ proxy ] |\n"+
+		"                    { add | del | replace | change } ADDR [ lladdr LLADDR ] [ nud STATE ] dev DEV }", argv,
+		command{showWords, a.listing(a.showNeighs)},
+		command{"add", withOp(a.neighModify, opAdd)},
+		command{"delete", withOp(a.neighModify, opDelete)},
+		command{"replace", withOp(a.neighModify, opReplace)},
+		command{"change chg", withOp(a.neighModify, opChange)})
 }
 
 // showNeighs is `ip neigh show [dev DEV] [nud STATE|all] [proxy]`. Like ip it hides NOARP entries and those
@@ -128,17 +115,8 @@ func (a *app) printNeigh(n *route.Neigh, noDev, deleted bool) {
 	p.closeObj()
 }
 
-type neighOp int
-
-const (
-	neighAdd neighOp = iota
-	neighDel
-	neighReplace
-	neighChange
-)
-
 // neighModify is `ip neigh add|del|replace|change ADDR [lladdr LL] [nud STATE] [router] [proxy ADDR] dev DEV`.
-func (a *app) neighModify(argv []string, op neighOp) error {
+func (a *app) neighModify(argv []string, op editOp) error {
 	var n route.Neigh
 	n.State = route.NeighPermanent
 	dev := ""
@@ -202,14 +180,5 @@ func (a *app) neighModify(argv []string, op neighOp) error {
 	}
 	n.Index = idx
 	n.Family = familyOf(n.Dst)
-	switch op {
-	case neighAdd:
-		return a.c.Neigh.Add(a.ctx, n)
-	case neighReplace:
-		return a.c.Neigh.Replace(a.ctx, n)
-	case neighChange:
-		// NLM_F_REPLACE without NLM_F_CREATE: the library has no call for it; replace is the nearest.
-		return a.c.Neigh.Replace(a.ctx, n)
-	}
-	return a.c.Neigh.Delete(a.ctx, n)
+	return edit(a.ctx, a.c.Neigh, op, n)
 }

@@ -11,35 +11,24 @@ import (
 )
 
 func (a *app) cmdNexthop(argv []string) error {
-	if len(argv) == 0 {
-		return a.jsonList(func() error { return a.showNexthops(nil) })
-	}
-	verb, rest := argv[0], argv[1:]
-	switch {
-	case matches(verb, "show") || matches(verb, "list") || verb == "lst":
-		return a.jsonList(func() error { return a.showNexthops(rest) })
-	case matches(verb, "get"):
-		return a.jsonList(func() error { return a.showNexthops(rest) })
-	case matches(verb, "add"):
-		return a.nexthopModify(rest, false)
-	case matches(verb, "replace"):
-		return a.nexthopModify(rest, true)
-	case matches(verb, "delete"):
-		id, err := nexthopID(rest)
-		if err != nil {
-			return err
-		}
-		c, err := a.client()
-		if err != nil {
-			return err
-		}
-		return c.Nexthop.Delete(a.ctx, route.Nexthop{ID: id})
-	case matches(verb, "help"):
-		return helpf("Usage: nlkit nexthop { show [ id ID ] | del id ID |\n" +
-			"                      { add | replace } id ID { [ via ADDR ] [ dev DEV ] [ onlink ] | blackhole |\n" +
-			"                                             group ID[,WEIGHT]/... } [ fdb ] }")
-	}
-	return usagef("Command %q is unknown, try \"nlkit nexthop help\".", verb)
+	return runCommand("nexthop", "Usage: nlkit nexthop { show [ id ID ] | del id ID |\n"+
+		"                      { add | replace } id ID { [ via ADDR ] [ dev DEV ] [ onlink ] | blackhole |\n"+
+		"                                             group ID[,WEIGHT]/... } [ fdb ] }", argv,
+		command{showWords, a.listing(a.showNexthops)},
+		command{"get", a.listing(a.showNexthops)},
+		command{"add", withOp(a.nexthopModify, opAdd)},
+		command{"replace", withOp(a.nexthopModify, opReplace)},
+		command{"delete", func(args []string) error {
+			id, err := nexthopID(args)
+			if err != nil {
+				return err
+			}
+			c, err := a.client()
+			if err != nil {
+				return err
+			}
+			return c.Nexthop.Delete(a.ctx, route.Nexthop{ID: id})
+		}})
 }
 
 func nexthopID(argv []string) (uint32, error) {
@@ -135,7 +124,7 @@ func (a *app) printNexthop(nh *route.Nexthop, deleted bool) {
 
 // nexthopModify is `ip nexthop add|replace id ID [via ADDR] [dev DEV] [onlink] [blackhole] [group ...] [fdb]
 // [proto P]`.
-func (a *app) nexthopModify(argv []string, replace bool) error {
+func (a *app) nexthopModify(argv []string, op editOp) error {
 	nh := route.Nexthop{Family: a.family}
 	for av := newArgs(argv); av.more(); {
 		w := av.take()
@@ -183,17 +172,14 @@ func (a *app) nexthopModify(argv []string, replace bool) error {
 			return err
 		}
 	}
-	if nh.ID == 0 && replace {
+	if nh.ID == 0 && op == opReplace {
 		return usagef("nlkit nexthop replace: \"id ID\" is required")
 	}
 	c, err := a.client()
 	if err != nil {
 		return err
 	}
-	if replace {
-		return c.Nexthop.Replace(a.ctx, nh)
-	}
-	return c.Nexthop.Add(a.ctx, nh)
+	return edit(a.ctx, c.Nexthop, op, nh)
 }
 
 // parseNexthopGroup reads "ID[,WEIGHT]/ID[,WEIGHT]...".

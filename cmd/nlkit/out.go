@@ -127,25 +127,18 @@ func (p *printer) jstr(k, v string) {
 }
 
 // uint prints an unsigned number.
-func (p *printer) uint(k, format string, v uint64) {
-	if p.json {
-		p.key(k)
-		p.b = strconv.AppendUint(p.b, v, 10)
-		return
-	}
-	if format != "" {
-		p.b = fmt.Appendf(p.b, format, v)
-	}
-}
+func (p *printer) uint(k, format string, v uint64) { printNumber(p, k, format, v) }
 
 // int prints a signed number.
-func (p *printer) int(k, format string, v int64) {
-	if p.json {
+func (p *printer) int(k, format string, v int64) { printNumber(p, k, format, v) }
+
+// printNumber prints a number: as member k in JSON, through format in text (when not empty).
+func printNumber[N int64 | uint64](p *printer, k, format string, v N) {
+	switch {
+	case p.json:
 		p.key(k)
-		p.b = strconv.AppendInt(p.b, v, 10)
-		return
-	}
-	if format != "" {
+		p.b = fmt.Append(p.b, v)
+	case format != "":
 		p.b = fmt.Appendf(p.b, format, v)
 	}
 }

@@ -11,45 +11,29 @@ import (
 )
 
 func (a *app) cmdRoute(argv []string) error {
-	if len(argv) == 0 {
-		q, err := a.parseRouteQuery(nil)
-		if err != nil {
-			return err
-		}
-		return a.jsonList(func() error { return a.showRoutes(q) })
-	}
-	verb, rest := argv[0], argv[1:]
-	switch {
-	case matches(verb, "show") || matches(verb, "list") || verb == "lst":
-		q, err := a.parseRouteQuery(rest)
-		if err != nil {
-			return err
-		}
-		return a.jsonList(func() error { return a.showRoutes(q) })
-	case matches(verb, "get"):
-		return a.jsonList(func() error { return a.routeGet(rest) })
-	case matches(verb, "add"):
-		return a.routeModify(rest, routeAdd)
-	case matches(verb, "delete"):
-		return a.routeModify(rest, routeDel)
-	case matches(verb, "replace"):
-		return a.routeModify(rest, routeReplace)
-	case matches(verb, "append"):
-		return a.routeModify(rest, routeAppend)
-	case matches(verb, "help"):
-		return helpf("Usage: nlkit route [ show ] [ table T | all ] [ dev DEV ] [ proto P ] [ type T ] [ PREFIX ]\n" +
-			"       nlkit route get ADDR [ from ADDR ] [ iif DEV ] [ oif DEV ] [ mark M ] [ fibmatch ]\n" +
-			"       nlkit route { add | del | replace | append } [ TYPE ] PREFIX [ via ADDR ] [ dev DEV ]\n" +
-			"                   [ src ADDR ] [ table T ] [ metric N ] [ proto P ] [ scope S ]")
-	}
-	return usagef("Command %q is unknown, try \"nlkit route help\".", verb)
+	return runCommand("route", "Usage: nlkit route [ show ] [ table T | all ] [ dev DEV ] [ proto P ] [ type T ] [ PREFIX ]\n"+
+		"       nlkit route get ADDR [ from ADDR ] [ iif DEV ] [ oif DEV ] [ mark M ] [ fibmatch ]\n"+
+		"       nlkit route { add | del | replace | append } [ TYPE ] PREFIX [ via ADDR ] [ dev DEV ]\n"+
+		"                   [ src ADDR ] [ table T ] [ metric N ] [ proto P ] [ scope S ]", argv,
+		command{showWords, func(args []string) error {
+			q, err := a.parseRouteQuery(args)
+			if err != nil {
+				return err
+			}
+			return a.jsonList(func() error { return a.showRoutes(q) })
+		}},
+		command{"get", a.listing(a.routeGet)},
+		command{"add", withOp(a.routeModify, opAdd)},
+		command{"delete", withOp(a.routeModify, opDelete)},
+		command{"replace", withOp(a.routeModify, opReplace)},
+		command{"append", withOp(a.routeModify, opAppend)})
 }
 
-// routeQuery is what `ip route show` selects; the *Given fields hide what the filter fixes, as ip does.
+// routeQuery is what `ip route show` selects; the *Given fields hide what the filter fixes, as ip does (and
+// filter.HasScope for the scope).
 type routeQuery struct {
-	filter                                       route.RouteFilter
-	tableGiven, oifGiven, protoGiven, scopeGiven bool
-	scope                                        route.Scope
+	filter                           route.RouteFilter
+	tableGiven, oifGiven, protoGiven bool
 	// prefix with mode: "exact" (the default), "root" (routes inside it) or "match" (routes containing it).
 	prefix netip.Prefix
 	mode   string
@@ -156,15 +140,12 @@ func (a *app) routeQueryArg(q *routeQuery, w, v string) error {
 		if err != nil {
 			return err
 		}
-		q.scope, q.scopeGiven = s, true
+		q.filter.Scope, q.filter.HasScope = s, true
 	}
 	return nil
 }
 
 func (q *routeQuery) match(r *route.Route) bool {
-	if q.scopeGiven && r.Scope != q.scope {
-		return false
-	}
 	if !q.prefix.IsValid() {
 		return true
 	}
@@ -192,7 +173,8 @@ func (a *app) showRoutes(q routeQuery) error {
 	if _, err := a.linkCache(); err != nil {
 		return err
 	}
-	st := routeStyle{tableGiven: q.tableGiven, oifGiven: q.oifGiven, protoGiven: q.protoGiven, scopeGiven: q.scopeGiven}
+	st := routeStyle{tableGiven: q.tableGiven, oifGiven: q.oifGiven, protoGiven: q.protoGiven,
+		scopeGiven: q.filter.HasScope}
 	mark := a.p.mark()
 	for attempt := 0; ; attempt++ {
 		interrupted := false
@@ -347,7 +329,7 @@ func (a *app) printRoute(r *route.Route, st routeStyle) {
 		p.text("src ")
 		p.str("prefsrc", "%s ", r.PrefSrc.String())
 	}
-	if r.Family == unix.AF_INET6 || r.Priority != 0 { // IPv6 always sends RTA_PRIORITY; IPv4 only when not 0
+	if r.HasPriority {
 		p.uint("metric", "metric %d ", uint64(r.Priority))
 	}
 	a.printRouteFlags(r.Flags)
@@ -379,7 +361,7 @@ func (a *app) printRoute(r *route.Route, st routeStyle) {
 		p.text("iif ")
 		p.str("iif", "%s ", a.links.name(r.IIF))
 	}
-	if r.Family == unix.AF_INET6 { // IPv6 always sends RTA_PREF
+	if r.HasPref {
 		switch r.Pref {
 		case 0:
 			p.str("pref", "pref %s", "medium")

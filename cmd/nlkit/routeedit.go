@@ -1,25 +1,17 @@
 package main
 
 import (
+	"net/netip"
 	"strconv"
 
 	"github.com/nlkit/nlkit/families/route"
 	"golang.org/x/sys/unix"
 )
 
-type routeOp int
-
-const (
-	routeAdd routeOp = iota
-	routeDel
-	routeReplace
-	routeAppend
-)
-
 // routeModify is `ip route add|del|replace|append [TYPE] PREFIX|default [from PREFIX] [via [FAMILY] ADDR]
 // [dev DEV] [src ADDR] [table T] [metric N] [proto P] [scope S] [tos T] [onlink] [mtu [lock] N] [advmss N]
 // [nhid ID] [nexthop via ADDR dev DEV weight W ...]`.
-func (a *app) routeModify(argv []string, op routeOp) error {
+func (a *app) routeModify(argv []string, op editOp) error {
 	var r route.Route
 	r.Family = a.family
 	dstSet := false
@@ -67,17 +59,8 @@ func (a *app) routeModify(argv []string, op routeOp) error {
 			if v, err = av.value(); err != nil {
 				return err
 			}
-			gw, err := parseAddr(v, 0)
-			if err != nil {
+			if r.Gateway, r.Via, err = parseVia(&r.Family, v); err != nil {
 				return err
-			}
-			if r.Family == 0 {
-				r.Family = familyOf(gw)
-			}
-			if familyOf(gw) == r.Family {
-				r.Gateway = gw
-			} else {
-				r.Via = gw
 			}
 			continue
 		}
@@ -102,15 +85,7 @@ func (a *app) routeModify(argv []string, op routeOp) error {
 	if err != nil {
 		return err
 	}
-	switch op {
-	case routeAdd:
-		return c.Route.Add(a.ctx, r)
-	case routeReplace:
-		return c.Route.Replace(a.ctx, r)
-	case routeAppend:
-		return c.Route.Append(a.ctx, r)
-	}
-	return c.Route.Delete(a.ctx, r)
+	return edit(a.ctx, c.Route, op, r)
 }
 
 func routeKeyword(w string) bool {
@@ -127,39 +102,23 @@ func (a *app) routeArg(r *route.Route, w, v string) error {
 	var err error
 	switch w {
 	case "via":
-		gw, err := parseAddr(v, r.Family)
-		if err != nil {
-			return err
-		}
-		r.Gateway = gw
-		if r.Family == 0 {
-			r.Family = familyOf(gw)
-		}
+		r.Gateway, err = parseFamilyAddr(&r.Family, v)
 	case "dev", "oif":
 		r.OIF, err = a.ifindex(v)
 	case "src":
-		src, err := parseAddr(v, r.Family)
-		if err != nil {
-			return err
-		}
-		r.PrefSrc = src
-		if r.Family == 0 {
-			r.Family = familyOf(src)
-		}
+		r.PrefSrc, err = parseFamilyAddr(&r.Family, v)
 	case "from":
-		p, _, err := parsePrefix(v, r.Family)
-		if err != nil {
-			return err
-		}
-		r.Src = p
+		r.Src, _, err = parsePrefix(v, r.Family)
 	case "table":
 		r.Table, err = parseTable(v)
 	case "metric", "priority", "preference":
 		r.Priority, err = parseU32(v, "metric")
+		r.HasPriority = true
 	case "proto", "protocol":
 		r.Protocol, err = parseProtocol(v)
 	case "scope":
 		r.Scope, err = parseScope(v)
+		r.HasScope = true
 	case "tos", "dsfield":
 		n, perr := strconv.ParseUint(v, 16, 8)
 		if perr != nil {
@@ -167,39 +126,20 @@ func (a *app) routeArg(r *route.Route, w, v string) error {
 		}
 		r.TOS = uint8(n)
 	case "mtu", "advmss", "hoplimit", "initcwnd", "initrwnd", "window":
-		n, err := parseU32(v, w)
-		if err != nil {
-			return err
-		}
-		switch w {
-		case "mtu":
-			r.Metrics.MTU = n
-		case "advmss":
-			r.Metrics.AdvMSS = n
-		case "hoplimit":
-			r.Metrics.HopLimit = n
-		case "initcwnd":
-			r.Metrics.InitCWnd = n
-		case "initrwnd":
-			r.Metrics.InitRwnd = n
-		case "window":
-			r.Metrics.Window = n
-		}
+		m := &r.Metrics
+		metric := map[string]*uint32{"mtu": &m.MTU, "advmss": &m.AdvMSS, "hoplimit": &m.HopLimit,
+			"initcwnd": &m.InitCWnd, "initrwnd": &m.InitRwnd, "window": &m.Window}[w]
+		*metric, err = parseU32(v, w)
 	case "nhid":
 		r.NexthopID, err = parseU32(v, "id")
 	case "realm", "realms":
 		r.Flow, err = parseU32(v, "realm")
-	case "pref":
-		switch v {
-		case "low":
-			r.Pref = 3
-		case "medium":
-			r.Pref = 0
-		case "high":
-			r.Pref = 1
-		default:
+	case "pref": // ICMPV6_ROUTER_PREF_*
+		pref, ok := map[string]uint8{"low": 3, "medium": 0, "high": 1}[v]
+		if !ok {
 			return invarg("\"pref\" value is invalid", v)
 		}
+		r.Pref, r.HasPref = pref, true
 	}
 	return err
 }
@@ -227,17 +167,8 @@ func (a *app) parseNexthops(r *route.Route, av *args) ([]route.NextHop, error) {
 			}
 			switch w {
 			case "via":
-				gw, err := parseAddr(v, 0)
-				if err != nil {
+				if nh.Gateway, nh.Via, err = parseVia(&r.Family, v); err != nil {
 					return nil, err
-				}
-				if r.Family == 0 {
-					r.Family = familyOf(gw)
-				}
-				if familyOf(gw) == r.Family {
-					nh.Gateway = gw
-				} else {
-					nh.Via = gw
 				}
 			case "dev":
 				if nh.OIF, err = a.ifindex(v); err != nil {
@@ -256,4 +187,27 @@ func (a *app) parseNexthops(r *route.Route, av *args) ([]route.NextHop, error) {
 		hops = append(hops, nh)
 	}
 	return hops, nil
+}
+
+// parseFamilyAddr reads an address of *family, which it sets when it was 0.
+func parseFamilyAddr(family *uint8, s string) (netip.Addr, error) {
+	a, err := parseAddr(s, *family)
+	if err == nil && *family == 0 {
+		*family = familyOf(a)
+	}
+	return a, err
+}
+
+// parseVia reads the address of `via [FAMILY] ADDR`: a gateway of the route's *family (which it sets when it
+// was 0), or one of another family for RTA_VIA.
+func parseVia(family *uint8, s string) (gateway, via netip.Addr, err error) {
+	a, err := parseAddr(s, 0)
+	switch {
+	case err != nil:
+	case *family == 0 || familyOf(a) == *family:
+		*family, gateway = familyOf(a), a
+	default:
+		via = a
+	}
+	return gateway, via, err
 }

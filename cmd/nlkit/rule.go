@@ -10,27 +10,18 @@ import (
 )
 
 func (a *app) cmdRule(argv []string) error {
-	if len(argv) == 0 {
-		return a.jsonList(a.showRules)
-	}
-	verb, rest := argv[0], argv[1:]
-	switch {
-	case matches(verb, "show") || matches(verb, "list") || verb == "lst":
-		if len(rest) > 0 {
-			return usagef("nlkit rule show: filters are not supported (%q)", rest[0])
-		}
-		return a.jsonList(a.showRules)
-	case matches(verb, "add"):
-		return a.ruleModify(rest, true)
-	case matches(verb, "delete"):
-		return a.ruleModify(rest, false)
-	case matches(verb, "help"):
-		return helpf("Usage: nlkit rule [ show ]\n" +
-			"       nlkit rule { add | del } [ not ] [ from PREFIX ] [ to PREFIX ] [ iif DEV ] [ oif DEV ]\n" +
-			"                  [ fwmark M[/MASK] ] [ pref N ] [ lookup TABLE | goto N | nop | blackhole |\n" +
-			"                  unreachable | prohibit ] [ l3mdev ] [ uidrange A-B ] [ protocol P ]")
-	}
-	return usagef("Command %q is unknown, try \"nlkit rule help\".", verb)
+	return runCommand("rule", "Usage: nlkit rule [ show ]\n"+
+		"       nlkit rule { add | del } [ not ] [ from PREFIX ] [ to PREFIX ] [ iif DEV ] [ oif DEV ]\n"+
+		"                  [ fwmark M[/MASK] ] [ pref N ] [ lookup TABLE | goto N | nop | blackhole |\n"+
+		"                  unreachable | prohibit ] [ l3mdev ] [ uidrange A-B ] [ protocol P ]", argv,
+		command{showWords, func(args []string) error {
+			if len(args) > 0 {
+				return usagef("nlkit rule show: filters are not supported (%q)", args[0])
+			}
+			return a.jsonList(a.showRules)
+		}},
+		command{"add", withOp(a.ruleModify, opAdd)},
+		command{"delete", withOp(a.ruleModify, opDelete)})
 }
 
 // showRules is `ip rule show` (IPv4 unless -6, as ip).
@@ -191,7 +182,7 @@ func ipProtoName(n uint8) string {
 }
 
 // ruleModify is `ip rule add|del SELECTOR ACTION`.
-func (a *app) ruleModify(argv []string, add bool) error {
+func (a *app) ruleModify(argv []string, op editOp) error {
 	if len(argv) == 0 {
 		return usagef("\"nlkit rule add/del\" requires arguments.")
 	}
@@ -281,8 +272,5 @@ func (a *app) ruleModify(argv []string, add bool) error {
 	if err != nil {
 		return err
 	}
-	if add {
-		return c.Rule.Add(a.ctx, r)
-	}
-	return c.Rule.Delete(a.ctx, r)
+	return edit(a.ctx, c.Rule, op, r)
 }

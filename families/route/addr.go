@@ -127,12 +127,8 @@ func (a *Addr) UnmarshalBinary(b []byte) error {
 func (a *Addr) MarshalBinary() ([]byte, error) { return a.marshal(false) }
 
 func (a *Addr) marshal(del bool) ([]byte, error) {
-	family := a.Family
-	if family == 0 {
-		family = familyOf(a.Local)
-	}
 	b := make([]byte, sizeofIfAddrmsg, 96)
-	b[0], b[1], b[2], b[3] = family, a.PrefixLen, uint8(a.Flags), uint8(a.Scope)
+	b[0], b[1], b[2], b[3] = familyOr(a.Family, a.Local), a.PrefixLen, uint8(a.Flags), uint8(a.Scope)
 	binary.NativeEndian.PutUint32(b[4:8], uint32(a.Index))
 	ae := proto.NewAttrEncoder(b)
 	if a.Local.IsValid() {
@@ -174,8 +170,17 @@ func (a *Addr) marshal(del bool) ([]byte, error) {
 	return ae.Bytes(), nil
 }
 
+func (a *Addr) request(typ uint16) ([]byte, error) {
+	if !a.Local.IsValid() {
+		return nil, fmt.Errorf("route: %s: no address (Local)", msgTypeName(typ))
+	}
+	return a.marshal(typ == unix.RTM_DELADDR)
+}
+
+func (a *Addr) describe() string { return fmt.Sprintf("%v dev %d", a, a.Index) }
+
 // AddrService lists, adds and deletes addresses (RTM_GETADDR, RTM_NEWADDR, RTM_DELADDR).
-type AddrService struct{ c *Client }
+type AddrService struct{ service[Addr, *Addr] }
 
 // AddrFilter selects addresses. Family is the dump's ifa_family; Index is applied by the kernel under strict
 // checking (ifa_index) and again in user space.
@@ -198,21 +203,7 @@ func (s *AddrService) All(ctx context.Context, f *AddrFilter) iter.Seq2[Addr, er
 		req[0] = f.Family
 		binary.NativeEndian.PutUint32(req[4:8], uint32(f.Index))
 	}
-	return func(yield func(Addr, error) bool) {
-		s.c.dump(ctx, unix.RTM_GETADDR, req, unix.RTM_NEWADDR, false, func(m proto.Message, err error) bool {
-			if err != nil {
-				return yield(Addr{}, err)
-			}
-			var a Addr
-			if err := a.UnmarshalBinary(m.Data); err != nil {
-				return yield(Addr{}, decodeError("RTM_NEWADDR", err))
-			}
-			if !f.match(&a) {
-				return true
-			}
-			return yield(a, nil)
-		})
-	}
+	return s.dump(ctx, f, false, req)
 }
 
 // List returns the addresses f selects, retrying interrupted dumps (see LinkService.List).
@@ -222,29 +213,13 @@ func (s *AddrService) List(ctx context.Context, f *AddrFilter) ([]Addr, error) {
 
 // Add adds an address (RTM_NEWADDR with NLM_F_CREATE|NLM_F_EXCL): Index and Local with PrefixLen at least
 // (see AddrFrom). An existing address gives an error matching unix.EEXIST.
-func (s *AddrService) Add(ctx context.Context, a Addr) error {
-	return s.send(ctx, unix.RTM_NEWADDR, unix.NLM_F_CREATE|unix.NLM_F_EXCL, &a)
-}
+func (s *AddrService) Add(ctx context.Context, a Addr) error { return s.add(ctx, createExcl, &a) }
 
 // Replace adds the address or updates it in place (RTM_NEWADDR with NLM_F_CREATE|NLM_F_REPLACE): lifetimes,
 // flags, route priority.
 func (s *AddrService) Replace(ctx context.Context, a Addr) error {
-	return s.send(ctx, unix.RTM_NEWADDR, unix.NLM_F_CREATE|unix.NLM_F_REPLACE, &a)
+	return s.add(ctx, createReplace, &a)
 }
 
 // Delete removes an address (RTM_DELADDR) matched by Index, Local, PrefixLen, Peer and Label.
-func (s *AddrService) Delete(ctx context.Context, a Addr) error {
-	return s.send(ctx, unix.RTM_DELADDR, 0, &a)
-}
-
-func (s *AddrService) send(ctx context.Context, typ, flags uint16, a *Addr) error {
-	if !a.Local.IsValid() {
-		return fmt.Errorf("route: %s: no address (Local)", msgTypeName(typ))
-	}
-	b, err := a.marshal(typ == unix.RTM_DELADDR)
-	if err != nil {
-		return err
-	}
-	_, err = s.c.execute(ctx, typ, flags, b, opName(typ, fmt.Sprintf("%v dev %d", a.String(), a.Index)))
-	return err
-}
+func (s *AddrService) Delete(ctx context.Context, a Addr) error { return s.remove(ctx, &a) }

@@ -106,12 +106,12 @@ func retries(n int) int {
 // user space, since New cannot know whether conn has NETLINK_GET_STRICT_CHK on.
 func New(conn *nlkit.Conn) *Client {
 	c := &Client{conn: conn, retries: DefaultDumpRetries}
-	c.Link = &LinkService{c: c}
-	c.Addr = &AddrService{c: c}
-	c.Route = &RouteService{c: c}
-	c.Neigh = &NeighService{c: c}
-	c.Rule = &RuleService{c: c}
-	c.Nexthop = &NexthopService{c: c}
+	c.Link = &LinkService{service[Link, *Link]{c, unix.RTM_NEWLINK}}
+	c.Addr = &AddrService{service[Addr, *Addr]{c, unix.RTM_NEWADDR}}
+	c.Route = &RouteService{service[Route, *Route]{c, unix.RTM_NEWROUTE}}
+	c.Neigh = &NeighService{service[Neigh, *Neigh]{c, unix.RTM_NEWNEIGH}}
+	c.Rule = &RuleService{service[Rule, *Rule]{c, unix.RTM_NEWRULE}}
+	c.Nexthop = &NexthopService{service[Nexthop, *Nexthop]{c, unix.RTM_NEWNEXTHOP}}
 	return c
 }
 
@@ -177,55 +177,22 @@ func (c *Client) getOne(ctx context.Context, typ uint16, data []byte, want uint1
 	return proto.Message{}, &OpError{Op: op, Err: unix.ENOENT}
 }
 
-func opName(typ uint16, what any) string {
-	name := msgTypeName(typ)
-	if s := fmt.Sprint(what); s != "" {
-		return name + " " + s
+func opName(typ uint16, what string) string {
+	if what != "" {
+		return msgTypeName(typ) + " " + what
 	}
-	return name
+	return msgTypeName(typ)
 }
 
-// msgTypeName names an RTM_* message type.
+// rtmObjects names the objects of the RTM_* message types, by RTM_NEWx (see service).
+var rtmObjects = map[uint16]string{unix.RTM_NEWLINK: "LINK", unix.RTM_NEWADDR: "ADDR", unix.RTM_NEWROUTE: "ROUTE",
+	unix.RTM_NEWNEIGH: "NEIGH", unix.RTM_NEWRULE: "RULE", unix.RTM_NEWNEXTHOP: "NEXTHOP"}
+
+// msgTypeName names an RTM_* message type: "RTM_NEWROUTE", "RTM_SETLINK"...
 func msgTypeName(t uint16) string {
-	switch t {
-	case unix.RTM_NEWLINK:
-		return "RTM_NEWLINK"
-	case unix.RTM_DELLINK:
-		return "RTM_DELLINK"
-	case unix.RTM_GETLINK:
-		return "RTM_GETLINK"
-	case unix.RTM_SETLINK:
-		return "RTM_SETLINK"
-	case unix.RTM_NEWADDR:
-		return "RTM_NEWADDR"
-	case unix.RTM_DELADDR:
-		return "RTM_DELADDR"
-	case unix.RTM_GETADDR:
-		return "RTM_GETADDR"
-	case unix.RTM_NEWROUTE:
-		return "RTM_NEWROUTE"
-	case unix.RTM_DELROUTE:
-		return "RTM_DELROUTE"
-	case unix.RTM_GETROUTE:
-		return "RTM_GETROUTE"
-	case unix.RTM_NEWNEIGH:
-		return "RTM_NEWNEIGH"
-	case unix.RTM_DELNEIGH:
-		return "RTM_DELNEIGH"
-	case unix.RTM_GETNEIGH:
-		return "RTM_GETNEIGH"
-	case unix.RTM_NEWRULE:
-		return "RTM_NEWRULE"
-	case unix.RTM_DELRULE:
-		return "RTM_DELRULE"
-	case unix.RTM_GETRULE:
-		return "RTM_GETRULE"
-	case unix.RTM_NEWNEXTHOP:
-		return "RTM_NEWNEXTHOP"
-	case unix.RTM_DELNEXTHOP:
-		return "RTM_DELNEXTHOP"
-	case unix.RTM_GETNEXTHOP:
-		return "RTM_GETNEXTHOP"
+	verb := [...]string{"NEW", "DEL", "GET", "SET"}[t&3]
+	if obj, ok := rtmObjects[t&^3]; ok && (verb != "SET" || t == unix.RTM_SETLINK) {
+		return "RTM_" + verb + obj
 	}
 	return fmt.Sprintf("RTM(%d)", t)
 }

@@ -52,6 +52,17 @@ func familyOf(a netip.Addr) uint8 {
 	return 0
 }
 
+// familyOr is family, or when it is 0 the family of the first of addrs that is valid.
+func familyOr(family uint8, addrs ...netip.Addr) uint8 {
+	for _, a := range addrs {
+		if family != 0 {
+			break
+		}
+		family = familyOf(a)
+	}
+	return family
+}
+
 // prefixOf builds a prefix from an address and a length, tolerating lengths the family cannot have (the
 // result is then the zero Prefix).
 func prefixOf(a netip.Addr, bits uint8) netip.Prefix {

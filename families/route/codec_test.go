@@ -140,9 +140,12 @@ func TestRouteDefaultDst(t *testing.T) {
 
 func TestRouteRoundTrip(t *testing.T) {
 	for _, r := range []Route{
-		{Dst: mustPrefix("10.0.0.0/8"), Gateway: mustAddr("192.0.2.1"), Table: 300, Priority: 5, Protocol: ProtocolStatic,
-			Type: TypeUnicast, Metrics: Metrics{MTU: 1300, AdvMSS: 1200, CCAlgo: "cubic"}, Mark: 0},
-		{Dst: mustPrefix("2001:db8::/32"), Src: mustPrefix("2001:db8:1::/48"), OIF: 4, Table: TableMain, Type: TypeUnicast, Pref: 1},
+		{Dst: mustPrefix("10.0.0.0/8"), Gateway: mustAddr("192.0.2.1"), Table: 300, Priority: 5, HasPriority: true,
+			Protocol: ProtocolStatic, Type: TypeUnicast, Metrics: Metrics{MTU: 1300, AdvMSS: 1200, CCAlgo: "cubic"}, Mark: 0},
+		{Dst: mustPrefix("2001:db8::/32"), Src: mustPrefix("2001:db8:1::/48"), OIF: 4, Table: TableMain, Type: TypeUnicast,
+			Pref: 1, HasPref: true},
+		// RTA_PRIORITY 0 and RTA_PREF 0 (medium) are sent and seen when present.
+		{Dst: mustPrefix("2001:db8:2::/48"), OIF: 4, Table: TableMain, Type: TypeUnicast, HasPriority: true, HasPref: true},
 		{Dst: mustPrefix("10.1.0.0/16"), Table: TableMain, Type: TypeUnicast, MultiPath: []NextHop{
 			{OIF: 2, Gateway: mustAddr("10.0.0.1"), Hops: 1}, {OIF: 3, Gateway: mustAddr("10.0.0.2")}}},
 		{Dst: mustPrefix("198.51.100.0/24"), Table: TableMain, Type: TypeBlackhole, TOS: 4},
@@ -178,6 +181,31 @@ func TestRouteDefaults(t *testing.T) {
 	d := Route{Dst: mustPrefix("10.0.0.0/24"), Metrics: Metrics{MTU: 1}}.forDelete()
 	if d.Scope != ScopeNowhere || d.Table != TableMain || !d.Metrics.IsZero() {
 		t.Errorf("%+v", d)
+	}
+	// A scope set explicitly stays, universe too (ip route add P dev D scope global).
+	r = Route{Dst: mustPrefix("10.0.0.0/24"), OIF: 2, HasScope: true}.withDefaults()
+	if r.Scope != ScopeUniverse {
+		t.Errorf("explicit universe: %+v", r)
+	}
+	if d = (Route{Dst: mustPrefix("10.0.0.0/24"), HasScope: true}).forDelete(); d.Scope != ScopeUniverse {
+		t.Errorf("explicit universe delete: %+v", d)
+	}
+	if r = (Route{Dst: mustPrefix("10.0.0.0/24"), OIF: 2, Scope: ScopeHost}).withDefaults(); r.Scope != ScopeHost {
+		t.Errorf("explicit host: %+v", r)
+	}
+	// IPv6 and MPLS: universe, as ip sends, for adds and deletes alike.
+	for _, r := range []Route{{Dst: mustPrefix("2001:db8::/64"), OIF: 2}, {Family: unix.AF_MPLS, OIF: 2},
+		{Dst: mustPrefix("2001:db8::1/128"), Type: TypeLocal}} {
+		if got := r.withDefaults(); got.Scope != ScopeUniverse {
+			t.Errorf("add %+v: scope %v", r, got.Scope)
+		}
+		if got := r.forDelete(); got.Scope != ScopeUniverse {
+			t.Errorf("delete %+v: scope %v", r, got.Scope)
+		}
+	}
+	// Delete drops RTA_PREF, present or not.
+	if d = (Route{Dst: mustPrefix("2001:db8::/64"), Pref: 1, HasPref: true}).forDelete(); d.Pref != 0 || d.HasPref {
+		t.Errorf("delete pref: %+v", d)
 	}
 }
 

@@ -23,17 +23,19 @@
 //
 // A Client has one service per object: c.Link, c.Addr, c.Route, c.Neigh, c.Rule, c.Nexthop, each with All (a
 // streaming iterator over a dump), List (a slice), Add, Replace and Delete; Link also has Get, GetByName and Set,
-// Route has Get (`ip route get`) and Append, Nexthop has Get. Failed requests return an *OpError whose cause is
-// the kernel's *proto.Error: errors.Is(err, unix.EEXIST) works, and the error text carries the kernel's
-// extended-ack message ("Nexthop device is not up"), which KernelMessage returns alone.
+// Route has Get (`ip route get`) and Append, Neigh has Change (`ip neigh change`), Nexthop has Get. The six
+// share one generic implementation (service.go); their methods only add what differs: filters, defaults, keys.
+// Failed requests return an *OpError whose cause is the kernel's *proto.Error: errors.Is(err, unix.EEXIST)
+// works, and the error text carries the kernel's extended-ack message ("Nexthop device is not up"), which
+// KernelMessage returns alone.
 //
 // # Filters and strict checking
 //
 // Dial turns on NETLINK_GET_STRICT_CHK, which lets the kernel filter dumps: routes by table, output link,
 // protocol and type; addresses by link; links by master and kind; neighbours by link and master; nexthops by
 // link, master, groups and FDB. Every filter is applied again in user space, so the results are the same on a
-// socket without strict checking (Config.DisableStrict, New on a plain Conn, kernels before 4.20); rules have
-// no kernel-side filters at all.
+// socket without strict checking (Config.DisableStrict, New on a plain Conn, kernels before 4.20); rules and
+// route scopes have no kernel-side filters at all.
 //
 // # Consistency
 //
@@ -61,5 +63,5 @@
 // # Testing without root
 //
 // New takes any *nlkit.Conn, including a fake from package nltest, so code built on this package can be tested
-// without privileges; WatchConfig.Conn and WatchConfig.Dump do the same for watchers.
+// without privileges; WatchConfig.Dial (or Conn) and WatchConfig.Dump do the same for watchers.
 package route

@@ -104,39 +104,43 @@ type Snapshot struct {
 
 // DecodeEvent decodes one rtnetlink notification into an Event. Messages of other types give ok false.
 func DecodeEvent(m proto.Message) (ev Event, ok bool, err error) {
-	ev = Event{Type: m.Header.Type, Flags: m.Header.Flags}
-	switch m.Header.Type {
-	case unix.RTM_NEWLINK, unix.RTM_NEWADDR, unix.RTM_NEWROUTE, unix.RTM_NEWNEIGH, unix.RTM_NEWRULE,
-		unix.RTM_NEWNEXTHOP:
+	t := m.Header.Type
+	ev = Event{Type: t, Flags: m.Header.Flags}
+	switch t & 3 { // RTM_NEWx, RTM_DELx, RTM_GETx, RTM_SETx follow each other (see service)
+	case 0:
 		ev.Kind = EventNew
-	case unix.RTM_DELLINK, unix.RTM_DELADDR, unix.RTM_DELROUTE, unix.RTM_DELNEIGH, unix.RTM_DELRULE,
-		unix.RTM_DELNEXTHOP:
+	case 1:
 		ev.Kind = EventDelete
 	default:
 		return Event{}, false, nil
 	}
-	switch m.Header.Type {
-	case unix.RTM_NEWLINK, unix.RTM_DELLINK:
-		ev.Link = new(Link)
-		err = ev.Link.UnmarshalBinary(m.Data)
-	case unix.RTM_NEWADDR, unix.RTM_DELADDR:
-		ev.Addr = new(Addr)
-		err = ev.Addr.UnmarshalBinary(m.Data)
-	case unix.RTM_NEWROUTE, unix.RTM_DELROUTE:
-		ev.Route = new(Route)
-		err = ev.Route.UnmarshalBinary(m.Data)
-	case unix.RTM_NEWNEIGH, unix.RTM_DELNEIGH:
-		ev.Neigh = new(Neigh)
-		err = ev.Neigh.UnmarshalBinary(m.Data)
-	case unix.RTM_NEWRULE, unix.RTM_DELRULE:
-		ev.Rule = new(Rule)
-		err = ev.Rule.UnmarshalBinary(m.Data)
-	case unix.RTM_NEWNEXTHOP, unix.RTM_DELNEXTHOP:
-		ev.Nexthop = new(Nexthop)
-		err = ev.Nexthop.UnmarshalBinary(m.Data)
+	switch t &^ 3 {
+	case unix.RTM_NEWLINK:
+		ev.Link, err = decodeNew[Link](m.Data)
+	case unix.RTM_NEWADDR:
+		ev.Addr, err = decodeNew[Addr](m.Data)
+	case unix.RTM_NEWROUTE:
+		ev.Route, err = decodeNew[Route](m.Data)
+	case unix.RTM_NEWNEIGH:
+		ev.Neigh, err = decodeNew[Neigh](m.Data)
+	case unix.RTM_NEWRULE:
+		ev.Rule, err = decodeNew[Rule](m.Data)
+	case unix.RTM_NEWNEXTHOP:
+		ev.Nexthop, err = decodeNew[Nexthop](m.Data)
+	default:
+		return Event{}, false, nil
 	}
 	if err != nil {
-		return Event{}, false, decodeError(msgTypeName(m.Header.Type), err)
+		return Event{}, false, decodeError(msgTypeName(t), err)
 	}
 	return ev, true, nil
+}
+
+// decodeNew decodes b into a new T.
+func decodeNew[T any, P interface {
+	*T
+	UnmarshalBinary([]byte) error
+}](b []byte) (*T, error) {
+	v := new(T)
+	return v, P(v).UnmarshalBinary(b)
 }

@@ -57,34 +57,19 @@ func (k *kernel) handle(t testing.TB) nltest.Func {
 			return nil, k.err
 		}
 		var out []proto.Message
-		add := func(typ uint16, b []byte) {
-			out = append(out, proto.Message{Header: proto.Header{Type: typ}, Data: b})
-		}
 		switch req.Header.Type {
 		case unix.RTM_GETLINK:
-			for i := range k.links {
-				add(unix.RTM_NEWLINK, mustMarshal(t, &k.links[i]))
-			}
+			out = replies(t, unix.RTM_NEWLINK, k.links)
 		case unix.RTM_GETADDR:
-			for i := range k.addrs {
-				add(unix.RTM_NEWADDR, mustMarshal(t, &k.addrs[i]))
-			}
+			out = replies(t, unix.RTM_NEWADDR, k.addrs)
 		case unix.RTM_GETROUTE:
-			for i := range k.routes {
-				add(unix.RTM_NEWROUTE, mustMarshal(t, &k.routes[i]))
-			}
+			out = replies(t, unix.RTM_NEWROUTE, k.routes)
 		case unix.RTM_GETNEIGH:
-			for i := range k.neighs {
-				add(unix.RTM_NEWNEIGH, mustMarshal(t, &k.neighs[i]))
-			}
+			out = replies(t, unix.RTM_NEWNEIGH, k.neighs)
 		case unix.RTM_GETRULE:
-			for i := range k.rules {
-				add(unix.RTM_NEWRULE, mustMarshal(t, &k.rules[i]))
-			}
+			out = replies(t, unix.RTM_NEWRULE, k.rules)
 		case unix.RTM_GETNEXTHOP:
-			for i := range k.nexthops {
-				add(unix.RTM_NEWNEXTHOP, mustMarshal(t, &k.nexthops[i]))
-			}
+			out = replies(t, unix.RTM_NEWNEXTHOP, k.nexthops)
 		}
 		if k.intr > 0 && len(out) > 0 {
 			k.intr--
@@ -92,6 +77,18 @@ func (k *kernel) handle(t testing.TB) nltest.Func {
 		}
 		return out, nil
 	}
+}
+
+// replies are the messages of type typ that carry objs.
+func replies[T any, P interface {
+	*T
+	MarshalBinary() ([]byte, error)
+}](t testing.TB, typ uint16, objs []T) []proto.Message {
+	out := make([]proto.Message, len(objs))
+	for i := range objs {
+		out[i] = proto.Message{Header: proto.Header{Type: typ}, Data: mustMarshal(t, P(&objs[i]))}
+	}
+	return out
 }
 
 func (k *kernel) requests() []proto.Message {

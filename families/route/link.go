@@ -44,8 +44,11 @@ type Link struct {
 	// Master is IFLA_MASTER: the index of the bridge, bond or VRF this link is enslaved to.
 	Master int32
 	// ParentIndex is IFLA_LINK: the lower device (vlan, macvlan) or veth peer; it may be in the namespace
-	// LinkNetNSID names.
-	ParentIndex int32
+	// LinkNetNSID names. HasParentIndex says the attribute is present, even when it is 0 (a tunnel bound to no
+	// device, which ip prints as "tunl0@NONE"); requests carry it when ParentIndex is not 0 or HasParentIndex
+	// is set.
+	ParentIndex    int32
+	HasParentIndex bool
 	// LinkNetNSID is IFLA_LINK_NETNSID, valid when HasLinkNetNSID: the nsid of the namespace of ParentIndex.
 	LinkNetNSID    int32
 	HasLinkNetNSID bool
@@ -166,7 +169,7 @@ func (l *Link) decodeAttrs(b []byte) error {
 		case unix.IFLA_MASTER:
 			l.Master = ad.Int32()
 		case unix.IFLA_LINK:
-			l.ParentIndex = ad.Int32()
+			l.ParentIndex, l.HasParentIndex = ad.Int32(), true
 		case unix.IFLA_LINK_NETNSID:
 			l.LinkNetNSID = ad.Int32()
 			l.HasLinkNetNSID = true

@@ -48,13 +48,16 @@ func (l *Link) encodeAttrs(ae *proto.AttrEncoder) error {
 		t uint16
 		v uint32
 	}{{unix.IFLA_MTU, l.MTU}, {unix.IFLA_TXQLEN, l.TxQLen}, {unix.IFLA_MASTER, uint32(l.Master)},
-		{unix.IFLA_LINK, uint32(l.ParentIndex)}, {unix.IFLA_GROUP, l.Group},
+		{unix.IFLA_GROUP, l.Group},
 		{unix.IFLA_NUM_TX_QUEUES, l.NumTxQueues}, {unix.IFLA_NUM_RX_QUEUES, l.NumRxQueues},
 		{unix.IFLA_GSO_MAX_SIZE, l.GSOMaxSize}, {unix.IFLA_GSO_MAX_SEGS, l.GSOMaxSegs},
 		{unix.IFLA_GRO_MAX_SIZE, l.GROMaxSize}} {
 		if f.v != 0 {
 			ae.Uint32(f.t, f.v)
 		}
+	}
+	if l.ParentIndex != 0 || l.HasParentIndex {
+		ae.Uint32(unix.IFLA_LINK, uint32(l.ParentIndex))
 	}
 	if l.Address.IsValid() {
 		ae.Raw(unix.IFLA_ADDRESS, l.Address.AppendTo(nil))

@@ -12,11 +12,19 @@ import (
 )
 
 // LinkService lists, gets, adds, changes and deletes links (RTM_GETLINK, RTM_NEWLINK, RTM_DELLINK).
-type LinkService struct{ c *Client }
+type LinkService struct{ service[Link, *Link] }
 
-// LinkFilter selects links. The kernel applies it under strict checking (IFLA_MASTER, IFLA_LINKINFO with
-// IFLA_INFO_KIND in the dump request); it is applied again in user space, so results are the same without.
+// LinkFilter selects links. The kernel applies Master and Kind under strict checking (IFLA_MASTER,
+// IFLA_LINKINFO with IFLA_INFO_KIND in the dump request) when Family is 0; the filter is applied again in user
+// space, so results are the same without.
 type LinkFilter struct {
+	// Family is the dump's ifi_family, which chooses the kernel's answer: 0 (AF_UNSPEC) the links as
+	// `ip link` shows them; AF_INET6 the IPv6 view that `ip -6 addr` lists (inet6_fill_ifinfo: name, flags,
+	// address, MTU, IFLA_LINK and operstate, Family AF_INET6); AF_BRIDGE the bridge ports. A family without a
+	// link dump of its own (AF_INET) gets the AF_UNSPEC answer. The kernel takes no filter attributes with a
+	// family, so Master and Kind are then applied in user space alone; user space keeps the links of Family
+	// and of AF_UNSPEC.
+	Family uint8
 	// Master keeps the links enslaved to this index (IFLA_MASTER); 0 keeps all.
 	Master int32
 	// Kind keeps the links of this IFLA_INFO_KIND ("veth", "bridge"...); "" keeps all.
@@ -27,12 +35,17 @@ func (f *LinkFilter) match(l *Link) bool {
 	if f == nil {
 		return true
 	}
-	return (f.Master == 0 || l.Master == f.Master) && (f.Kind == "" || l.Info.Kind == f.Kind)
+	return (f.Family == 0 || l.Family == f.Family || l.Family == unix.AF_UNSPEC) &&
+		(f.Master == 0 || l.Master == f.Master) && (f.Kind == "" || l.Info.Kind == f.Kind)
 }
 
 func (f *LinkFilter) request() []byte {
 	b := make([]byte, sizeofIfInfomsg, 64)
 	if f == nil {
+		return b
+	}
+	b[0] = f.Family
+	if f.Family != unix.AF_UNSPEC {
 		return b
 	}
 	ae := proto.NewAttrEncoder(b)
@@ -52,22 +65,7 @@ func (f *LinkFilter) request() []byte {
 // flagged the dump NLM_F_DUMP_INTR, the last value is an error matching nlkit.ErrDumpInterrupted (use List for
 // retries). The loop holds the Client's socket: see Client.
 func (s *LinkService) All(ctx context.Context, f *LinkFilter) iter.Seq2[Link, error] {
-	req := f.request()
-	return func(yield func(Link, error) bool) {
-		s.c.dump(ctx, unix.RTM_GETLINK, req, unix.RTM_NEWLINK, false, func(m proto.Message, err error) bool {
-			if err != nil {
-				return yield(Link{}, err)
-			}
-			var l Link
-			if err := l.UnmarshalBinary(m.Data); err != nil {
-				return yield(Link{}, decodeError("RTM_NEWLINK", err))
-			}
-			if !f.match(&l) {
-				return true
-			}
-			return yield(l, nil)
-		})
-	}
+	return s.dump(ctx, f, false, f.request())
 }
 
 // List returns the links f selects (nil: all), repeating the dump while it is interrupted by concurrent changes
@@ -79,7 +77,9 @@ func (s *LinkService) List(ctx context.Context, f *LinkFilter) ([]Link, error) {
 
 // Get returns the link with ifi_index index (RTM_GETLINK).
 func (s *LinkService) Get(ctx context.Context, index int32) (Link, error) {
-	return s.get(ctx, &Link{Index: index}, fmt.Sprintf("index %d", index))
+	b := make([]byte, sizeofIfInfomsg)
+	putIfInfomsg(b, &Link{Index: index})
+	return s.get(ctx, b, fmt.Sprintf("index %d", index))
 }
 
 // GetByName returns the link with this name or alternative name (RTM_GETLINK with IFLA_IFNAME, or
@@ -92,26 +92,7 @@ func (s *LinkService) GetByName(ctx context.Context, name string) (Link, error) 
 	} else {
 		ae.String(unix.IFLA_ALT_IFNAME, name)
 	}
-	return s.getRaw(ctx, ae.Bytes(), name)
-}
-
-func (s *LinkService) get(ctx context.Context, l *Link, what string) (Link, error) {
-	b := make([]byte, sizeofIfInfomsg)
-	putIfInfomsg(b, l)
-	return s.getRaw(ctx, b, what)
-}
-
-func (s *LinkService) getRaw(ctx context.Context, req []byte, what string) (Link, error) {
-	op := opName(unix.RTM_GETLINK, what)
-	m, err := s.c.getOne(ctx, unix.RTM_GETLINK, req, unix.RTM_NEWLINK, op)
-	if err != nil {
-		return Link{}, err
-	}
-	var l Link
-	if err := l.UnmarshalBinary(m.Data); err != nil {
-		return Link{}, &OpError{Op: op, Err: decodeError("RTM_NEWLINK", err)}
-	}
-	return l, nil
+	return s.get(ctx, ae.Bytes(), name)
 }
 
 // Add creates a link (RTM_NEWLINK with NLM_F_CREATE|NLM_F_EXCL) from l: its Name, Info (Kind, and Data for the
@@ -119,41 +100,35 @@ func (s *LinkService) getRaw(ctx context.Context, req []byte, what string) (Link
 // ParentIndex (the lower device of a vlan or macvlan), Group, Alias, NetNS and Flags (LinkUp to create it up).
 // An existing name gives an error matching unix.EEXIST; a kind the kernel lacks gives EOPNOTSUPP with the
 // kernel's message ("Unknown device type").
-func (s *LinkService) Add(ctx context.Context, l Link) error {
-	return s.newLink(ctx, &l, unix.NLM_F_CREATE|unix.NLM_F_EXCL)
-}
+func (s *LinkService) Add(ctx context.Context, l Link) error { return s.add(ctx, createExcl, &l) }
 
 // Replace creates the link as Add does, or, when a link of that name (or l.Index) exists, changes it to match l
 // (RTM_NEWLINK with NLM_F_CREATE, without NLM_F_EXCL: the kernel has no NLM_F_REPLACE for links).
 func (s *LinkService) Replace(ctx context.Context, l Link) error {
-	return s.newLink(ctx, &l, unix.NLM_F_CREATE)
-}
-
-func (s *LinkService) newLink(ctx context.Context, l *Link, flags uint16) error {
-	b, err := l.MarshalBinary()
-	if err != nil {
-		return err
-	}
-	_, err = s.c.execute(ctx, unix.RTM_NEWLINK, flags, b, opName(unix.RTM_NEWLINK, linkName(l)))
-	return err
+	return s.add(ctx, unix.NLM_F_CREATE, &l)
 }
 
 // Delete removes a link (RTM_DELLINK) by l.Index, or by l.Name when Index is 0.
-func (s *LinkService) Delete(ctx context.Context, l Link) error {
+func (s *LinkService) Delete(ctx context.Context, l Link) error { return s.remove(ctx, &l) }
+
+func (l *Link) request(typ uint16) ([]byte, error) {
+	if typ != unix.RTM_DELLINK {
+		return l.MarshalBinary()
+	}
 	b := make([]byte, sizeofIfInfomsg, 32)
 	putIfInfomsg(b, &Link{Index: l.Index})
 	ae := proto.NewAttrEncoder(b)
 	if l.Index == 0 {
 		if l.Name == "" {
-			return fmt.Errorf("route: RTM_DELLINK: neither index nor name given")
+			return nil, fmt.Errorf("route: RTM_DELLINK: neither index nor name given")
 		}
 		ae.String(unix.IFLA_IFNAME, l.Name)
 	}
-	_, err := s.c.execute(ctx, unix.RTM_DELLINK, 0, ae.Bytes(), opName(unix.RTM_DELLINK, linkName(&l)))
-	return err
+	return ae.Bytes(), nil
 }
 
-func linkName(l *Link) string {
+// describe is the link's name, or "index N".
+func (l *Link) describe() string {
 	if l.Name != "" {
 		return l.Name
 	}

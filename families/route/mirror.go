@@ -236,44 +236,27 @@ func sameNexthops(a, b *Route) bool {
 func (m *Mirror) apply(ev *Event) {
 	del := ev.Kind == EventDelete
 	switch {
-	case ev.Link != nil:
-		if ev.Link.Family == unix.AF_BRIDGE {
-			return
-		}
-		if del {
-			delete(m.links, ev.Link.Index)
-		} else {
-			m.links[ev.Link.Index] = *ev.Link
-		}
+	case ev.Link != nil && ev.Link.Family != unix.AF_BRIDGE:
+		put(m.links, ev.Link.Index, *ev.Link, del)
 	case ev.Addr != nil:
-		if del {
-			delete(m.addrs, keyOfAddr(ev.Addr))
-		} else {
-			m.addrs[keyOfAddr(ev.Addr)] = *ev.Addr
-		}
+		put(m.addrs, keyOfAddr(ev.Addr), *ev.Addr, del)
 	case ev.Route != nil:
 		m.applyRoute(ev)
-	case ev.Neigh != nil:
-		if !keepNeigh(ev.Neigh) {
-			return
-		}
-		if del {
-			delete(m.neighs, keyOfNeigh(ev.Neigh))
-		} else {
-			m.neighs[keyOfNeigh(ev.Neigh)] = *ev.Neigh
-		}
+	case ev.Neigh != nil && keepNeigh(ev.Neigh):
+		put(m.neighs, keyOfNeigh(ev.Neigh), *ev.Neigh, del)
 	case ev.Rule != nil:
-		if del {
-			delete(m.rules, *ev.Rule)
-		} else {
-			m.rules[*ev.Rule] = struct{}{}
-		}
+		put(m.rules, *ev.Rule, struct{}{}, del)
 	case ev.Nexthop != nil:
-		if del {
-			delete(m.nexthops, ev.Nexthop.ID)
-		} else {
-			m.nexthops[ev.Nexthop.ID] = *ev.Nexthop
-		}
+		put(m.nexthops, ev.Nexthop.ID, *ev.Nexthop, del)
+	}
+}
+
+// put stores v under k, or deletes k.
+func put[K comparable, V any](m map[K]V, k K, v V, del bool) {
+	if del {
+		delete(m, k)
+	} else {
+		m[k] = v
 	}
 }
 
@@ -353,22 +336,13 @@ func (m *Mirror) Rules() []Rule { m.mu.RLock(); defer m.mu.RUnlock(); return m.r
 func (m *Mirror) Nexthops() []Nexthop { m.mu.RLock(); defer m.mu.RUnlock(); return m.nexthopsLocked() }
 
 func (m *Mirror) linksLocked() []Link {
-	out := make([]Link, 0, len(m.links))
-	for _, l := range m.links {
-		out = append(out, l)
-	}
-	slices.SortFunc(out, func(a, b Link) int { return cmp.Compare(a.Index, b.Index) })
-	return out
+	return sorted(m.links, func(ls []Link) {
+		slices.SortFunc(ls, func(a, b Link) int { return cmp.Compare(a.Index, b.Index) })
+	})
 }
 
-func (m *Mirror) addrsLocked() []Addr {
-	out := make([]Addr, 0, len(m.addrs))
-	for _, a := range m.addrs {
-		out = append(out, a)
-	}
-	SortAddrs(out)
-	return out
-}
+func (m *Mirror) addrsLocked() []Addr   { return sorted(m.addrs, SortAddrs) }
+func (m *Mirror) neighsLocked() []Neigh { return sorted(m.neighs, SortNeighs) }
 
 func (m *Mirror) routesLocked() []Route {
 	var out []Route
@@ -376,15 +350,6 @@ func (m *Mirror) routesLocked() []Route {
 		out = append(out, l...)
 	}
 	SortRoutes(out)
-	return out
-}
-
-func (m *Mirror) neighsLocked() []Neigh {
-	out := make([]Neigh, 0, len(m.neighs))
-	for _, n := range m.neighs {
-		out = append(out, n)
-	}
-	SortNeighs(out)
 	return out
 }
 
@@ -398,11 +363,18 @@ func (m *Mirror) rulesLocked() []Rule {
 }
 
 func (m *Mirror) nexthopsLocked() []Nexthop {
-	out := make([]Nexthop, 0, len(m.nexthops))
-	for _, nh := range m.nexthops {
-		out = append(out, nh)
+	return sorted(m.nexthops, func(nhs []Nexthop) {
+		slices.SortFunc(nhs, func(a, b Nexthop) int { return cmp.Compare(a.ID, b.ID) })
+	})
+}
+
+// sorted copies the values of m into a new slice and sorts it.
+func sorted[K comparable, V any](m map[K]V, sort func([]V)) []V {
+	out := make([]V, 0, len(m))
+	for _, v := range m {
+		out = append(out, v)
 	}
-	slices.SortFunc(out, func(a, b Nexthop) int { return cmp.Compare(a.ID, b.ID) })
+	sort(out)
 	return out
 }
 

@@ -3,6 +3,7 @@
 package route
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 
@@ -21,22 +22,14 @@ const (
 	ScopeNowhere  Scope = unix.RT_SCOPE_NOWHERE  // RT_SCOPE_NOWHERE
 )
 
+var scopeNames = []named[Scope]{{ScopeUniverse, "global"}, {ScopeSite, "site"}, {ScopeLink, "link"},
+	{ScopeHost, "host"}, {ScopeNowhere, "nowhere"}}
+
 // String is the name ip uses ("global", "link", "host"...), or the number.
-func (s Scope) String() string {
-	switch s {
-	case ScopeUniverse:
-		return "global"
-	case ScopeSite:
-		return "site"
-	case ScopeLink:
-		return "link"
-	case ScopeHost:
-		return "host"
-	case ScopeNowhere:
-		return "nowhere"
-	}
-	return strconv.Itoa(int(s))
-}
+func (s Scope) String() string { return nameOf(scopeNames, s) }
+
+// ParseScope reads a scope name as ip prints it ("global", "site", "link", "host", "nowhere") or number.
+func ParseScope(s string) (Scope, bool) { return parseNamed(scopeNames, s, 8) }
 
 // Protocol is rtm_protocol / IFA_PROTO / FRA_PROTOCOL / nhm_protocol: who installed the object (RTPROT_*).
 type Protocol uint8
@@ -54,30 +47,18 @@ const (
 	ProtocolOSPF     Protocol = unix.RTPROT_OSPF     // RTPROT_OSPF
 )
 
-var protocolNames = map[Protocol]string{
-	0: "unspec", 1: "redirect", 2: "kernel", 3: "boot", 4: "static", 8: "gated", 9: "ra", 10: "mrt", 11: "zebra",
-	12: "bird", 13: "dnrouted", 14: "xorp", 15: "ntk", 16: "dhcp", 17: "mrouted", 18: "keepalived", 42: "babel",
-	99: "openr", 186: "bgp", 187: "isis", 188: "ospf", 189: "rip", 192: "eigrp",
+var protocolNames = []named[Protocol]{
+	{0, "unspec"}, {1, "redirect"}, {2, "kernel"}, {3, "boot"}, {4, "static"}, {8, "gated"}, {9, "ra"},
+	{10, "mrt"}, {11, "zebra"}, {12, "bird"}, {13, "dnrouted"}, {14, "xorp"}, {15, "ntk"}, {16, "dhcp"},
+	{17, "mrouted"}, {18, "keepalived"}, {42, "babel"}, {99, "openr"}, {186, "bgp"}, {187, "isis"}, {188, "ospf"},
+	{189, "rip"}, {192, "eigrp"},
 }
 
 // String is the name ip uses ("kernel", "boot", "static"...), or the number.
-func (p Protocol) String() string {
-	if s, ok := protocolNames[p]; ok {
-		return s
-	}
-	return strconv.Itoa(int(p))
-}
+func (p Protocol) String() string { return nameOf(protocolNames, p) }
 
 // ParseProtocol reads a protocol name or number.
-func ParseProtocol(s string) (Protocol, bool) {
-	for p, n := range protocolNames {
-		if n == s {
-			return p, true
-		}
-	}
-	v, err := strconv.ParseUint(s, 0, 8)
-	return Protocol(v), err == nil
-}
+func ParseProtocol(s string) (Protocol, bool) { return parseNamed(protocolNames, s, 8) }
 
 // RouteType is rtm_type (RTN_*).
 type RouteType uint8
@@ -102,21 +83,12 @@ var routeTypeNames = [...]string{"unspec", "unicast", "local", "broadcast", "any
 	"unreachable", "prohibit", "throw", "nat", "xresolve"}
 
 // String is the name ip uses ("unicast", "local", "blackhole"...), or the number.
-func (t RouteType) String() string {
-	if int(t) < len(routeTypeNames) {
-		return routeTypeNames[t]
-	}
-	return strconv.Itoa(int(t))
-}
+func (t RouteType) String() string { return indexName(routeTypeNames[:], t) }
 
-// ParseRouteType reads a route type name.
+// ParseRouteType reads a route type name (not a number: ip takes a number in its place as a prefix).
 func ParseRouteType(s string) (RouteType, bool) {
-	for i, n := range routeTypeNames {
-		if n == s {
-			return RouteType(i), true
-		}
-	}
-	return 0, false
+	i := slices.Index(routeTypeNames[:], s)
+	return RouteType(max(i, 0)), i >= 0
 }
 
 // Routing table numbers (RT_TABLE_*).
@@ -127,35 +99,18 @@ const (
 	TableLocal   = unix.RT_TABLE_LOCAL   // RT_TABLE_LOCAL (255)
 )
 
+var tableNames = []named[uint32]{{TableMain, "main"}, {TableLocal, "local"}, {TableDefault, "default"},
+	{TableUnspec, "unspec"}}
+
 // TableName is the name ip gives a routing table: "main", "local", "default", or the number.
-func TableName(t uint32) string {
-	switch t {
-	case TableMain:
-		return "main"
-	case TableLocal:
-		return "local"
-	case TableDefault:
-		return "default"
-	case TableUnspec:
-		return "unspec"
-	}
-	return strconv.FormatUint(uint64(t), 10)
-}
+func TableName(t uint32) string { return nameOf(tableNames, t) }
 
 // ParseTable reads a table name ("main", "local", "default", "all" = 0) or number.
 func ParseTable(s string) (uint32, bool) {
-	switch s {
-	case "main":
-		return TableMain, true
-	case "local":
-		return TableLocal, true
-	case "default":
-		return TableDefault, true
-	case "all", "unspec":
+	if s == "all" {
 		return TableUnspec, true
 	}
-	v, err := strconv.ParseUint(s, 0, 32)
-	return uint32(v), err == nil
+	return parseNamed(tableNames, s, 32)
 }
 
 // OperState is IFLA_OPERSTATE (IF_OPER_*, RFC 2863).
@@ -175,12 +130,7 @@ const (
 var operNames = [...]string{"UNKNOWN", "NOTPRESENT", "DOWN", "LOWERLAYERDOWN", "TESTING", "DORMANT", "UP"}
 
 // String is the name ip prints ("UP", "DOWN", "UNKNOWN"...).
-func (o OperState) String() string {
-	if int(o) < len(operNames) {
-		return operNames[o]
-	}
-	return strconv.Itoa(int(o))
-}
+func (o OperState) String() string { return indexName(operNames[:], o) }
 
 // LinkFlags is ifi_flags (IFF_*).
 type LinkFlags uint32
@@ -197,10 +147,7 @@ const (
 	LinkLoop    LinkFlags = unix.IFF_LOOPBACK // IFF_LOOPBACK
 )
 
-var linkFlagNames = []struct {
-	f    LinkFlags
-	name string
-}{
+var linkFlagNames = []named[LinkFlags]{
 	{unix.IFF_LOOPBACK, "LOOPBACK"}, {unix.IFF_BROADCAST, "BROADCAST"}, {unix.IFF_POINTOPOINT, "POINTOPOINT"},
 	{unix.IFF_MULTICAST, "MULTICAST"}, {unix.IFF_NOARP, "NOARP"}, {unix.IFF_ALLMULTI, "ALLMULTI"},
 	{unix.IFF_PROMISC, "PROMISC"}, {unix.IFF_MASTER, "MASTER"}, {unix.IFF_SLAVE, "SLAVE"}, {unix.IFF_DEBUG, "DEBUG"},
@@ -217,12 +164,7 @@ func (f LinkFlags) Names() []string {
 	if f&unix.IFF_UP != 0 && f&unix.IFF_RUNNING == 0 {
 		out = append(out, "NO-CARRIER")
 	}
-	for _, n := range linkFlagNames {
-		if f&n.f != 0 {
-			out = append(out, n.name)
-		}
-	}
-	return out
+	return flagNames(out, f, linkFlagNames)
 }
 
 // String joins Names with commas, as ip prints them between angle brackets.
@@ -258,29 +200,19 @@ func (f AddrFlags) Names(family uint8) []string {
 			out = append(out, "secondary")
 		}
 	}
-	for _, n := range []struct {
-		f    AddrFlags
-		name string
-	}{{AddrNoDAD, "nodad"}, {AddrOptimistic, "optimistic"}, {AddrDADFailed, "dadfailed"},
-		{AddrHomeAddress, "home"}, {AddrDeprecated, "deprecated"}, {AddrTentative, "tentative"}} {
-		if f&n.f != 0 {
-			out = append(out, n.name)
-		}
-	}
+	out = flagNames(out, f, addrFlagNames[:6])
 	if f&AddrPermanent == 0 {
 		out = append(out, "dynamic")
 	}
-	for _, n := range []struct {
-		f    AddrFlags
-		name string
-	}{{AddrManageTemp, "mngtmpaddr"}, {AddrNoPrefixRoute, "noprefixroute"}, {AddrMcAutoJoin, "autojoin"},
-		{AddrStablePrivacy, "stable-privacy"}} {
-		if f&n.f != 0 {
-			out = append(out, n.name)
-		}
-	}
-	return out
+	return flagNames(out, f, addrFlagNames[6:])
 }
+
+// addrFlagNames are ip's names of the address flags in its order; "dynamic" (no IFA_F_PERMANENT) goes
+// between the first six and the rest.
+var addrFlagNames = []named[AddrFlags]{{AddrNoDAD, "nodad"}, {AddrOptimistic, "optimistic"},
+	{AddrDADFailed, "dadfailed"}, {AddrHomeAddress, "home"}, {AddrDeprecated, "deprecated"},
+	{AddrTentative, "tentative"}, {AddrManageTemp, "mngtmpaddr"}, {AddrNoPrefixRoute, "noprefixroute"},
+	{AddrMcAutoJoin, "autojoin"}, {AddrStablePrivacy, "stable-privacy"}}
 
 // NeighState is ndm_state (NUD_*).
 type NeighState uint16
@@ -359,24 +291,11 @@ const (
 	RuleProhibit    RuleAction = unix.FR_ACT_PROHIBIT    // FR_ACT_PROHIBIT
 )
 
+var ruleActionNames = []named[RuleAction]{{RuleToTable, "unicast"}, {RuleGoto, "goto"}, {RuleNop, "nop"},
+	{RuleBlackhole, "blackhole"}, {RuleUnreachable, "unreachable"}, {RuleProhibit, "prohibit"}}
+
 // String is the name ip -j uses for the action ("unicast" for FR_ACT_TO_TBL, "goto", "nop", "blackhole"...).
-func (a RuleAction) String() string {
-	switch a {
-	case RuleToTable:
-		return "unicast"
-	case RuleGoto:
-		return "goto"
-	case RuleNop:
-		return "nop"
-	case RuleBlackhole:
-		return "blackhole"
-	case RuleUnreachable:
-		return "unreachable"
-	case RuleProhibit:
-		return "prohibit"
-	}
-	return strconv.Itoa(int(a))
-}
+func (a RuleAction) String() string { return nameOf(ruleActionNames, a) }
 
 // AddrGenMode is IFLA_INET6_ADDR_GEN_MODE (IN6_ADDR_GEN_MODE_*).
 type AddrGenMode uint8
@@ -384,26 +303,55 @@ type AddrGenMode uint8
 var addrGenNames = [...]string{"eui64", "none", "stable_secret", "random"}
 
 // String is the name ip prints ("eui64", "none", "stable_secret", "random").
-func (m AddrGenMode) String() string {
-	if int(m) < len(addrGenNames) {
-		return addrGenNames[m]
-	}
-	return strconv.Itoa(int(m))
-}
+func (m AddrGenMode) String() string { return indexName(addrGenNames[:], m) }
+
+var familyNames = []named[uint8]{{unix.AF_INET, "inet"}, {unix.AF_INET6, "inet6"}, {unix.AF_BRIDGE, "bridge"},
+	{unix.AF_MPLS, "mpls"}, {unix.AF_UNSPEC, "unspec"}}
 
 // familyName is ip's name of an address family.
-func familyName(f uint8) string {
-	switch f {
-	case unix.AF_INET:
-		return "inet"
-	case unix.AF_INET6:
-		return "inet6"
-	case unix.AF_BRIDGE:
-		return "bridge"
-	case unix.AF_MPLS:
-		return "mpls"
-	case unix.AF_UNSPEC:
-		return "unspec"
+func familyName(f uint8) string { return nameOf(familyNames, f) }
+
+// named is one value of an enum or flag set with ip's name for it.
+type named[E ~uint8 | ~uint16 | ~uint32] struct {
+	v    E
+	name string
+}
+
+// nameOf is the name of v in names, or its number.
+func nameOf[E ~uint8 | ~uint16 | ~uint32](names []named[E], v E) string {
+	for _, n := range names {
+		if n.v == v {
+			return n.name
+		}
 	}
-	return strconv.Itoa(int(f))
+	return strconv.FormatUint(uint64(v), 10)
+}
+
+// parseNamed reads a name of names or a number of bits bits.
+func parseNamed[E ~uint8 | ~uint16 | ~uint32](names []named[E], s string, bits int) (E, bool) {
+	for _, n := range names {
+		if n.name == s {
+			return n.v, true
+		}
+	}
+	v, err := strconv.ParseUint(s, 0, bits)
+	return E(v), err == nil
+}
+
+// indexName is names[v] for an enum numbered from 0, or the number.
+func indexName[E ~uint8 | ~uint16](names []string, v E) string {
+	if int(v) < len(names) {
+		return names[v]
+	}
+	return strconv.Itoa(int(v))
+}
+
+// flagNames appends to out the names of the flags of table that f has, in the table's order.
+func flagNames[F ~uint8 | ~uint16 | ~uint32](out []string, f F, table []named[F]) []string {
+	for _, n := range table {
+		if f&n.v != 0 {
+			out = append(out, n.name)
+		}
+	}
+	return out
 }

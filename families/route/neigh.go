@@ -109,12 +109,8 @@ func (n *Neigh) UnmarshalBinary(b []byte) error {
 // 0), NDA_DST, NDA_LLADDR, NDA_VLAN, NDA_PORT, NDA_VNI, NDA_IFINDEX, NDA_MASTER, NDA_PROTOCOL, NDA_NH_ID and
 // NDA_FLAGS_EXT, each when set.
 func (n *Neigh) MarshalBinary() ([]byte, error) {
-	family := n.Family
-	if family == 0 {
-		family = familyOf(n.Dst)
-	}
 	b := make([]byte, sizeofNdMsg, 64)
-	b[0] = family
+	b[0] = familyOr(n.Family, n.Dst)
 	binary.NativeEndian.PutUint32(b[4:8], uint32(n.Index))
 	binary.NativeEndian.PutUint16(b[8:10], uint16(n.State))
 	b[10], b[11] = uint8(n.Flags), n.Type
@@ -146,8 +142,9 @@ func (n *Neigh) MarshalBinary() ([]byte, error) {
 	return ae.Bytes(), nil
 }
 
-// NeighService lists, adds, replaces and deletes neighbour entries (RTM_GETNEIGH, RTM_NEWNEIGH, RTM_DELNEIGH).
-type NeighService struct{ c *Client }
+// NeighService lists, adds, changes, replaces and deletes neighbour entries (RTM_GETNEIGH, RTM_NEWNEIGH,
+// RTM_DELNEIGH).
+type NeighService struct{ service[Neigh, *Neigh] }
 
 // NeighFilter selects neighbour entries. The kernel applies Index and Master (NDA_IFINDEX, NDA_MASTER) and
 // Proxy (NTF_PROXY); Family and Index are applied again in user space, and Master is resolved in user space
@@ -161,58 +158,59 @@ type NeighFilter struct {
 	Proxy bool
 }
 
-func (f *NeighFilter) match(n *Neigh, ports map[int32]bool) bool {
-	if f == nil {
-		return true
-	}
-	return (f.Family == 0 || n.Family == f.Family) && (f.Index == 0 || n.Index == f.Index) &&
-		(ports == nil || ports[n.Index])
+func (f *NeighFilter) match(n *Neigh) bool {
+	return f == nil || ((f.Family == 0 || n.Family == f.Family) && (f.Index == 0 || n.Index == f.Index))
 }
+
+func (f *NeighFilter) request() []byte {
+	req := make([]byte, sizeofNdMsg, 32)
+	if f == nil {
+		return req
+	}
+	req[0] = f.Family
+	if f.Proxy {
+		req[10] = unix.NTF_PROXY
+	}
+	ae := proto.NewAttrEncoder(req)
+	if f.Index != 0 {
+		ae.Uint32(unix.NDA_IFINDEX, uint32(f.Index))
+	}
+	if f.Master != 0 {
+		ae.Uint32(unix.NDA_MASTER, uint32(f.Master))
+	}
+	return ae.Bytes()
+}
+
+// portsFilter is a NeighFilter whose Master is resolved in user space: ports are the links enslaved to it.
+type portsFilter struct {
+	f     *NeighFilter
+	ports map[int32]bool
+}
+
+func (p *portsFilter) match(n *Neigh) bool { return p.f.match(n) && p.ports[n.Index] }
 
 // All streams the neighbour entries f selects (an RTM_GETNEIGH dump; nil: all entries of ARP and NDP,
 // including NUD_NOARP ones that `ip neigh` hides unless asked for "nud all"). Nothing is allocated per entry.
 func (s *NeighService) All(ctx context.Context, f *NeighFilter) iter.Seq2[Neigh, error] {
-	req := make([]byte, sizeofNdMsg, 32)
-	if f != nil {
-		req[0] = f.Family
-		if f.Proxy {
-			req[10] = unix.NTF_PROXY
-		}
-		ae := proto.NewAttrEncoder(req)
-		if f.Index != 0 {
-			ae.Uint32(unix.NDA_IFINDEX, uint32(f.Index))
-		}
-		if f.Master != 0 {
-			ae.Uint32(unix.NDA_MASTER, uint32(f.Master))
-		}
-		req = ae.Bytes()
+	req := f.request()
+	if f == nil || f.Master == 0 || s.c.strict {
+		return s.dump(ctx, f, false, req)
 	}
 	return func(yield func(Neigh, error) bool) {
-		var ports map[int32]bool
-		if f != nil && f.Master != 0 && !s.c.strict {
-			links, err := s.c.Link.List(ctx, &LinkFilter{Master: f.Master})
-			if err != nil {
-				yield(Neigh{}, err)
+		links, err := s.c.Link.List(ctx, &LinkFilter{Master: f.Master})
+		if err != nil {
+			yield(Neigh{}, err)
+			return
+		}
+		pf := &portsFilter{f: f, ports: map[int32]bool{}}
+		for _, l := range links {
+			pf.ports[l.Index] = true
+		}
+		for n, err := range s.dump(ctx, pf, false, req) {
+			if !yield(n, err) {
 				return
 			}
-			ports = map[int32]bool{}
-			for _, l := range links {
-				ports[l.Index] = true
-			}
 		}
-		s.c.dump(ctx, unix.RTM_GETNEIGH, req, unix.RTM_NEWNEIGH, false, func(m proto.Message, err error) bool {
-			if err != nil {
-				return yield(Neigh{}, err)
-			}
-			var n Neigh
-			if err := n.UnmarshalBinary(m.Data); err != nil {
-				return yield(Neigh{}, decodeError("RTM_NEWNEIGH", err))
-			}
-			if !f.match(&n, ports) {
-				return true
-			}
-			return yield(n, nil)
-		})
 	}
 }
 
@@ -224,12 +222,19 @@ func (s *NeighService) List(ctx context.Context, f *NeighFilter) ([]Neigh, error
 // Add adds a neighbour entry (RTM_NEWNEIGH with NLM_F_CREATE|NLM_F_EXCL): Index, Dst, LLAddr, and State
 // (NUD_PERMANENT when 0), as `ip neigh add` does.
 func (s *NeighService) Add(ctx context.Context, n Neigh) error {
-	return s.send(ctx, unix.RTM_NEWNEIGH, unix.NLM_F_CREATE|unix.NLM_F_EXCL, n.withDefaults())
+	return s.add(ctx, createExcl, n.withDefaults())
 }
 
 // Replace adds the entry or replaces the existing one (RTM_NEWNEIGH with NLM_F_CREATE|NLM_F_REPLACE).
 func (s *NeighService) Replace(ctx context.Context, n Neigh) error {
-	return s.send(ctx, unix.RTM_NEWNEIGH, unix.NLM_F_CREATE|unix.NLM_F_REPLACE, n.withDefaults())
+	return s.add(ctx, createReplace, n.withDefaults())
+}
+
+// Change changes an existing entry and fails with an error matching unix.ENOENT when there is none
+// (RTM_NEWNEIGH with NLM_F_REPLACE and without NLM_F_CREATE), as `ip neigh change` does; State is
+// NUD_PERMANENT when 0.
+func (s *NeighService) Change(ctx context.Context, n Neigh) error {
+	return s.add(ctx, unix.NLM_F_REPLACE, n.withDefaults())
 }
 
 // Delete removes a neighbour entry (RTM_DELNEIGH). The request carries the whole key: the family, the link
@@ -239,27 +244,24 @@ func (s *NeighService) Delete(ctx context.Context, n Neigh) error {
 	if n.Family == unix.AF_BRIDGE {
 		key.LLAddr, key.Vlan, key.VNI = n.LLAddr, n.Vlan, n.VNI
 	}
-	return s.send(ctx, unix.RTM_DELNEIGH, 0, key)
+	return s.remove(ctx, &key)
 }
 
-func (n Neigh) withDefaults() Neigh {
+func (n Neigh) withDefaults() *Neigh {
 	if n.State == 0 {
 		n.State = NeighPermanent
 	}
-	return n
+	return &n
 }
 
-func (s *NeighService) send(ctx context.Context, typ, flags uint16, n Neigh) error {
+func (n *Neigh) request(typ uint16) ([]byte, error) {
 	if n.Index == 0 {
-		return fmt.Errorf("route: %s: no link (Index)", msgTypeName(typ))
+		return nil, fmt.Errorf("route: %s: no link (Index)", msgTypeName(typ))
 	}
 	if !n.Dst.IsValid() && n.Family != unix.AF_BRIDGE {
-		return fmt.Errorf("route: %s: no address (Dst)", msgTypeName(typ))
+		return nil, fmt.Errorf("route: %s: no address (Dst)", msgTypeName(typ))
 	}
-	b, err := n.MarshalBinary()
-	if err != nil {
-		return err
-	}
-	_, err = s.c.execute(ctx, typ, flags, b, opName(typ, fmt.Sprintf("%v dev %d", n.Dst, n.Index)))
-	return err
+	return n.MarshalBinary()
 }
+
+func (n *Neigh) describe() string { return fmt.Sprintf("%v dev %d", n.Dst, n.Index) }

@@ -94,12 +94,8 @@ func (nh *Nexthop) UnmarshalBinary(b []byte) error {
 // NHA_BLACKHOLE, NHA_GROUP, NHA_GROUP_TYPE, NHA_ENCAP_TYPE, NHA_ENCAP and NHA_FDB as set. The family comes from
 // Gateway when Family is 0.
 func (nh *Nexthop) MarshalBinary() ([]byte, error) {
-	family := nh.Family
-	if family == 0 {
-		family = familyOf(nh.Gateway)
-	}
 	b := make([]byte, sizeofNhMsg, 64)
-	b[0], b[1], b[2] = family, uint8(nh.Scope), uint8(nh.Protocol)
+	b[0], b[1], b[2] = familyOr(nh.Family, nh.Gateway), uint8(nh.Scope), uint8(nh.Protocol)
 	binary.NativeEndian.PutUint32(b[4:8], nh.Flags)
 	ae := proto.NewAttrEncoder(b)
 	if nh.ID != 0 {
@@ -143,7 +139,7 @@ func (nh *Nexthop) MarshalBinary() ([]byte, error) {
 
 // NexthopService lists, gets, adds, replaces and deletes nexthop objects (RTM_GETNEXTHOP, RTM_NEWNEXTHOP,
 // RTM_DELNEXTHOP; Linux 5.3 and later).
-type NexthopService struct{ c *Client }
+type NexthopService struct{ service[Nexthop, *Nexthop] }
 
 // NexthopFilter selects nexthops. The kernel always applies it (the nexthop family validates its dump requests
 // strictly: NHA_OIF, NHA_MASTER, NHA_GROUPS, NHA_FDB); Family, OIF, Groups and FDB are applied again in user
@@ -182,21 +178,7 @@ func (s *NexthopService) All(ctx context.Context, f *NexthopFilter) iter.Seq2[Ne
 		}
 		req = ae.Bytes()
 	}
-	return func(yield func(Nexthop, error) bool) {
-		s.c.dump(ctx, unix.RTM_GETNEXTHOP, req, unix.RTM_NEWNEXTHOP, false, func(m proto.Message, err error) bool {
-			if err != nil {
-				return yield(Nexthop{}, err)
-			}
-			var nh Nexthop
-			if err := nh.UnmarshalBinary(m.Data); err != nil {
-				return yield(Nexthop{}, decodeError("RTM_NEWNEXTHOP", err))
-			}
-			if !f.match(&nh) {
-				return true
-			}
-			return yield(nh, nil)
-		})
-	}
+	return s.dump(ctx, f, false, req)
 }
 
 // List returns the nexthops f selects, retrying interrupted dumps (see LinkService.List).
@@ -206,54 +188,44 @@ func (s *NexthopService) List(ctx context.Context, f *NexthopFilter) ([]Nexthop,
 
 // Get returns the nexthop with NHA_ID id (RTM_GETNEXTHOP).
 func (s *NexthopService) Get(ctx context.Context, id uint32) (Nexthop, error) {
-	b := make([]byte, sizeofNhMsg, 16)
-	ae := proto.NewAttrEncoder(b)
-	ae.Uint32(unix.NHA_ID, id)
-	op := opName(unix.RTM_GETNEXTHOP, fmt.Sprintf("id %d", id))
-	m, err := s.c.getOne(ctx, unix.RTM_GETNEXTHOP, ae.Bytes(), unix.RTM_NEWNEXTHOP, op)
-	if err != nil {
-		return Nexthop{}, err
-	}
-	var nh Nexthop
-	if err := nh.UnmarshalBinary(m.Data); err != nil {
-		return Nexthop{}, &OpError{Op: op, Err: decodeError("RTM_NEWNEXTHOP", err)}
-	}
-	return nh, nil
+	key := Nexthop{ID: id}
+	return s.get(ctx, key.idOnly(), key.describe())
 }
 
 // Add adds a nexthop (RTM_NEWNEXTHOP with NLM_F_CREATE|NLM_F_EXCL); Protocol defaults to boot, as ip's does.
 // A gateway through a link that is down fails with the kernel's "Nexthop device is not up" in the error.
 func (s *NexthopService) Add(ctx context.Context, nh Nexthop) error {
-	return s.send(ctx, unix.RTM_NEWNEXTHOP, unix.NLM_F_CREATE|unix.NLM_F_EXCL, nh.withDefaults())
+	return s.add(ctx, createExcl, nh.withDefaults())
 }
 
 // Replace adds the nexthop or replaces the one with the same ID (RTM_NEWNEXTHOP with
 // NLM_F_CREATE|NLM_F_REPLACE).
 func (s *NexthopService) Replace(ctx context.Context, nh Nexthop) error {
-	return s.send(ctx, unix.RTM_NEWNEXTHOP, unix.NLM_F_CREATE|unix.NLM_F_REPLACE, nh.withDefaults())
+	return s.add(ctx, createReplace, nh.withDefaults())
 }
 
 // Delete removes the nexthop with nh.ID (RTM_DELNEXTHOP with NHA_ID).
-func (s *NexthopService) Delete(ctx context.Context, nh Nexthop) error {
-	b := make([]byte, sizeofNhMsg, 16)
-	ae := proto.NewAttrEncoder(b)
-	ae.Uint32(unix.NHA_ID, nh.ID)
-	_, err := s.c.execute(ctx, unix.RTM_DELNEXTHOP, 0, ae.Bytes(), opName(unix.RTM_DELNEXTHOP, fmt.Sprintf("id %d", nh.ID)))
-	return err
-}
+func (s *NexthopService) Delete(ctx context.Context, nh Nexthop) error { return s.remove(ctx, &nh) }
 
-func (nh Nexthop) withDefaults() Nexthop {
+func (nh Nexthop) withDefaults() *Nexthop {
 	if nh.Protocol == 0 {
 		nh.Protocol = ProtocolBoot
 	}
-	return nh
+	return &nh
 }
 
-func (s *NexthopService) send(ctx context.Context, typ, flags uint16, nh Nexthop) error {
-	b, err := nh.MarshalBinary()
-	if err != nil {
-		return err
+func (nh *Nexthop) request(typ uint16) ([]byte, error) {
+	if typ == unix.RTM_DELNEXTHOP {
+		return nh.idOnly(), nil
 	}
-	_, err = s.c.execute(ctx, typ, flags, b, opName(typ, fmt.Sprintf("id %d", nh.ID)))
-	return err
+	return nh.MarshalBinary()
 }
+
+// idOnly is the payload that names a nexthop by NHA_ID alone (RTM_GETNEXTHOP, RTM_DELNEXTHOP).
+func (nh *Nexthop) idOnly() []byte {
+	ae := proto.NewAttrEncoder(make([]byte, sizeofNhMsg, 16))
+	ae.Uint32(unix.NHA_ID, nh.ID)
+	return ae.Bytes()
+}
+
+func (nh *Nexthop) describe() string { return fmt.Sprintf("id %d", nh.ID) }

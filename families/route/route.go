@@ -24,6 +24,9 @@ type Route struct {
 	Protocol Protocol
 	Scope    Scope
 	Type     RouteType
+	// HasScope, in requests only, says that Scope is meant even when it is ScopeUniverse ("global"): Add,
+	// Replace, Append and Delete then send it instead of ip's default scope. Decoding never sets it.
+	HasScope bool
 	// Flags is rtm_flags (RTM_F_*, RTNH_F_* of a single-path route).
 	Flags uint32
 	// TOS is rtm_tos (the DSCP field for IPv4).
@@ -41,8 +44,11 @@ type Route struct {
 	Via netip.Addr
 	// OIF and IIF are RTA_OIF and RTA_IIF: output and input link indexes.
 	OIF, IIF int32
-	// Priority is RTA_PRIORITY: the metric.
-	Priority uint32
+	// Priority is RTA_PRIORITY: the metric. HasPriority says the attribute is present (the kernel sends it
+	// for every IPv6 route, for IPv4 routes only when it is not 0); requests carry it when Priority is not 0
+	// or HasPriority is set.
+	Priority    uint32
+	HasPriority bool
 	// Mark is RTA_MARK (route get).
 	Mark uint32
 	// Metrics is RTA_METRICS.
@@ -54,8 +60,11 @@ type Route struct {
 	// EncapType and Encap are RTA_ENCAP_TYPE (LWTUNNEL_ENCAP_*) and the raw RTA_ENCAP attributes.
 	EncapType uint16
 	Encap     []byte
-	// Pref is RTA_PREF: the IPv6 router preference (ICMPV6_ROUTER_PREF_*).
-	Pref uint8
+	// Pref is RTA_PREF: the IPv6 router preference (ICMPV6_ROUTER_PREF_*: 0 medium, 1 high, 3 low). HasPref
+	// says the attribute is present (every IPv6 route has it); requests carry it when Pref is not 0 or HasPref
+	// is set.
+	Pref    uint8
+	HasPref bool
 	// Expires is RTA_EXPIRES, in clock ticks (IPv6).
 	Expires uint32
 	// CacheInfo is RTA_CACHEINFO.
@@ -204,7 +213,7 @@ func (r *Route) UnmarshalBinary(b []byte) error {
 		case unix.RTA_IIF:
 			r.IIF = ad.Int32()
 		case unix.RTA_PRIORITY:
-			r.Priority = ad.Uint32()
+			r.Priority, r.HasPriority = ad.Uint32(), true
 		case unix.RTA_TABLE:
 			r.Table = ad.Uint32()
 		case unix.RTA_MARK:
@@ -226,7 +235,7 @@ func (r *Route) UnmarshalBinary(b []byte) error {
 		case unix.RTA_ENCAP:
 			r.Encap = append([]byte(nil), ad.Bytes()...)
 		case unix.RTA_PREF:
-			r.Pref = ad.Uint8()
+			r.Pref, r.HasPref = ad.Uint8(), true
 		case unix.RTA_EXPIRES:
 			r.Expires = ad.Uint32()
 		case unix.RTA_CACHEINFO:

@@ -13,20 +13,11 @@ import (
 
 // family picks the route's address family: Family, or the family of Dst, Gateway, Via or PrefSrc.
 func (r *Route) family() uint8 {
-	if r.Family != 0 {
-		return r.Family
+	f := familyOr(r.Family, r.Dst.Addr(), r.Gateway, r.PrefSrc, r.Src.Addr())
+	for i := 0; f == 0 && i < len(r.MultiPath); i++ {
+		f = familyOf(r.MultiPath[i].Gateway)
 	}
-	for _, a := range []netip.Addr{r.Dst.Addr(), r.Gateway, r.PrefSrc, r.Src.Addr()} {
-		if f := familyOf(a); f != 0 {
-			return f
-		}
-	}
-	for _, nh := range r.MultiPath {
-		if f := familyOf(nh.Gateway); f != 0 {
-			return f
-		}
-	}
-	return 0
+	return f
 }
 
 // MarshalBinary encodes r as an RTM_NEWROUTE request payload exactly as it is (no defaults): struct rtmsg
@@ -35,30 +26,13 @@ func (r *Route) family() uint8 {
 // RTA_ENCAP_TYPE, RTA_ENCAP, RTA_PREF, RTA_FLOW, RTA_UID and RTA_TTL_PROPAGATE. RouteService.Add fills in ip's
 // defaults first.
 func (r *Route) MarshalBinary() ([]byte, error) {
-	b := make([]byte, sizeofRtMsg, 128)
-	b[0] = r.family()
-	if r.Dst.IsValid() {
-		b[1] = uint8(r.Dst.Bits())
-	}
-	if r.Src.IsValid() {
-		b[2] = uint8(r.Src.Bits())
-	}
-	b[3] = r.TOS
-	if r.Table < 256 {
-		b[4] = uint8(r.Table)
-	}
+	ae := newRouteHeader(sizeofRtMsg, 128, r.family(), r.Dst, r.Src, r.TOS, r.Table, r.Flags)
+	b := ae.Bytes()
 	b[5], b[6], b[7] = uint8(r.Protocol), uint8(r.Scope), uint8(r.Type)
-	binary.NativeEndian.PutUint32(b[8:12], r.Flags)
-	ae := proto.NewAttrEncoder(b)
 	if r.Table != 0 {
 		ae.Uint32(unix.RTA_TABLE, r.Table)
 	}
-	if r.Dst.IsValid() && r.Dst.Bits() > 0 {
-		ae.Raw(unix.RTA_DST, r.Dst.Addr().AsSlice())
-	}
-	if r.Src.IsValid() && r.Src.Bits() > 0 {
-		ae.Raw(unix.RTA_SRC, r.Src.Addr().AsSlice())
-	}
+	putPrefixes(ae, unix.RTA_DST, r.Dst, unix.RTA_SRC, r.Src)
 	if r.PrefSrc.IsValid() {
 		ae.Raw(unix.RTA_PREFSRC, r.PrefSrc.AsSlice())
 	}
@@ -71,11 +45,14 @@ func (r *Route) MarshalBinary() ([]byte, error) {
 	for _, f := range []struct {
 		t uint16
 		v uint32
-	}{{unix.RTA_OIF, uint32(r.OIF)}, {unix.RTA_IIF, uint32(r.IIF)}, {unix.RTA_PRIORITY, r.Priority},
-		{unix.RTA_MARK, r.Mark}, {rtaNHID, r.NexthopID}, {unix.RTA_FLOW, r.Flow}} {
+	}{{unix.RTA_OIF, uint32(r.OIF)}, {unix.RTA_IIF, uint32(r.IIF)}, {unix.RTA_MARK, r.Mark},
+		{rtaNHID, r.NexthopID}, {unix.RTA_FLOW, r.Flow}} {
 		if f.v != 0 {
 			ae.Uint32(f.t, f.v)
 		}
+	}
+	if r.Priority != 0 || r.HasPriority {
+		ae.Uint32(unix.RTA_PRIORITY, r.Priority)
 	}
 	if !r.Metrics.IsZero() {
 		n := ae.NestRaw(unix.RTA_METRICS)
@@ -102,7 +79,7 @@ func (r *Route) MarshalBinary() ([]byte, error) {
 	if len(r.Encap) > 0 {
 		ae.Raw(unix.RTA_ENCAP, r.Encap)
 	}
-	if r.Pref != 0 {
+	if r.Pref != 0 || r.HasPref {
 		ae.Uint8(unix.RTA_PREF, r.Pref)
 	}
 	if r.HasUID {
@@ -112,6 +89,36 @@ func (r *Route) MarshalBinary() ([]byte, error) {
 		ae.Uint8(unix.RTA_TTL_PROPAGATE, r.TTLPropagate)
 	}
 	return ae.Bytes(), nil
+}
+
+// newRouteHeader starts a payload of hdrLen bytes (capacity size) with the fields struct rtmsg and struct
+// fib_rule_hdr share: family, dst_len, src_len, tos, table (below 256; the attribute carries every table)
+// and, at offset 8, flags.
+func newRouteHeader(hdrLen, size int, family uint8, dst, src netip.Prefix, tos uint8, table, flags uint32) *proto.AttrEncoder {
+	b := make([]byte, hdrLen, size)
+	b[0], b[3] = family, tos
+	if dst.IsValid() {
+		b[1] = uint8(dst.Bits())
+	}
+	if src.IsValid() {
+		b[2] = uint8(src.Bits())
+	}
+	if table < 256 {
+		b[4] = uint8(table)
+	}
+	binary.NativeEndian.PutUint32(b[8:12], flags)
+	return proto.NewAttrEncoder(b)
+}
+
+// putPrefixes adds the addresses of dst and src (RTA_DST and RTA_SRC, FRA_DST and FRA_SRC) unless they are
+// "all" (the zero Prefix or length 0).
+func putPrefixes(ae *proto.AttrEncoder, dstType uint16, dst netip.Prefix, srcType uint16, src netip.Prefix) {
+	if dst.IsValid() && dst.Bits() > 0 {
+		ae.Raw(dstType, dst.Addr().AsSlice())
+	}
+	if src.IsValid() && src.Bits() > 0 {
+		ae.Raw(srcType, src.Addr().AsSlice())
+	}
 }
 
 // via encodes struct rtvia.
@@ -154,9 +161,9 @@ func encodeMultipath(hops []NextHop) ([]byte, error) {
 	return b, nil
 }
 
-// withDefaults fills in what ip route add assumes: table main, protocol boot, type unicast, and scope link for
-// a unicast route with no gateway (host for local and NAT routes, link for broadcast, multicast and anycast).
-func (r Route) withDefaults() Route {
+// withDefaults fills in what ip route add assumes: table main, protocol boot, type unicast, the default
+// scope (see defaultScope) unless HasScope, and the default route when there is no destination.
+func (r Route) withDefaults() *Route {
 	if r.Table == 0 {
 		r.Table = TableMain
 	}
@@ -166,47 +173,61 @@ func (r Route) withDefaults() Route {
 	if r.Type == 0 {
 		r.Type = TypeUnicast
 	}
-	if r.Scope == ScopeUniverse {
-		switch r.Type {
-		case TypeLocal, TypeNAT:
-			r.Scope = ScopeHost
-		case TypeBroadcast, TypeMulticast, TypeAnycast:
-			r.Scope = ScopeLink
-		case TypeUnicast:
-			if !r.Gateway.IsValid() && !r.Via.IsValid() && len(r.MultiPath) == 0 && r.NexthopID == 0 {
-				r.Scope = ScopeLink
-			}
+	if !r.HasScope && r.Scope == ScopeUniverse {
+		r.Scope = r.defaultScope(false)
+	}
+	r.defaultDst()
+	return &r
+}
+
+// defaultScope is the scope ip route sends when none is given: universe for IPv6 and MPLS, whose kernels
+// have no route scopes; for a delete, "nowhere" (any scope); host for local and NAT routes; link for
+// broadcast, multicast and anycast routes, and for unicast routes with no gateway.
+func (r *Route) defaultScope(del bool) Scope {
+	switch f := r.family(); {
+	case f == unix.AF_INET6 || f == unix.AF_MPLS:
+		return ScopeUniverse
+	case del:
+		return ScopeNowhere
+	}
+	switch r.Type {
+	case TypeLocal, TypeNAT:
+		return ScopeHost
+	case TypeBroadcast, TypeMulticast, TypeAnycast:
+		return ScopeLink
+	case TypeUnicast:
+		if !r.Gateway.IsValid() && !r.Via.IsValid() && len(r.MultiPath) == 0 && r.NexthopID == 0 {
+			return ScopeLink
 		}
 	}
+	return ScopeUniverse
+}
+
+// defaultDst makes a missing destination the default route of the family.
+func (r *Route) defaultDst() {
 	if !r.Dst.IsValid() {
-		// No destination: the default route of the family.
 		if a := zeroAddr(r.family()); a.IsValid() {
 			r.Dst = netip.PrefixFrom(a, 0)
 		}
 	}
-	return r
 }
 
-// forDelete prepares a delete request as ip route del does: table main when unset, scope "nowhere" (any), and
-// none of the attributes the kernel does not match on.
-func (r Route) forDelete() Route {
+// forDelete prepares a delete request as ip route del does: table main when unset, scope "nowhere" (any)
+// unless HasScope (universe for IPv6), and none of the attributes the kernel does not match on.
+func (r Route) forDelete() *Route {
 	if r.Table == 0 {
 		r.Table = TableMain
 	}
-	if r.Scope == ScopeUniverse {
-		r.Scope = ScopeNowhere
+	if !r.HasScope && r.Scope == ScopeUniverse {
+		r.Scope = r.defaultScope(true)
 	}
 	r.Metrics = Metrics{}
 	r.CacheInfo = RouteCacheInfo{}
 	r.Expires = 0
-	r.Pref = 0
+	r.Pref, r.HasPref = 0, false
 	r.HasUID = false
 	r.Flags &^= unix.RTNH_F_DEAD | unix.RTNH_F_LINKDOWN | unix.RTNH_F_OFFLOAD | unix.RTNH_F_TRAP |
 		unix.RTM_F_OFFLOAD | unix.RTM_F_TRAP | unix.RTM_F_OFFLOAD_FAILED
-	if !r.Dst.IsValid() {
-		if a := zeroAddr(r.family()); a.IsValid() {
-			r.Dst = netip.PrefixFrom(a, 0)
-		}
-	}
-	return r
+	r.defaultDst()
+	return &r
 }

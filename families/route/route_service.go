@@ -14,15 +14,15 @@ import (
 )
 
 // RouteService lists, gets, adds, replaces and deletes routes (RTM_GETROUTE, RTM_NEWROUTE, RTM_DELROUTE).
-type RouteService struct{ c *Client }
+type RouteService struct{ service[Route, *Route] }
 
 // RouteFilter selects routes. Under strict checking the kernel applies Table, OIF, Protocol and Type
 // (rtm_table/RTA_TABLE, RTA_OIF, rtm_protocol, rtm_type); the filter is applied again in user space, so results
 // are the same without strict checking. A route through a nexthop object (RTA_NH_ID) matches OIF in the kernel
-// only.
+// only. Scope is applied in user space only (the kernel rejects a dump request with rtm_scope set).
 type RouteFilter struct {
-	// Family keeps one family (AF_INET, AF_INET6); 0 keeps all. With Family 0 and any other field set, IPv4
-	// and IPv6 are dumped in turn (the MPLS family rejects these filters).
+	// Family keeps one family (AF_INET, AF_INET6); 0 keeps all. With Family 0 and any kernel-side field set,
+	// IPv4 and IPv6 are dumped in turn (the MPLS family rejects these filters).
 	Family uint8
 	// Table keeps one table; 0 keeps all (`ip route show table all`). A table that does not exist gives no
 	// routes.
@@ -33,6 +33,10 @@ type RouteFilter struct {
 	Protocol Protocol
 	// Type keeps the routes of one type (RTN_*).
 	Type RouteType
+	// Scope keeps the routes of one scope (rtm_scope) when it is not 0 or HasScope is set (for
+	// ScopeUniverse, "global").
+	Scope    Scope
+	HasScope bool
 }
 
 func (f *RouteFilter) kernelSide() bool {
@@ -44,7 +48,8 @@ func (f *RouteFilter) match(r *Route) bool {
 		return true
 	}
 	if (f.Family != 0 && r.Family != f.Family) || (f.Table != 0 && r.Table != f.Table) ||
-		(f.Protocol != 0 && r.Protocol != f.Protocol) || (f.Type != 0 && r.Type != f.Type) {
+		(f.Protocol != 0 && r.Protocol != f.Protocol) || (f.Type != 0 && r.Type != f.Type) ||
+		((f.Scope != 0 || f.HasScope) && r.Scope != f.Scope) {
 		return false
 	}
 	if f.OIF != 0 && r.OIF != f.OIF && r.NexthopID == 0 {
@@ -82,42 +87,15 @@ func (f *RouteFilter) request(family uint8) []byte {
 // multipath or encapsulation is decoded with no allocation. NLM_F_DUMP_INTR ends the stream with an error
 // matching nlkit.ErrDumpInterrupted.
 func (s *RouteService) All(ctx context.Context, f *RouteFilter) iter.Seq2[Route, error] {
-	families := []uint8{unix.AF_UNSPEC}
-	if f != nil {
-		families[0] = f.Family
-		if f.Family == unix.AF_UNSPEC && f.kernelSide() {
-			families = []uint8{unix.AF_INET, unix.AF_INET6}
-		}
-	}
-	reqs := make([][]byte, len(families))
-	for i, fam := range families {
-		reqs[i] = f.request(fam)
-	}
 	noTableIsEmpty := f != nil && f.Table != 0
-	return func(yield func(Route, error) bool) {
-		stop := false
-		for _, req := range reqs {
-			s.c.dump(ctx, unix.RTM_GETROUTE, req, unix.RTM_NEWROUTE, noTableIsEmpty, func(m proto.Message, err error) bool {
-				if err != nil {
-					stop = !yield(Route{}, err)
-					return !stop
-				}
-				var r Route
-				if err := r.UnmarshalBinary(m.Data); err != nil {
-					stop = !yield(Route{}, decodeError("RTM_NEWROUTE", err))
-					return !stop
-				}
-				if !f.match(&r) {
-					return true
-				}
-				stop = !yield(r, nil)
-				return !stop
-			})
-			if stop {
-				return
-			}
-		}
+	if f != nil && f.Family == unix.AF_UNSPEC && f.kernelSide() {
+		return s.dump(ctx, f, noTableIsEmpty, f.request(unix.AF_INET), f.request(unix.AF_INET6))
 	}
+	var family uint8
+	if f != nil {
+		family = f.Family
+	}
+	return s.dump(ctx, f, noTableIsEmpty, f.request(family))
 }
 
 // List returns the routes f selects, retrying interrupted dumps (see LinkService.List).
@@ -126,42 +104,40 @@ func (s *RouteService) List(ctx context.Context, f *RouteFilter) ([]Route, error
 }
 
 // Add adds a route (RTM_NEWROUTE with NLM_F_CREATE|NLM_F_EXCL), with ip's defaults for what r leaves zero:
-// table main, protocol boot, type unicast, scope link when there is no gateway (host for local routes), and
-// the default route when Dst is the zero Prefix. An existing route gives an error matching unix.EEXIST; the
-// kernel's reason, such as "Nexthop device is not up", is in the error (see KernelMessage).
+// table main, protocol boot, type unicast, the default route when Dst is the zero Prefix, and unless HasScope
+// the scope ip gives: link when there is no gateway (host for local routes; always universe for IPv6). An
+// existing route gives an error matching unix.EEXIST; the kernel's reason, such as "Nexthop device is not up",
+// is in the error (see KernelMessage).
 func (s *RouteService) Add(ctx context.Context, r Route) error {
-	return s.send(ctx, unix.RTM_NEWROUTE, unix.NLM_F_CREATE|unix.NLM_F_EXCL, r.withDefaults())
+	return s.add(ctx, createExcl, r.withDefaults())
 }
 
 // Replace adds the route, or replaces the one with the same key (table, Dst, TOS, Priority)
 // (RTM_NEWROUTE with NLM_F_CREATE|NLM_F_REPLACE), with the defaults of Add.
 func (s *RouteService) Replace(ctx context.Context, r Route) error {
-	return s.send(ctx, unix.RTM_NEWROUTE, unix.NLM_F_CREATE|unix.NLM_F_REPLACE, r.withDefaults())
+	return s.add(ctx, createReplace, r.withDefaults())
 }
 
 // Append adds a route even when one with the same key exists (RTM_NEWROUTE with NLM_F_CREATE|NLM_F_APPEND).
 func (s *RouteService) Append(ctx context.Context, r Route) error {
-	return s.send(ctx, unix.RTM_NEWROUTE, unix.NLM_F_CREATE|unix.NLM_F_APPEND, r.withDefaults())
+	return s.add(ctx, unix.NLM_F_CREATE|unix.NLM_F_APPEND, r.withDefaults())
 }
 
 // Delete removes a route (RTM_DELROUTE). The kernel deletes the first route that matches what r gives: Dst and
-// table (main when 0) always; TOS, Priority, Protocol, Type, Scope, gateway and OIF when set. A Route from List
-// deletes exactly that route.
+// table (main when 0) always; TOS, Priority, Protocol, Type, Scope (with HasScope, also universe), gateway and
+// OIF when set. A Route from List deletes exactly that route.
 func (s *RouteService) Delete(ctx context.Context, r Route) error {
-	return s.send(ctx, unix.RTM_DELROUTE, 0, r.forDelete())
+	return s.remove(ctx, r.forDelete())
 }
 
-func (s *RouteService) send(ctx context.Context, typ, flags uint16, r Route) error {
+func (r *Route) request(typ uint16) ([]byte, error) {
 	if r.family() == 0 {
-		return fmt.Errorf("route: %s: no address family (set Dst, Gateway or Family)", msgTypeName(typ))
+		return nil, fmt.Errorf("route: %s: no address family (set Dst, Gateway or Family)", msgTypeName(typ))
 	}
-	b, err := r.MarshalBinary()
-	if err != nil {
-		return err
-	}
-	_, err = s.c.execute(ctx, typ, flags, b, opName(typ, r.Dst))
-	return err
+	return r.MarshalBinary()
 }
+
+func (r *Route) describe() string { return r.Dst.String() }
 
 // RouteGetOptions refines a route lookup (ip route get ... from SRC iif DEV oif DEV mark M uid U fibmatch).
 type RouteGetOptions struct {
@@ -209,14 +185,5 @@ func (s *RouteService) Get(ctx context.Context, dst netip.Addr, o *RouteGetOptio
 	if o.HasUID {
 		ae.Uint32(unix.RTA_UID, o.UID)
 	}
-	op := opName(unix.RTM_GETROUTE, dst)
-	m, err := s.c.getOne(ctx, unix.RTM_GETROUTE, ae.Bytes(), unix.RTM_NEWROUTE, op)
-	if err != nil {
-		return Route{}, err
-	}
-	var r Route
-	if err := r.UnmarshalBinary(m.Data); err != nil {
-		return Route{}, &OpError{Op: op, Err: decodeError("RTM_NEWROUTE", err)}
-	}
-	return r, nil
+	return s.get(ctx, ae.Bytes(), dst.String())
 }

@@ -144,34 +144,10 @@ func portRange(b []byte) (uint16, uint16) {
 // MarshalBinary encodes r as an RTM_NEWRULE request payload: struct fib_rule_hdr (the family from Src or Dst
 // when Family is 0) and the FRA_* attributes that are set.
 func (r *Rule) MarshalBinary() ([]byte, error) {
-	family := r.Family
-	if family == 0 {
-		family = familyOf(r.Src.Addr())
-		if family == 0 {
-			family = familyOf(r.Dst.Addr())
-		}
-	}
-	b := make([]byte, sizeofFibRuleHdr, 96)
-	b[0] = family
-	if r.Dst.IsValid() {
-		b[1] = uint8(r.Dst.Bits())
-	}
-	if r.Src.IsValid() {
-		b[2] = uint8(r.Src.Bits())
-	}
-	b[3] = r.TOS
-	if r.Table < 256 {
-		b[4] = uint8(r.Table)
-	}
-	b[7] = uint8(r.Action)
-	binary.NativeEndian.PutUint32(b[8:12], r.Flags)
-	ae := proto.NewAttrEncoder(b)
-	if r.Src.IsValid() && r.Src.Bits() > 0 {
-		ae.Raw(unix.FRA_SRC, r.Src.Addr().AsSlice())
-	}
-	if r.Dst.IsValid() && r.Dst.Bits() > 0 {
-		ae.Raw(unix.FRA_DST, r.Dst.Addr().AsSlice())
-	}
+	ae := newRouteHeader(sizeofFibRuleHdr, 96, familyOr(r.Family, r.Src.Addr(), r.Dst.Addr()), r.Dst, r.Src, r.TOS,
+		r.Table, r.Flags)
+	ae.Bytes()[7] = uint8(r.Action)
+	putPrefixes(ae, unix.FRA_DST, r.Dst, unix.FRA_SRC, r.Src)
 	if r.IIFName != "" {
 		ae.String(unix.FRA_IIFNAME, r.IIFName)
 	}
@@ -234,7 +210,7 @@ func (r *Rule) MarshalBinary() ([]byte, error) {
 }
 
 // RuleService lists, adds and deletes policy routing rules (RTM_GETRULE, RTM_NEWRULE, RTM_DELRULE).
-type RuleService struct{ c *Client }
+type RuleService struct{ service[Rule, *Rule] }
 
 // RuleFilter selects rules. The kernel has no rule dump filters (it rejects any under strict checking), so
 // everything but Family, the dump's family, is applied in user space.
@@ -255,21 +231,7 @@ func (s *RuleService) All(ctx context.Context, f *RuleFilter) iter.Seq2[Rule, er
 	if f != nil {
 		req[0] = f.Family
 	}
-	return func(yield func(Rule, error) bool) {
-		s.c.dump(ctx, unix.RTM_GETRULE, req, unix.RTM_NEWRULE, false, func(m proto.Message, err error) bool {
-			if err != nil {
-				return yield(Rule{}, err)
-			}
-			var r Rule
-			if err := r.UnmarshalBinary(m.Data); err != nil {
-				return yield(Rule{}, decodeError("RTM_NEWRULE", err))
-			}
-			if !f.match(&r) {
-				return true
-			}
-			return yield(r, nil)
-		})
-	}
+	return s.dump(ctx, f, false, req)
 }
 
 // List returns the rules f selects, retrying interrupted dumps (see LinkService.List).
@@ -280,38 +242,37 @@ func (s *RuleService) List(ctx context.Context, f *RuleFilter) ([]Rule, error) {
 // Add adds a rule (RTM_NEWRULE with NLM_F_CREATE|NLM_F_EXCL) with ip rule add's defaults: action FR_ACT_TO_TBL
 // and table main when neither is set. Family must be set unless Src or Dst gives it.
 func (s *RuleService) Add(ctx context.Context, r Rule) error {
-	return s.send(ctx, unix.RTM_NEWRULE, unix.NLM_F_CREATE|unix.NLM_F_EXCL, r.withDefaults())
+	return s.add(ctx, createExcl, r.withDefaults())
 }
 
 // Replace adds the rule or replaces one with the same priority and selectors
 // (RTM_NEWRULE with NLM_F_CREATE|NLM_F_REPLACE).
 func (s *RuleService) Replace(ctx context.Context, r Rule) error {
-	return s.send(ctx, unix.RTM_NEWRULE, unix.NLM_F_CREATE|unix.NLM_F_REPLACE, r.withDefaults())
+	return s.add(ctx, createReplace, r.withDefaults())
 }
 
 // Delete removes the first rule that matches what r sets (RTM_DELRULE); a Rule from List deletes that rule.
-func (s *RuleService) Delete(ctx context.Context, r Rule) error {
-	return s.send(ctx, unix.RTM_DELRULE, 0, r)
-}
+func (s *RuleService) Delete(ctx context.Context, r Rule) error { return s.remove(ctx, &r) }
 
-func (r Rule) withDefaults() Rule {
+func (r Rule) withDefaults() *Rule {
 	if r.Action == 0 {
 		r.Action = RuleToTable
 	}
 	if r.Action == RuleToTable && r.Table == 0 && r.L3MDev == 0 {
 		r.Table = TableMain
 	}
-	return r
+	return &r
 }
 
-func (s *RuleService) send(ctx context.Context, typ, flags uint16, r Rule) error {
+func (r *Rule) request(typ uint16) ([]byte, error) {
 	b, err := r.MarshalBinary()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if b[0] == 0 {
-		return fmt.Errorf("route: %s: no address family (set Family, Src or Dst)", msgTypeName(typ))
+		return nil, fmt.Errorf("route: %s: no address family (set Family, Src or Dst)", msgTypeName(typ))
 	}
-	_, err = s.c.execute(ctx, typ, flags, b, opName(typ, fmt.Sprintf("priority %d", r.Priority)))
-	return err
+	return b, nil
 }
+
+func (r *Rule) describe() string { return fmt.Sprintf("priority %d", r.Priority) }

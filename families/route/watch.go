@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"iter"
+	"slices"
 	"sync"
 	"time"
 
@@ -75,8 +76,16 @@ type WatchConfig struct {
 	// socket joined its groups, so that no change falls between the two.
 	InitialSnapshot bool
 
-	// Conn, when set, is used as the event socket instead of dialing one (the Watcher joins the groups on it and
-	// closes it); Dump, when set, is the Client used for snapshots. Tests use them with nltest.
+	// Tap sees every datagram of the event socket, the first one and those opened after an overflow (see
+	// nlkit.Tap; package pcap records them). Snapshots are dumped on another socket, which it does not see.
+	Tap nlkit.Tap
+
+	// Dial, when set, opens the event socket instead of nlkit.Dial(nlkit.UnitRoute, cfg), at the start and after
+	// an overflow; cfg carries the groups, the namespace, the options and the Tap.
+	Dial func(cfg *nlkit.Config) (*nlkit.Conn, error)
+	// Conn, when set, is used as the event socket instead of dialing one (the Watcher joins the groups on it,
+	// drains it after an overflow, and closes it; Tap does not apply to it); Dump, when set, is the Client used
+	// for snapshots. Tests use Dial or Conn, and Dump, with nltest.
 	Conn *nlkit.Conn
 	Dump *Client // see Conn
 }
@@ -141,8 +150,12 @@ func NewWatcher(cfg *WatchConfig) (*Watcher, error) {
 }
 
 func (w *Watcher) dial() (*nlkit.Conn, error) {
-	return nlkit.Dial(nlkit.UnitRoute, &nlkit.Config{Groups: w.groups, NetNS: w.cfg.NetNS,
-		ListenAllNSID: w.cfg.AllNamespaces, SocketReceiveBuffer: w.cfg.SocketReceiveBuffer})
+	cfg := &nlkit.Config{Groups: w.groups, NetNS: w.cfg.NetNS, ListenAllNSID: w.cfg.AllNamespaces,
+		SocketReceiveBuffer: w.cfg.SocketReceiveBuffer, Tap: w.cfg.Tap}
+	if w.cfg.Dial != nil {
+		return w.cfg.Dial(cfg)
+	}
+	return nlkit.Dial(nlkit.UnitRoute, cfg)
 }
 
 // Close closes the Watcher's sockets; a Next blocked in another goroutine returns nlkit.ErrClosed.
@@ -327,9 +340,7 @@ func TakeSnapshot(ctx context.Context, c *Client, objs WatchObjects, family uint
 		if s.Routes, err = c.Route.List(ctx, &RouteFilter{Family: family}); err != nil {
 			return nil, err
 		}
-		if family == 0 {
-			s.Routes = ipRoutes(s.Routes)
-		}
+		s.Routes = slices.DeleteFunc(s.Routes, func(r Route) bool { return !isIP(r.Family) })
 	}
 	if objs&WatchNeighs != 0 {
 		if s.Neighs, err = c.Neigh.List(ctx, nil); err != nil {
@@ -340,9 +351,7 @@ func TakeSnapshot(ctx context.Context, c *Client, objs WatchObjects, family uint
 		if s.Rules, err = c.Rule.List(ctx, &RuleFilter{Family: family}); err != nil {
 			return nil, err
 		}
-		if family == 0 {
-			s.Rules = ipRules(s.Rules)
-		}
+		s.Rules = slices.DeleteFunc(s.Rules, func(r Rule) bool { return !isIP(r.Family) })
 	}
 	if objs&WatchNexthops != 0 {
 		if s.Nexthops, err = c.Nexthop.List(ctx, nil); err != nil && !errors.Is(err, unix.EOPNOTSUPP) &&
@@ -353,24 +362,5 @@ func TakeSnapshot(ctx context.Context, c *Client, objs WatchObjects, family uint
 	return s, nil
 }
 
-// ipRoutes keeps the IPv4 and IPv6 routes: only their groups are watched.
-func ipRoutes(rs []Route) []Route {
-	out := rs[:0]
-	for _, r := range rs {
-		if r.Family == unix.AF_INET || r.Family == unix.AF_INET6 {
-			out = append(out, r)
-		}
-	}
-	return out
-}
-
-// ipRules keeps the IPv4 and IPv6 rules: only their groups are watched.
-func ipRules(rs []Rule) []Rule {
-	out := rs[:0]
-	for _, r := range rs {
-		if r.Family == unix.AF_INET || r.Family == unix.AF_INET6 {
-			out = append(out, r)
-		}
-	}
-	return out
-}
+// isIP reports whether family is AF_INET or AF_INET6: only their route and rule groups are watched.
+func isIP(family uint8) bool { return family == unix.AF_INET || family == unix.AF_INET6 }

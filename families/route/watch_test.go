@@ -5,6 +5,7 @@ package route
 import (
 	"context"
 	"errors"
+	"sync"
 	"testing"
 	"time"
 
@@ -247,5 +248,63 @@ func TestMirror(t *testing.T) {
 	m.Close()
 	if !errors.Is(m.Err(), nlkit.ErrClosed) && !errors.Is(m.Err(), context.Canceled) {
 		t.Errorf("Err after Close: %v", m.Err())
+	}
+}
+
+// countTap counts the datagrams a Conn receives.
+type countTap struct {
+	mu       sync.Mutex
+	received int
+}
+
+func (c *countTap) Sent(int, uint32, nlkit.Addr, []byte) {}
+func (c *countTap) Received(int, uint32, nlkit.Addr, []byte) {
+	c.mu.Lock()
+	c.received++
+	c.mu.Unlock()
+}
+
+func (c *countTap) count() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.received
+}
+
+// TestWatcherTapAndDial: WatchConfig.Tap reaches the event socket the Watcher dials (through WatchConfig.Dial
+// here), and the socket it dials again after an overflow.
+func TestWatcherTapAndDial(t *testing.T) {
+	k := &kernel{links: []Link{{Index: 1, Name: "lo"}}}
+	tap := &countTap{}
+	var dialed []*enobufsTransport
+	var cfgs []*nlkit.Config
+	w, err := NewWatcher(&WatchConfig{Objects: WatchLinks | WatchRoutes, Family: unix.AF_INET, Tap: tap,
+		Dump: k.client(t),
+		Dial: func(cfg *nlkit.Config) (*nlkit.Conn, error) {
+			_, fake := nltest.New(unix.NETLINK_ROUTE, nil, cfg)
+			tr := &enobufsTransport{Fake: fake}
+			dialed, cfgs = append(dialed, tr), append(cfgs, cfg)
+			return nlkit.NewConn(unix.NETLINK_ROUTE, tr, cfg), nil
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	if len(dialed) != 1 || cfgs[0].Tap != tap || !dialed[0].Fake.Joined(unix.RTNLGRP_LINK) ||
+		!dialed[0].Fake.Joined(unix.RTNLGRP_IPV4_ROUTE) || dialed[0].Fake.Joined(unix.RTNLGRP_IPV6_ROUTE) {
+		t.Fatalf("dialed %d sockets, config %+v", len(dialed), cfgs)
+	}
+	dialed[0].Fake.Inject(nltest.Addr{Groups: 1},
+		proto.Message{Header: proto.Header{Type: unix.RTM_NEWLINK}, Data: mustMarshal(t, &Link{Index: 5, Name: "v0"})})
+	if ev := next(t, w); ev.Link == nil || ev.Link.Name != "v0" || tap.count() != 1 {
+		t.Fatalf("event %v, tap saw %d datagrams", ev, tap.count())
+	}
+	dialed[0].overflow()
+	if ev := next(t, w); ev.Kind != EventResync || !ev.Lost || len(dialed) != 2 || cfgs[1].Tap != tap {
+		t.Fatalf("after ENOBUFS: %v, %d sockets dialed", ev, len(dialed))
+	}
+	dialed[1].Fake.Inject(nltest.Addr{Groups: 1},
+		proto.Message{Header: proto.Header{Type: unix.RTM_DELLINK}, Data: mustMarshal(t, &Link{Index: 5, Name: "v0"})})
+	if ev := next(t, w); ev.Kind != EventDelete || tap.count() != 2 {
+		t.Fatalf("after resync: %v, tap saw %d datagrams", ev, tap.count())
 	}
 }

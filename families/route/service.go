@@ -1,0 +1,116 @@
+//go:build linux
+
+package route
+
+import (
+	"context"
+	"iter"
+
+	"github.com/nlkit/nlkit/proto"
+	"golang.org/x/sys/unix"
+)
+
+// object is what the generic service needs of an object type: a pointer that decodes a message payload,
+// builds the payload of a change request, and names the object in an OpError.
+type object[T any] interface {
+	*T
+	// UnmarshalBinary decodes an RTM_NEWx payload, replacing the whole value.
+	UnmarshalBinary(b []byte) error
+	// request checks the object and encodes it for a request of type typ (RTM_NEWx or RTM_DELx).
+	request(typ uint16) ([]byte, error)
+	// describe names the object for an OpError ("10.0.0.0/24", "id 5").
+	describe() string
+}
+
+// filter is the user-space half of a dump filter: match reports whether an object is kept. Every filter type
+// is a pointer whose nil value keeps everything.
+type filter[T any] interface {
+	match(*T) bool
+}
+
+// service is the logic the six object services share: dumps, single gets and change requests of objects of
+// type T. rtnetlink numbers the messages of each object in fours (the kernel's RTM_FAM()): RTM_NEWx, RTM_DELx,
+// RTM_GETx and RTM_SETx follow each other, so typ, RTM_NEWx, gives all of them.
+type service[T any, P object[T]] struct {
+	c   *Client
+	typ uint16 // RTM_NEWx
+}
+
+// Flags of the Add and Replace requests.
+const (
+	createExcl    = unix.NLM_F_CREATE | unix.NLM_F_EXCL    // Add
+	createReplace = unix.NLM_F_CREATE | unix.NLM_F_REPLACE // Replace
+)
+
+func (s service[T, P]) delType() uint16 { return s.typ + 1 } // RTM_DELx
+func (s service[T, P]) getType() uint16 { return s.typ + 2 } // RTM_GETx
+
+// dump streams the objects of the dump that req requests (and then of those that more request, in turn),
+// keeping those f matches. An error ends the dump it came from; the next one goes on if the loop does. Each
+// object is decoded into one T kept for the whole stream and yielded by value, so the stream allocates per
+// object only what the object's decoder does.
+func (s service[T, P]) dump(ctx context.Context, f filter[T], emptyOnENOENT bool, req []byte,
+	more ...[]byte) iter.Seq2[T, error] {
+	return func(yield func(T, error) bool) {
+		var zero T
+		v := new(T)
+		stop := false
+		each := func(m proto.Message, err error) bool {
+			if err == nil {
+				if derr := P(v).UnmarshalBinary(m.Data); derr != nil {
+					err = decodeError(msgTypeName(s.typ), derr)
+				} else if !f.match(v) {
+					return true
+				}
+			}
+			if err != nil {
+				stop = !yield(zero, err)
+			} else {
+				stop = !yield(*v, nil)
+			}
+			return !stop
+		}
+		for i := 0; i <= len(more) && !stop; i++ {
+			r := req
+			if i > 0 {
+				r = more[i-1]
+			}
+			s.c.dump(ctx, s.getType(), r, s.typ, emptyOnENOENT, each)
+		}
+	}
+}
+
+// get sends a request the kernel answers with one object (RTM_GETx without NLM_F_DUMP) and decodes it; what
+// names the object in errors.
+func (s service[T, P]) get(ctx context.Context, req []byte, what string) (T, error) {
+	var v T
+	op := opName(s.getType(), what)
+	m, err := s.c.getOne(ctx, s.getType(), req, s.typ, op)
+	if err != nil {
+		return v, err
+	}
+	if err := P(&v).UnmarshalBinary(m.Data); err != nil {
+		var zero T
+		return zero, &OpError{Op: op, Err: decodeError(msgTypeName(s.typ), err)}
+	}
+	return v, nil
+}
+
+// change sends v in a request of type typ (RTM_NEWx, RTM_DELx) with flags and waits for the kernel's ack.
+func (s service[T, P]) change(ctx context.Context, typ, flags uint16, v P) error {
+	b, err := v.request(typ)
+	if err != nil {
+		return err
+	}
+	_, err = s.c.execute(ctx, typ, flags, b, opName(typ, v.describe()))
+	return err
+}
+
+// add sends RTM_NEWx with flags; remove sends RTM_DELx.
+func (s service[T, P]) add(ctx context.Context, flags uint16, v P) error {
+	return s.change(ctx, s.typ, flags, v)
+}
+
+func (s service[T, P]) remove(ctx context.Context, v P) error {
+	return s.change(ctx, s.delType(), 0, v)
+}
