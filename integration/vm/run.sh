@@ -5,30 +5,38 @@
 #
 # Each test binary is a static (CGO_ENABLED=0, GOARCH=amd64) Go test binary,
 # from `go test -c`. A MANIFEST (as vm_test.go writes it) has one line per
-# binary, run in that order:
+# binary:
 #
-#   NAME BINARY PKGDIR TIMEOUT [ARG...]
+#   NAME BINARY PKGDIR TIMEOUT LANE [ARG...]
 #
 # NAME is the binary's name in the VM and in the markers; PKGDIR the package
 # directory ("-" for none), whose files and testdata/ are copied into the VM
 # and which is the binary's working directory there, as under `go test`;
-# TIMEOUT the binary's -test.timeout in seconds; ARGs extra arguments such as
-# -test.skip=PATTERN (no spaces; globbing is off). A BINARY on the command
-# line is a manifest line "NAME BINARY - 300", NAME being its base name
-# without ".test". Needs prepare.sh to have run (reads $CACHE/env).
+# TIMEOUT the binary's -test.timeout in seconds; LANE "first", "serial" or
+# "parallel" (below); ARGs extra arguments such as -test.skip=PATTERN (no spaces;
+# globbing is off). A BINARY on the command line is a manifest line
+# "NAME BINARY - 300 serial", NAME being its base name without ".test".
+# Needs prepare.sh to have run (reads $CACHE/env).
+#
+# Lanes: the "first" binaries run one after another before any other (they
+# unload and reload knetlink). Then the "serial" ones run one after another
+# on the console (ttyS0), and beside them the "parallel" ones, one after
+# another too, with their output on a second serial port (ttyS1,
+# OUTDIR/lane2.log), so that the two never interleave. A parallel binary must
+# touch nothing outside network namespaces of its own.
 #
 # The initramfs holds static busybox; iproute2's ip and genl and
 # util-linux's nsenter and setpriv, copied from this host with the shared
-# libraries ldd finds; the kernel's own modules for the link kinds tests
-# create (dummy, 8021q, bonding, vrf, veth, bridge, macvlan, macvtap, vxlan,
-# ipvlan, ifb, nlmon, tun, and their dependencies, resolved through
-# modules.dep); knetlink.ko; PREBUILT_DIR's files in /prebuilt (binaries the
-# tests would otherwise build with go or gcc; NLKIT_PREBUILT_DIR points
-# there); and the test binaries. Its /init mounts /proc, /sys, /dev, and
-# tmpfs on /tmp and /run (with /run/netns), loads the modules (dependencies
-# first), runs every binary with -test.v under CI=true, NLKIT_VM_GUEST=1 and
-# NLKIT_PREBUILT_DIR=/prebuilt, then unloads knetlink and checks the kernel
-# log, and prints:
+# libraries ldd finds (and /etc/protocols, /etc/services); the kernel's own
+# modules for the link kinds tests create (dummy, 8021q, bonding, vrf, veth,
+# bridge, macvlan, macvtap, vxlan, ipvlan, ifb, nlmon, tun, and their
+# dependencies, resolved through modules.dep); knetlink.ko; PREBUILT_DIR's
+# files in /prebuilt (binaries the tests would otherwise build with go or
+# gcc; NLKIT_PREBUILT_DIR points there); and the test binaries. Its /init
+# mounts /proc, /sys, /dev, and tmpfs on /tmp and /run (with /run/netns),
+# loads the modules (dependencies first), runs every binary with -test.v
+# under CI=true, NLKIT_VM_GUEST=1 and NLKIT_PREBUILT_DIR=/prebuilt, then
+# unloads knetlink and checks the kernel log, and prints:
 #
 #   NLKIT-RESULT insmod PASS|FAIL
 #   nlkit-vm: === <name>                    before each binary's output
@@ -37,9 +45,10 @@
 #   NLKIT-RESULT kernel-log PASS|FAIL       no WARN/BUG/Oops in dmesg
 #   NLKIT-VM-DONE
 #
-# and powers off. The console goes to stdout (and OUTDIR/console.log). After
-# the boot, this script counts each binary's top-level tests and subtests
-# from its -test.v output (count.awk) and prints
+# and powers off. The console goes to stdout (and OUTDIR/console.log) as it
+# comes; the parallel lane's log follows it on stdout after the boot. Then
+# this script counts each binary's top-level tests and subtests from its
+# -test.v output (count.awk) and prints
 #
 #   NLKIT-COUNT <name> pass=N fail=N skip=N subpass=N subfail=N subskip=N
 #
@@ -119,6 +128,12 @@ done
 for d in /etc/iproute2 /usr/share/iproute2 /usr/lib/iproute2; do
 	[ -d "$d" ] && { mkdir -p "$rootfs$(dirname "$d")"; cp -rL "$d" "$rootfs$d"; }
 done
+# Name databases the tools read through glibc's "files" NSS (ip rule ... ipproto tcp reads /etc/protocols).
+for f in /etc/protocols /etc/services /etc/ethertypes; do
+	[ -f "$f" ] && cp -L "$f" "$rootfs$f"
+done
+printf 'passwd: files\ngroup: files\nhosts: files\nprotocols: files\nservices: files\n' >"$rootfs/etc/nsswitch.conf"
+printf '127.0.0.1 localhost\n::1 localhost\n' >"$rootfs/etc/hosts"
 printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n' >"$rootfs/etc/passwd"
 printf 'root:x:0:\nnogroup:x:65534:\n' >"$rootfs/etc/group"
 log "tools: ${tools[*]} (libraries: $(cd "$rootfs" && find lib lib64 usr/lib -name '*.so*' 2>/dev/null | wc -l))"
@@ -180,17 +195,18 @@ entries=$work/entries
 [ -z "$manifest" ] || grep -v '^[[:space:]]*\(#\|$\)' "$manifest" >>"$entries" || true
 for b in "$@"; do
 	n=$(basename "$b")
-	printf '%s %s - 300\n' "${n%.test}" "$b" >>"$entries"
+	printf '%s %s - 300 serial\n' "${n%.test}" "$b" >>"$entries"
 done
 names=()
 declare -A seen_name
 : >"$rootfs/tests/list"
-while read -r n b dir tmo args; do
+while read -r n b dir tmo lane args; do
 	[ -x "$b" ] || die "$b is not an executable"
 	case $n in '' | */* | .*) die "bad binary name '$n'" ;; esac
 	[ -z "${seen_name[$n]:-}" ] || die "two binaries named $n"
 	seen_name[$n]=1
 	[[ $tmo =~ ^[0-9]+$ ]] || die "$n: timeout '$tmo' is not a number of seconds"
+	case $lane in first | serial | parallel) ;; *) die "$n: lane '$lane' is not first, serial or parallel" ;; esac
 	cp "$b" "$rootfs/tests/$n"
 	if [ "$dir" != - ]; then
 		# The package's own files and its testdata, as `go test` sees them.
@@ -198,7 +214,7 @@ while read -r n b dir tmo args; do
 		find "$dir" -maxdepth 1 -type f -exec cp {} "$rootfs/pkgs/$n/" \;
 		[ -d "$dir/testdata" ] && cp -rL "$dir/testdata" "$rootfs/pkgs/$n/"
 	fi
-	printf '%s %s %s\n' "$n" "$tmo" "$args" >>"$rootfs/tests/list"
+	printf '%s %s %s %s\n' "$n" "$tmo" "$lane" "$args" >>"$rootfs/tests/list"
 	names+=("$n")
 done <"$entries"
 [ ${#names[@]} -gt 0 ] || die "no test binaries"
@@ -236,20 +252,42 @@ result insmod $st
 export CI=true NLKIT_VM_GUEST=1 NLKIT_PREBUILT_DIR=/prebuilt
 set -f # no globbing of the patterns in the arguments
 extra=$(cat /tests/args)
-while read -r t tmo args <&3; do
-	echo "nlkit-vm: === $t"
-	dir=/pkgs/$t
-	[ -d "$dir" ] || dir=/tmp
-	start=$(date +%s)
-	# shellcheck disable=SC2086
-	if (cd "$dir" && exec timeout -s KILL $((tmo + 30)) "/tests/$t" -test.v -test.timeout=${tmo}s $args $extra) </dev/null; then
-		st=PASS
-	else
-		st=FAIL
-	fi
-	echo "nlkit-vm: $t took $(($(date +%s) - start))s"
-	result "$t" $st
-done 3</tests/list
+
+run_lane() { # first|serial|parallel: run that lane's binaries in order
+	while read -r t tmo lane args <&3; do
+		[ "$lane" = "$1" ] || continue
+		echo "nlkit-vm: === $t"
+		dir=/pkgs/$t
+		[ -d "$dir" ] || dir=/tmp
+		start=$(date +%s)
+		# shellcheck disable=SC2086
+		if (cd "$dir" && exec timeout -s KILL $((tmo + 30)) "/tests/$t" -test.v -test.timeout=${tmo}s $args $extra) </dev/null; then
+			st=PASS
+		else
+			st=FAIL
+		fi
+		echo "nlkit-vm: $t took $(($(date +%s) - start))s"
+		result "$t" $st
+	done 3</tests/list
+}
+
+run_lane first
+# The parallel lane writes to ttyS1 when there is one (run.sh gives qemu a
+# second serial port); otherwise it runs after the serial lane, on the console.
+if grep -q '^1: uart:[0-9A-Z]' /proc/tty/driver/serial 2>/dev/null; then
+	(
+		echo "nlkit-vm: parallel lane"
+		run_lane parallel
+		echo "nlkit-vm: parallel lane done"
+	) >/dev/ttyS1 2>&1 &
+	lane2=$!
+	run_lane serial
+	wait $lane2
+else
+	echo "nlkit-vm: no ttyS1: the parallel lane runs after the serial one"
+	run_lane serial
+	run_lane parallel
+fi
 set +f
 
 st=PASS
@@ -282,10 +320,13 @@ log "initramfs $(du -h "$work/initrd.cpio" | cut -f1) in ${SECONDS}s, ${#names[@
 
 # --- boot ----------------------------------------------------------------------
 console=$out/console.log
+lane2=$out/lane2.log
+: >"$lane2"
 boot=$SECONDS
 set +e
 timeout --kill-after=10 "$TIMEOUT" "$QEMU" \
 	-accel tcg -cpu "$CPU" -smp "$SMP" -m "$MEM" -nographic -no-reboot -nic none \
+	-serial mon:stdio -serial "file:$lane2" \
 	-kernel "$VMLINUZ" -initrd "$work/initrd.cpio" \
 	-append 'console=ttyS0 panic=-1 quiet' </dev/null 2>&1 |
 	# Drop CRs and the terminal control sequences SeaBIOS emits.
@@ -294,12 +335,20 @@ rc=${PIPESTATUS[0]}
 set -e
 log "qemu ran $((SECONDS - boot))s"
 [ "$rc" = 124 ] && log "qemu timed out after ${TIMEOUT}s"
+if [ -s "$lane2" ]; then
+	log "--- the parallel lane (ttyS1, $lane2) ---"
+	sed -i 's/\r$//' "$lane2"
+	cat "$lane2"
+	log "--- end of the parallel lane ---"
+fi
 
 # --- verdict -------------------------------------------------------------------
-awk -f "$here/count.awk" "$console"
+all=$out/all.log
+cat "$console" "$lane2" >"$all"
+awk -f "$here/count.awk" "$all" | tee "$out/counts"
 fail=0
 for n in insmod "${names[@]}" rmmod-knetlink kernel-log; do
-	r=$(sed -n "s/^NLKIT-RESULT $n \(PASS\|FAIL\)\$/\1/p" "$console" | tail -n1)
+	r=$(sed -n "s/^NLKIT-RESULT $n \(PASS\|FAIL\)\$/\1/p" "$all" | tail -n1)
 	case $r in
 	PASS) ;;
 	FAIL) log "$n: FAIL"; fail=1 ;;
@@ -307,7 +356,7 @@ for n in insmod "${names[@]}" rmmod-knetlink kernel-log; do
 	esac
 done
 for n in "${names[@]}"; do
-	c=$(awk -f "$here/count.awk" "$console" | awk -v n="$n" '$2 == n')
+	c=$(awk -v n="$n" '$2 == n' "$out/counts")
 	case $c in
 	'') log "$n: no test results in its output"; fail=1 ;;
 	*' pass=0 fail=0 skip=0 '*) log "$n: ran no tests"; fail=1 ;;

@@ -19,27 +19,35 @@ import (
 	"time"
 )
 
-// guestPackages are the packages whose tests run in the VM, in this order, each as one test binary built with
+// guestPackages are the packages whose tests run in the VM, each as one test binary built with
 // `CGO_ENABLED=0 go test -c`, all in one boot. Patterns are relative to the module root; "/..." expands with go
 // list. A required package that does not build fails TestVM before the boot; an optional one (being written) runs
 // when it exists and builds, and is left out with a log line otherwise. A package without test files is left out.
+//
+// The lane says when a binary runs (run.sh): the "first" ones one after another before any other (they unload
+// and reload knetlink, which would disturb tests beside them); then, side by side on the two CPUs, the "serial"
+// ones one after another on the console, and the "parallel" ones one after another on a second serial port,
+// which nearly halves the VM's wall time. A parallel binary must touch nothing outside network namespaces of its
+// own: not knetlink, not unit 17, not the initial namespace's links, routes or NETLINK_LISTEN_ALL_NSID.
 var guestPackages = []struct {
 	pattern  string
 	optional bool
+	lane     string
 }{
-	{"./integration/vm/guest", false}, // first: the module and the harness, on raw sockets
-	{".", false},
-	{"./proto", false},
-	{"./procnet", false},
-	{"./netns/...", false},
-	{"./families/genl/...", false},
-	{"./families/route", false},
-	{"./families/unit", false},
-	{"./examples/netlink-u2k", false},
-	{"./integration/unit", false},
-	{"./integration/route", true},
-	{"./integration/cli", true},
-	{"./integration/compat", true},
+	{"./integration/vm/guest", false, "first"},   // the module and the harness on raw sockets; TestReload
+	{"./integration/reliability", true, "first"}, // TestVMGuest*: rmmod under live connections
+	{".", false, "serial"},
+	{"./proto", false, "serial"},
+	{"./procnet", false, "serial"},
+	{"./netns/...", false, "serial"},
+	{"./families/genl/...", false, "serial"}, // knetlink through families/genl/knetlink
+	{"./families/route", false, "serial"},
+	{"./families/unit", false, "serial"},
+	{"./examples/netlink-u2k", false, "serial"}, // unit 17 in the initial namespace
+	{"./integration/route", true, "serial"},
+	{"./integration/compat", true, "serial"},  // NETLINK_LISTEN_ALL_NSID
+	{"./integration/unit", false, "parallel"}, // each test in a namespace of its own (nstest)
+	{"./integration/cli", true, "parallel"},   // each test in a named namespace of its own
 }
 
 // vmExclusions is the one table of tests that cannot run in the VM, by package (relative to the module root). Each
@@ -52,6 +60,10 @@ var vmExclusions = []struct {
 }{
 	{pkg: "examples/netlink-u2k", skip: "^TestProgram$",
 		why: "builds the program with go, which the VM lacks; TestHost runs the same checks in-process, with the module loaded"},
+	{pkg: "integration/reliability", run: "^TestVMGuest",
+		why: "its other tests are host tests (namespaces, load, hostile input) that skip themselves under NLKIT_VM_GUEST=1; the VM runs only the module-unload ones"},
+	{pkg: "integration/compat", skip: "^TestCaptureReadsInTshark$",
+		why: "tshark and its libraries (~160 MB) are not copied into the VM; the pcap file it reads does not depend on the kernel, and the host runs the test"},
 }
 
 // guestTimeout is each binary's -test.timeout in the VM, where TCG runs code ~10-30 times slower than the host.
@@ -76,6 +88,7 @@ type guestBinary struct {
 	dir  string // package directory
 	name string // name in the VM and in the markers
 	bin  string // path of the built binary
+	lane string // "first", "serial" or "parallel"
 	args []string
 }
 
@@ -147,7 +160,7 @@ func TestVM(t *testing.T) {
 
 	var manifest bytes.Buffer
 	for _, b := range bins {
-		fmt.Fprintf(&manifest, "%s %s %s %d %s\n", b.name, b.bin, b.dir, int(guestTimeout.Seconds()),
+		fmt.Fprintf(&manifest, "%s %s %s %d %s %s\n", b.name, b.bin, b.dir, int(guestTimeout.Seconds()), b.lane,
 			strings.Join(b.args, " "))
 	}
 	manifestPath := filepath.Join(out, "manifest")
@@ -233,12 +246,78 @@ func TestVM(t *testing.T) {
 	}
 }
 
-// buildGuests expands guestPackages and builds one static test binary per package into dir, in parallel.
-func buildGuests(ctx context.Context, t *testing.T, goTool, root, dir string) []guestBinary {
-	t.Helper()
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+// TestHostCounts runs, on this host's kernel, the packages TestVM runs in the VM, each with `go test -count=1 -v`
+// (no exclusions, the environment as it is), and logs the same table of counts as TestVM, for comparing the two
+// kernels. It runs only when NLKIT_VM_HOST_COUNTS=1 (`make vmcounts`), and fails if any package fails.
+func TestHostCounts(t *testing.T) {
+	if os.Getenv("NLKIT_VM_HOST_COUNTS") != "1" {
+		t.Skip("set NLKIT_VM_HOST_COUNTS=1 (make vmcounts) to count the VM's packages' tests on this host")
+	}
+	goTool, err := exec.LookPath("go")
+	if err != nil {
+		t.Fatalf("go tool not found: %v", err)
+	}
+	root, err := filepath.Abs("../..")
+	if err != nil {
 		t.Fatal(err)
 	}
+	ctx := context.Background()
+	if d, ok := t.Deadline(); ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithDeadline(ctx, d.Add(-30*time.Second))
+		defer cancel()
+	}
+	all, _ := listGuests(ctx, t, goTool, root, t.TempDir())
+	var summary strings.Builder
+	fmt.Fprintf(&summary, "%-28s %-6s %5s %5s %5s   %s\n", "package", "result", "pass", "fail", "skip", "subtests pass/fail/skip")
+	for _, b := range all {
+		cmd := exec.CommandContext(ctx, goTool, "test", "-count=1", "-v", "./"+b.pkg)
+		cmd.Dir = root
+		out, err := cmd.CombinedOutput()
+		r := "PASS"
+		if err != nil {
+			r = "FAIL"
+			t.Errorf("go test ./%s: %v\n%s", b.pkg, err, out)
+		}
+		c := countTests(string(out))
+		fmt.Fprintf(&summary, "%-28s %-6s %5d %5d %5d   %d/%d/%d\n", b.name, r, c["pass"], c["fail"], c["skip"],
+			c["subpass"], c["subfail"], c["subskip"])
+	}
+	t.Logf("host (%s) test counts (top-level tests; subtests last):\n%s", kernelRelease(), summary.String())
+}
+
+// countTests counts the results in `go test -v` output as count.awk does: top-level tests ("--- PASS: " at the
+// start of a line) and subtests (the same, indented).
+func countTests(out string) map[string]int {
+	c := map[string]int{}
+	for _, l := range strings.Split(out, "\n") {
+		trimmed := strings.TrimLeft(l, " \t")
+		prefix := ""
+		if trimmed != l {
+			prefix = "sub"
+		}
+		for _, r := range []string{"PASS", "FAIL", "SKIP"} {
+			if strings.HasPrefix(trimmed, "--- "+r+": ") {
+				c[prefix+strings.ToLower(r)]++
+			}
+		}
+	}
+	return c
+}
+
+// kernelRelease returns uname -r.
+func kernelRelease() string {
+	b, err := os.ReadFile("/proc/sys/kernel/osrelease")
+	if err != nil {
+		return "unknown kernel"
+	}
+	return strings.TrimSpace(string(b))
+}
+
+// listGuests expands guestPackages with go list: the packages with test files, in guestPackages order, each with
+// its binary's path under dir, its lane and its exclusions, and whether it is optional.
+func listGuests(ctx context.Context, t *testing.T, goTool, root, dir string) ([]guestBinary, map[string]bool) {
+	t.Helper()
 	// One go list for every pattern (-e: an absent optional package is a line with an error, not a failure).
 	args := []string{"list", "-e", "-f",
 		"{{.ImportPath}}\t{{.Dir}}\t{{len .TestGoFiles}}\t{{len .XTestGoFiles}}\t{{if .Error}}{{.Error}}{{end}}"}
@@ -297,7 +376,7 @@ func buildGuests(ctx context.Context, t *testing.T, goTool, root, dir string) []
 		if pkg == "" {
 			pkg, name = ".", "nlkit"
 		}
-		gb := guestBinary{pkg: pkg, dir: f[1], name: name, bin: filepath.Join(dir, name+".test")}
+		gb := guestBinary{pkg: pkg, dir: f[1], name: name, bin: filepath.Join(dir, name+".test"), lane: gp.lane}
 		for _, ex := range vmExclusions {
 			if ex.pkg != pkg {
 				continue
@@ -320,6 +399,17 @@ func buildGuests(ctx context.Context, t *testing.T, goTool, root, dir string) []
 		all = append(all, l.guestBinary)
 		optional[l.name] = l.optional
 	}
+	return all, optional
+}
+
+// buildGuests builds one static test binary per package of guestPackages into dir, in parallel. A required
+// package that does not build fails t; an optional one is left out.
+func buildGuests(ctx context.Context, t *testing.T, goTool, root, dir string) []guestBinary {
+	t.Helper()
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	all, optional := listGuests(ctx, t, goTool, root, dir)
 	for _, ex := range vmExclusions {
 		if strings.ContainsAny(ex.run+ex.skip, " \t") {
 			t.Fatalf("vmExclusions: %s: patterns must not contain spaces", ex.pkg)
