@@ -3,10 +3,10 @@ package main
 import (
 	"bytes"
 	"context"
+	"github.com/nlkit/nlkit/internal/testbin"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -19,24 +19,6 @@ import (
 	"github.com/nlkit/nlkit/proto"
 	"golang.org/x/sys/unix"
 )
-
-// syncBuffer is a bytes.Buffer safe to read while another goroutine writes.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 func event(t *testing.T, typ uint16, v interface{ MarshalBinary() ([]byte, error) }) proto.Message {
 	t.Helper()
@@ -83,7 +65,7 @@ func TestMonitor(t *testing.T) {
 	pcapFile := filepath.Join(t.TempDir(), "mon.pcap")
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	var stdout, stderr syncBuffer
+	var stdout, stderr testbin.SyncBuffer
 	var fake *nltest.Fake
 	a := &app{stdout: &stdout, stderr: &stderr, ctx: ctx,
 		dial: func(*route.Config) (*route.Client, error) {

@@ -7,54 +7,22 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"reflect"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/nlkit/nlkit/internal/testbin"
 	"github.com/nlkit/nlkit/netns/nstest"
 )
 
 func TestMain(m *testing.M) { nstest.Main(m) }
 
-var (
-	buildOnce sync.Once
-	binPath   string
-	buildErr  error
-)
-
-// nlkitBin builds cmd/nlkit once per test binary and returns its path. The program lives in one directory
-// under the temporary directory, replaced atomically by each build, so runs leave no trail of copies.
-// When NLKIT_PREBUILT_DIR is set (in the test VM, which has no go command), it is $NLKIT_PREBUILT_DIR/nlkit,
-// built by the host.
+// nlkitBin returns the nlkit program, built once per test binary (or prebuilt, in the test VM).
 func nlkitBin(t *testing.T) string {
 	t.Helper()
-	buildOnce.Do(func() {
-		if dir := os.Getenv("NLKIT_PREBUILT_DIR"); dir != "" {
-			binPath = filepath.Join(dir, "nlkit")
-			_, buildErr = os.Stat(binPath)
-			return
-		}
-		dir := filepath.Join(os.TempDir(), "nlkit-cli-test")
-		if buildErr = os.MkdirAll(dir, 0o755); buildErr != nil {
-			return
-		}
-		tmp := filepath.Join(dir, fmt.Sprintf("nlkit.%d", os.Getpid()))
-		out, err := exec.Command("go", "build", "-o", tmp, "github.com/nlkit/nlkit/cmd/nlkit").CombinedOutput()
-		if err != nil {
-			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
-			return
-		}
-		binPath = filepath.Join(dir, "nlkit")
-		buildErr = os.Rename(tmp, binPath)
-	})
-	if buildErr != nil {
-		t.Fatal(buildErr)
-	}
-	return binPath
+	return testbin.Go(t, "github.com/nlkit/nlkit/cmd/nlkit", "nlkit")
 }
 
 // env is one test's namespace and the two programs that work in it.

@@ -1,41 +1,22 @@
 package cli
 
 import (
-	"bytes"
 	"encoding/json"
+	"github.com/nlkit/nlkit/internal/testbin"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 )
 
-// syncBuffer collects a process's output while the test reads it.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // start runs a long-lived command with its output collected.
-func start(t *testing.T, name string, args ...string) (*exec.Cmd, *syncBuffer, *syncBuffer) {
+func start(t *testing.T, name string, args ...string) (*exec.Cmd, *testbin.SyncBuffer, *testbin.SyncBuffer) {
 	t.Helper()
 	cmd := exec.Command(name, args...)
-	var stdout, stderr syncBuffer
+	var stdout, stderr testbin.SyncBuffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -50,7 +31,7 @@ func start(t *testing.T, name string, args ...string) (*exec.Cmd, *syncBuffer, *
 }
 
 // waitFor polls until every buffer contains s.
-func waitFor(t *testing.T, s string, poke func(), bufs ...*syncBuffer) {
+func waitFor(t *testing.T, s string, poke func(), bufs ...*testbin.SyncBuffer) {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for {

@@ -5,50 +5,20 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/nlkit/nlkit/internal/testbin"
 	"github.com/nlkit/nlkit/netns/nstest"
 )
 
 func TestMain(m *testing.M) { nstest.Main(m) }
 
-var (
-	buildOnce sync.Once
-	binPath   string
-	buildErr  error
-)
-
-// compatIP builds examples/compat-ip once per test binary and returns its path (or $NLKIT_PREBUILT_DIR/compat-ip
-// where there is no go command, as in the test VM).
+// compatIP returns the compat-ip program, built once per test binary (or prebuilt, in the test VM).
 func compatIP(t *testing.T) string {
 	t.Helper()
-	buildOnce.Do(func() {
-		if dir := os.Getenv("NLKIT_PREBUILT_DIR"); dir != "" {
-			binPath = filepath.Join(dir, "compat-ip")
-			_, buildErr = os.Stat(binPath)
-			return
-		}
-		dir := filepath.Join(os.TempDir(), "nlkit-compat-test")
-		if buildErr = os.MkdirAll(dir, 0o755); buildErr != nil {
-			return
-		}
-		tmp := filepath.Join(dir, fmt.Sprintf("compat-ip.%d", os.Getpid()))
-		out, err := exec.Command("go", "build", "-o", tmp, "github.com/nlkit/nlkit/examples/compat-ip").CombinedOutput()
-		if err != nil {
-			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
-			return
-		}
-		binPath = filepath.Join(dir, "compat-ip")
-		buildErr = os.Rename(tmp, binPath)
-	})
-	if buildErr != nil {
-		t.Fatal(buildErr)
-	}
-	return binPath
+	return testbin.Go(t, "github.com/nlkit/nlkit/examples/compat-ip", "compat-ip")
 }
 
 // need fails (CI) or skips the test when a program is missing.

@@ -1,42 +1,23 @@
 package compat
 
 import (
-	"bytes"
 	"fmt"
+	"github.com/nlkit/nlkit/internal/testbin"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/nlkit/nlkit/pcap"
 )
 
-// syncBuffer is a bytes.Buffer a command writes to while the test reads it.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // monitor is a monitor program running in the namespace.
 type monitor struct {
 	name string
 	cmd  *exec.Cmd
-	out  syncBuffer
-	errb syncBuffer
+	out  testbin.SyncBuffer
+	errb testbin.SyncBuffer
 }
 
 func (e *env) startMonitor(prog string, args ...string) *monitor {

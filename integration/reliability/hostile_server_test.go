@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"github.com/nlkit/nlkit/internal/testbin"
 	"log/slog"
 	"math/rand/v2"
 	"strconv"
@@ -23,7 +24,7 @@ import (
 func TestHostileServer(t *testing.T) {
 	ns := newNS(t)
 	fd := ns.Handle.Fd()
-	logs := &syncBuffer{}
+	logs := &testbin.SyncBuffer{}
 	var onMalformed atomic.Int64
 	srv, err := unit.Listen(&unit.ServerConfig{
 		Config:      unit.Config{NetNS: fd, PortID: 7100},

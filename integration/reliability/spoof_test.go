@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/nlkit/nlkit/internal/testbin"
 	"io"
 	"log/slog"
 	"os"
@@ -13,7 +14,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -166,19 +166,6 @@ func uidClient() int {
 	return 0
 }
 
-// syncBuffer is a bytes.Buffer safe for the server's and the test's goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
-
 // publicBinary copies the test binary where an unprivileged user can run it (go test builds it in a 0700
 // directory).
 func publicBinary(t *testing.T) string {
@@ -221,7 +208,7 @@ func TestServerRefusesOtherUID(t *testing.T) {
 	needRoot(t)
 	ns := newNS(t)
 	fd := ns.Handle.Fd()
-	logs := &syncBuffer{}
+	logs := &testbin.SyncBuffer{}
 	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	srv, err := unit.Listen(&unit.ServerConfig{Config: unit.Config{NetNS: fd, PortID: 7000}, AllowUIDs: []uint32{0},
 		Logger: logger})

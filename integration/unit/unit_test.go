@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"sync"
 	"syscall"
@@ -16,6 +15,7 @@ import (
 
 	"github.com/nlkit/nlkit"
 	"github.com/nlkit/nlkit/families/unit"
+	"github.com/nlkit/nlkit/internal/testbin"
 	"github.com/nlkit/nlkit/netns/nstest"
 	"github.com/nlkit/nlkit/proto"
 )
@@ -125,26 +125,12 @@ func TestServerSeesChildProcessCredentials(t *testing.T) {
 // no go command), returns the binary of that name the host built there.
 func buildExample(t *testing.T, name string) string {
 	t.Helper()
-	if bin := prebuilt(t, name); bin != "" {
-		return bin
-	}
-	bin := filepath.Join(t.TempDir(), name)
-	out, err := exec.Command("go", "build", "-o", bin, "github.com/nlkit/nlkit/examples/"+name).CombinedOutput()
-	if err != nil {
-		t.Fatalf("build %s: %v\n%s", name, err, out)
-	}
-	return bin
+	return testbin.Go(t, "github.com/nlkit/nlkit/examples/"+name, name)
 }
 
 func TestClientInC(t *testing.T) {
 	srv, cfg := serve(t, unit.ServerConfig{})
-	bin := prebuilt(t, "client") // testdata/client.c, built by the host for the test VM
-	if bin == "" {
-		bin = filepath.Join(t.TempDir(), "client")
-		if out, err := exec.Command("gcc", "-Wall", "-O2", "-o", bin, "testdata/client.c").CombinedOutput(); err != nil {
-			t.Fatalf("gcc: %v\n%s", err, out)
-		}
-	}
+	bin := testbin.C(t, "testdata/client.c", "client")
 	out, err := exec.Command("nsenter", fmt.Sprintf("--net=/proc/%d/fd/%d", os.Getpid(), cfg.NetNS), bin,
 		fmt.Sprint(srv.PortID()), "hello from C").CombinedOutput()
 	if err != nil {
@@ -412,19 +398,4 @@ func TestHandlerErrorBecomesNlmsgError(t *testing.T) {
 	if !errors.Is(err, syscall.EIO) || !strings.Contains(err.Error(), "no such thing here") {
 		t.Fatalf("err %v: want EIO with the handler's text", err)
 	}
-}
-
-// prebuilt returns $NLKIT_PREBUILT_DIR/name, or "" when the variable is unset. integration/vm sets it in the
-// test VM, where neither go nor gcc exists, to a directory of binaries the host built.
-func prebuilt(t *testing.T, name string) string {
-	t.Helper()
-	dir := os.Getenv("NLKIT_PREBUILT_DIR")
-	if dir == "" {
-		return ""
-	}
-	bin := filepath.Join(dir, name)
-	if _, err := os.Stat(bin); err != nil {
-		t.Fatalf("NLKIT_PREBUILT_DIR is set but has no %s: %v", name, err)
-	}
-	return bin
 }
