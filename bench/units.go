@@ -1,0 +1,497 @@
+package main
+
+import (
+	"context"
+	"encoding/binary"
+	"fmt"
+	"log/slog"
+	"runtime"
+	"strings"
+	"time"
+	"unsafe"
+
+	"github.com/nlkit/nlkit"
+	"github.com/nlkit/nlkit/families/unit"
+	"github.com/nlkit/nlkit/netns"
+	"github.com/nlkit/nlkit/proto"
+	"golang.org/x/sys/unix"
+)
+
+// Custom-unit measurements on NETLINK_USERSOCK, in a namespace of their own. Every message is a struct nlmsghdr
+// and a 64-byte payload.
+const (
+	unitPayload = 64
+	unitType    = 0x10 // NLMSG_MIN_TYPE
+	unitStop    = 0x11
+	unitBatch   = 16
+)
+
+type unitCase struct {
+	name string
+	desc string
+	// rt: request/response round trips; otherwise one-way messages, batch per datagram.
+	rt    bool
+	batch int
+	nlkit bool
+	// base is the bare case this one is compared with.
+	base string
+	run  func(h netns.NsHandle, n int) (time.Duration, error)
+}
+
+func unitCases() []unitCase {
+	return []unitCase{
+		{name: "bare-rt", desc: "bare sendto/recvfrom ping-pong, two goroutines", rt: true, run: bareRoundTrips},
+		{name: "nlkit-unit-rt", desc: "families/unit Client.Request -> Server.Serve (echo)", rt: true, nlkit: true,
+			base: "bare-rt", run: unitRoundTrips},
+		{name: "nlkit-conn-rt", desc: "core Conn.SendTo + ReceiveDatagram ping-pong", rt: true, nlkit: true,
+			base: "bare-rt", run: connRoundTrips},
+		{name: "bare-1", desc: "bare sendto loop, 1 message per datagram", batch: 1,
+			run: func(h netns.NsHandle, n int) (time.Duration, error) { return bareOneWay(h, n, 1) }},
+		{name: "bare-16", desc: "bare sendto loop, 16 messages per datagram", batch: unitBatch,
+			run: func(h netns.NsHandle, n int) (time.Duration, error) { return bareOneWay(h, n, unitBatch) }},
+		{name: "nlkit-1", desc: "Conn.SendTo, 1 message per datagram; ReceiveDatagram", batch: 1, nlkit: true,
+			base: "bare-1", run: func(h netns.NsHandle, n int) (time.Duration, error) { return connOneWay(h, n, 1) }},
+		{name: "nlkit-16", desc: "Conn.SendTo with 16 messages per datagram; ReceiveDatagram", batch: unitBatch,
+			nlkit: true, base: "bare-16",
+			run: func(h netns.NsHandle, n int) (time.Duration, error) { return connOneWay(h, n, unitBatch) }},
+	}
+}
+
+type unitCaseResult struct {
+	c      unitCase
+	n      int
+	rates  []float64
+	allocs []float64 // per operation
+	csw    []float64 // context switches of the process per operation
+}
+
+type unitsResult struct {
+	ns     string
+	rounds int
+	cases  []*unitCaseResult
+}
+
+// rateRatio is the median over rounds of c's rate divided by base's rate in the same round.
+func rateRatio(c, base *unitCaseResult) float64 {
+	var r []float64
+	for i := range min(len(c.rates), len(base.rates)) {
+		r = append(r, c.rates[i]/base.rates[i])
+	}
+	return median(r)
+}
+
+func (u *unitsResult) find(name string) *unitCaseResult {
+	for _, c := range u.cases {
+		if c.c.name == name {
+			return c
+		}
+	}
+	return nil
+}
+
+func runUnits(ns string, o *options) (*unitsResult, error) {
+	h, err := netns.GetFromName(ns)
+	if err != nil {
+		return nil, err
+	}
+	defer h.Close()
+	res := &unitsResult{ns: ns, rounds: 7}
+	if o.short {
+		res.rounds = 3
+	}
+	if o.rounds > 0 {
+		res.rounds = o.rounds
+	}
+	for _, c := range unitCases() {
+		n := int(50000 * o.unitScale)
+		if !c.rt {
+			n = int(500000 * o.unitScale)
+			if c.batch > 1 {
+				n *= 8
+			}
+			n -= n % unitBatch
+		}
+		res.cases = append(res.cases, &unitCaseResult{c: c, n: max(n, unitBatch)})
+	}
+	// Warm-up, untimed.
+	for _, cr := range res.cases {
+		if _, err := cr.c.run(h, max(cr.n/20, unitBatch)); err != nil {
+			return nil, fmt.Errorf("%s: %w", cr.c.name, err)
+		}
+	}
+	for r := 0; r < res.rounds; r++ {
+		for j := range res.cases {
+			cr := res.cases[(j+r)%len(res.cases)]
+			runtime.GC()
+			var m0, m1 runtime.MemStats
+			runtime.ReadMemStats(&m0)
+			cs0 := contextSwitches()
+			el, err := cr.c.run(h, cr.n)
+			cs1 := contextSwitches()
+			runtime.ReadMemStats(&m1)
+			if err != nil {
+				return nil, fmt.Errorf("%s round %d: %w", cr.c.name, r, err)
+			}
+			if o.verbose {
+				fmt.Printf("  units round %d %-14s %9.0f /s\n", r, cr.c.name, float64(cr.n)/el.Seconds())
+			}
+			cr.rates = append(cr.rates, float64(cr.n)/el.Seconds())
+			cr.allocs = append(cr.allocs, float64(m1.Mallocs-m0.Mallocs)/float64(cr.n))
+			cr.csw = append(cr.csw, float64(cs1-cs0)/float64(cr.n))
+		}
+	}
+	return res, nil
+}
+
+// bare sockets
+
+type bareSock struct {
+	fd  int
+	pid uint32
+}
+
+func openBare(h netns.NsHandle) (*bareSock, error) {
+	s := &bareSock{fd: -1}
+	err := netns.Do(h, func() error {
+		fd, err := unix.Socket(unix.AF_NETLINK, unix.SOCK_RAW|unix.SOCK_CLOEXEC, unix.NETLINK_USERSOCK)
+		if err != nil {
+			return err
+		}
+		s.fd = fd
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if err := unix.Bind(s.fd, &unix.SockaddrNetlink{Family: unix.AF_NETLINK}); err != nil {
+		unix.Close(s.fd)
+		return nil, err
+	}
+	sa, err := unix.Getsockname(s.fd)
+	if err != nil {
+		unix.Close(s.fd)
+		return nil, err
+	}
+	s.pid = sa.(*unix.SockaddrNetlink).Pid
+	return s, nil
+}
+
+func (s *bareSock) close() { unix.Close(s.fd) }
+
+func (s *bareSock) send(b []byte, to *unix.RawSockaddrNetlink) error {
+	for {
+		_, _, e := unix.Syscall6(unix.SYS_SENDTO, uintptr(s.fd), uintptr(unsafe.Pointer(&b[0])), uintptr(len(b)), 0,
+			uintptr(unsafe.Pointer(to)), unix.SizeofSockaddrNetlink)
+		if e == unix.EINTR {
+			continue
+		}
+		if e != 0 {
+			return e
+		}
+		return nil
+	}
+}
+
+func (s *bareSock) recv(b []byte) (int, error) {
+	for {
+		r, _, e := unix.Syscall6(unix.SYS_RECVFROM, uintptr(s.fd), uintptr(unsafe.Pointer(&b[0])), uintptr(len(b)), 0, 0, 0)
+		if e == unix.EINTR {
+			continue
+		}
+		if e != 0 {
+			return 0, e
+		}
+		return int(r), nil
+	}
+}
+
+func addrOf(pid uint32) *unix.RawSockaddrNetlink {
+	return &unix.RawSockaddrNetlink{Family: unix.AF_NETLINK, Pid: pid}
+}
+
+// rawMessages builds k messages of type typ in one datagram.
+func rawMessages(k int, typ uint16) []byte {
+	one := 16 + unitPayload
+	b := make([]byte, k*one)
+	for i := 0; i < k; i++ {
+		m := b[i*one:]
+		binary.NativeEndian.PutUint32(m[0:], uint32(one))
+		binary.NativeEndian.PutUint16(m[4:], typ)
+		binary.NativeEndian.PutUint16(m[6:], unix.NLM_F_REQUEST)
+		binary.NativeEndian.PutUint32(m[8:], uint32(i+1))
+	}
+	return b
+}
+
+func countMessages(b []byte) int {
+	n := 0
+	for off := 0; off+16 <= len(b); {
+		l := int(binary.NativeEndian.Uint32(b[off:]))
+		if l < 16 {
+			break
+		}
+		n++
+		off += (l + 3) &^ 3
+	}
+	return n
+}
+
+func bareRoundTrips(h netns.NsHandle, n int) (time.Duration, error) {
+	srv, err := openBare(h)
+	if err != nil {
+		return 0, err
+	}
+	defer srv.close()
+	cli, err := openBare(h)
+	if err != nil {
+		return 0, err
+	}
+	defer cli.close()
+	done := make(chan error, 1)
+	go func() {
+		buf := make([]byte, 64<<10)
+		to := addrOf(cli.pid)
+		for {
+			k, err := srv.recv(buf)
+			if err != nil {
+				done <- err
+				return
+			}
+			if binary.NativeEndian.Uint16(buf[4:]) == unitStop {
+				done <- nil
+				return
+			}
+			if err := srv.send(buf[:k], to); err != nil {
+				done <- err
+				return
+			}
+		}
+	}()
+	msg := rawMessages(1, unitType)
+	buf := make([]byte, 64<<10)
+	to := addrOf(srv.pid)
+	start := time.Now()
+	for i := 0; i < n; i++ {
+		if err := cli.send(msg, to); err != nil {
+			return 0, err
+		}
+		if _, err := cli.recv(buf); err != nil {
+			return 0, err
+		}
+	}
+	el := time.Since(start)
+	if err := cli.send(rawMessages(1, unitStop), to); err != nil {
+		return 0, err
+	}
+	return el, <-done
+}
+
+func bareOneWay(h netns.NsHandle, n, k int) (time.Duration, error) {
+	rx, err := openBare(h)
+	if err != nil {
+		return 0, err
+	}
+	defer rx.close()
+	tx, err := openBare(h)
+	if err != nil {
+		return 0, err
+	}
+	defer tx.close()
+	done := make(chan error, 1)
+	go func() {
+		buf := make([]byte, 64<<10)
+		for got := 0; got < n; {
+			m, err := rx.recv(buf)
+			if err != nil {
+				done <- err
+				return
+			}
+			got += countMessages(buf[:m])
+		}
+		done <- nil
+	}()
+	dgram := rawMessages(k, unitType)
+	to := addrOf(rx.pid)
+	start := time.Now()
+	for sent := 0; sent < n; sent += k {
+		if err := tx.send(dgram, to); err != nil {
+			return 0, err
+		}
+	}
+	err = <-done
+	return time.Since(start), err
+}
+
+// nlkit
+
+func dialUsersock(h netns.NsHandle) (*nlkit.Conn, error) {
+	return nlkit.Dial(nlkit.UnitUsersock, &nlkit.Config{NetNS: h.Fd()})
+}
+
+func payload() []byte { return make([]byte, unitPayload) }
+
+func unitRoundTrips(h netns.NsHandle, n int) (time.Duration, error) {
+	cfg := unit.Config{NetNS: h.Fd()}
+	srv, err := unit.Listen(&unit.ServerConfig{Config: cfg, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		return 0, err
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	served := make(chan error, 1)
+	go func() {
+		served <- srv.Serve(ctx, func(_ context.Context, req unit.Request) ([]byte, error) {
+			return req.Message.Data, nil
+		})
+	}()
+	defer func() {
+		cancel()
+		srv.Close()
+		<-served
+	}()
+	cl, err := unit.DialClient(srv.PortID(), &unit.ClientConfig{Config: cfg})
+	if err != nil {
+		return 0, err
+	}
+	defer cl.Close()
+	p := payload()
+	bg := context.Background()
+	start := time.Now()
+	for i := 0; i < n; i++ {
+		if _, err := cl.Request(bg, 0, p); err != nil {
+			return 0, err
+		}
+	}
+	return time.Since(start), nil
+}
+
+func connRoundTrips(h netns.NsHandle, n int) (time.Duration, error) {
+	srv, err := dialUsersock(h)
+	if err != nil {
+		return 0, err
+	}
+	defer srv.Close()
+	cli, err := dialUsersock(h)
+	if err != nil {
+		return 0, err
+	}
+	defer cli.Close()
+	bg := context.Background()
+	done := make(chan error, 1)
+	go func() {
+		for {
+			d, err := srv.ReceiveDatagram(bg)
+			if err != nil {
+				done <- err
+				return
+			}
+			it := d.Messages()
+			for it.Next() {
+				m := it.Message()
+				if m.Header.Type == unitStop {
+					done <- nil
+					return
+				}
+				reply := proto.Message{Header: proto.Header{Type: m.Header.Type, Sequence: m.Header.Sequence}, Data: m.Data}
+				if err := srv.SendTo(nlkit.Addr{PortID: d.From.Addr.PortID}, reply); err != nil {
+					done <- err
+					return
+				}
+			}
+		}
+	}()
+	to := nlkit.Addr{PortID: srv.PortID()}
+	msg := proto.Message{Header: proto.Header{Type: unitType, Flags: proto.FlagRequest}, Data: payload()}
+	start := time.Now()
+	for i := 0; i < n; i++ {
+		msg.Header.Sequence = uint32(i + 1)
+		if err := cli.SendTo(to, msg); err != nil {
+			return 0, err
+		}
+		if _, err := cli.ReceiveDatagram(bg); err != nil {
+			return 0, err
+		}
+	}
+	el := time.Since(start)
+	if err := cli.SendTo(to, proto.Message{Header: proto.Header{Type: unitStop}}); err != nil {
+		return 0, err
+	}
+	return el, <-done
+}
+
+func connOneWay(h netns.NsHandle, n, k int) (time.Duration, error) {
+	rx, err := dialUsersock(h)
+	if err != nil {
+		return 0, err
+	}
+	defer rx.Close()
+	tx, err := dialUsersock(h)
+	if err != nil {
+		return 0, err
+	}
+	defer tx.Close()
+	done := make(chan error, 1)
+	go func() {
+		bg := context.Background()
+		for got := 0; got < n; {
+			d, err := rx.ReceiveDatagram(bg)
+			if err != nil {
+				done <- err
+				return
+			}
+			it := d.Messages()
+			for it.Next() {
+				got++
+			}
+			if err := it.Err(); err != nil {
+				done <- err
+				return
+			}
+		}
+		done <- nil
+	}()
+	msgs := make([]proto.Message, k)
+	for i := range msgs {
+		msgs[i] = proto.Message{Header: proto.Header{Type: unitType, Flags: proto.FlagRequest,
+			Sequence: uint32(i + 1)}, Data: payload()}
+	}
+	to := nlkit.Addr{PortID: rx.PortID()}
+	start := time.Now()
+	for sent := 0; sent < n; sent += k {
+		if err := tx.SendTo(to, msgs...); err != nil {
+			return 0, err
+		}
+	}
+	err = <-done
+	return time.Since(start), err
+}
+
+// contextSwitches is the process's voluntary and involuntary context switches so far (getrusage).
+func contextSwitches() int64 {
+	var ru unix.Rusage
+	if err := unix.Getrusage(unix.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return ru.Nvcsw + ru.Nivcsw
+}
+
+func (u *unitsResult) table() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "\n== custom units, NETLINK_USERSOCK (namespace %s, %d rounds, medians) ==\n", u.ns, u.rounds)
+	fmt.Fprintf(&b, "%-15s %10s %14s %8s %10s %8s  %s\n", "case", "count", "per second", "x bare", "allocs/op",
+		"csw/op", "what")
+	for _, cr := range u.cases {
+		ratio := "-"
+		if cr.c.base != "" {
+			if base := u.find(cr.c.base); base != nil {
+				ratio = fmt.Sprintf("%.2f", rateRatio(cr, base))
+			}
+		}
+		unitName := "msgs"
+		if cr.c.rt {
+			unitName = "rt"
+		}
+		fmt.Fprintf(&b, "%-15s %10d %11.0f %-4s %6s %10.2f %8.2f  %s\n", cr.c.name, cr.n, median(cr.rates), unitName,
+			ratio, median(cr.allocs), median(cr.csw), cr.c.desc)
+	}
+	return b.String()
+}
