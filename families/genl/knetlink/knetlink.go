@@ -105,12 +105,27 @@ func AppendEcho(b []byte, msg []byte) []byte {
 	return ae.Bytes()
 }
 
+// EchoError reports a well-formed message that is not a KNETLINK_C_ECHO with KNETLINK_A_MSG.
+type EchoError struct {
+	// Command is the genlmsghdr cmd found.
+	Command uint8
+	// MissingMsg is true when the command was right but KNETLINK_A_MSG was absent.
+	MissingMsg bool
+}
+
+func (e *EchoError) Error() string {
+	if e.MissingMsg {
+		return "knetlink: KNETLINK_C_ECHO without KNETLINK_A_MSG"
+	}
+	return fmt.Sprintf("knetlink: command %d is not KNETLINK_C_ECHO", e.Command)
+}
+
 // ParseEcho returns the KNETLINK_A_MSG payload of a KNETLINK_C_ECHO reply or event (aliasing m.Data).
-// A message of another command, or without the attribute, is an error; so are malformed attributes
-// (*proto.AttrError).
+// A message of another command, or without the attribute, is an *EchoError; malformed attributes are a
+// *proto.AttrError.
 func ParseEcho(m genl.Message) ([]byte, error) {
 	if m.Header.Command != CmdEcho {
-		return nil, fmt.Errorf("knetlink: command %d is not KNETLINK_C_ECHO", m.Header.Command)
+		return nil, &EchoError{Command: m.Header.Command}
 	}
 	var msg []byte
 	found := false
@@ -124,7 +139,7 @@ func ParseEcho(m genl.Message) ([]byte, error) {
 		return nil, err
 	}
 	if !found {
-		return nil, errors.New("knetlink: KNETLINK_C_ECHO without KNETLINK_A_MSG")
+		return nil, &EchoError{Command: m.Header.Command, MissingMsg: true}
 	}
 	return msg, nil
 }
