@@ -12,6 +12,9 @@ import (
 type Peer struct {
 	conn   *nlkit.Conn
 	remote uint32
+	// queue holds the rest of a datagram that carried several messages, with its sender.
+	queue []proto.Message
+	from  nlkit.Sender
 }
 
 // DialPeer binds local (a fixed portid; 0 lets the kernel choose) and talks to remote.
@@ -41,17 +44,21 @@ func (p *Peer) Send(typ uint16, seq uint32, payload []byte) error {
 		proto.Message{Header: proto.Header{Type: typ, Sequence: seq}, Data: payload})
 }
 
-// Receive waits for the next message from the remote peer; datagrams from any other portid are skipped
-// (their senders are not the peer this was set up for).
+// Receive returns the next message from the remote peer: a datagram that carries several messages gives them
+// one call at a time, in order. Datagrams from any other portid are skipped (their senders are not the peer this
+// was set up for). Receive is not safe for concurrent use.
 func (p *Peer) Receive(ctx context.Context) (proto.Message, nlkit.Sender, error) {
-	for {
+	for len(p.queue) == 0 {
 		msgs, from, err := p.conn.Receive(ctx)
 		if err != nil {
 			return proto.Message{}, from, err
 		}
-		if from.Addr.PortID != p.remote || len(msgs) == 0 {
+		if from.Addr.PortID != p.remote {
 			continue
 		}
-		return msgs[0], from, nil
+		p.queue, p.from = msgs, from
 	}
+	m := p.queue[0]
+	p.queue = p.queue[1:]
+	return m, p.from, nil
 }

@@ -399,3 +399,37 @@ func TestHandlerErrorBecomesNlmsgError(t *testing.T) {
 		t.Fatalf("err %v: want EIO with the handler's text", err)
 	}
 }
+
+func TestPeerReceivesEveryMessageOfADatagram(t *testing.T) {
+	ns := nstest.New(t)
+	cfg := &unit.Config{NetNS: ns.Handle.Fd()}
+	a, err := unit.DialPeer(5101, 5102, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	b, err := unit.DialPeer(5102, 5101, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	var batch []proto.Message
+	for i := range 16 {
+		batch = append(batch, proto.Message{Header: proto.Header{Type: 0x30, Sequence: uint32(i)},
+			Data: []byte(fmt.Sprint("message ", i))})
+	}
+	if err := a.Conn().SendTo(nlkit.Addr{PortID: 5102}, batch...); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	for i := range 16 {
+		m, _, err := b.Receive(ctx)
+		if err != nil {
+			t.Fatalf("message %d: %v", i, err)
+		}
+		if m.Header.Sequence != uint32(i) || string(m.Data) != fmt.Sprint("message ", i) {
+			t.Fatalf("message %d: got seq %d %q", i, m.Header.Sequence, m.Data)
+		}
+	}
+}
