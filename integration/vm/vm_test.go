@@ -43,7 +43,7 @@ var guestPackages = []struct {
 	{"./netns", false, "serial"},
 	{"./families/genl", false, "serial"},
 	{"./families/genl/knetlink", false, "serial"}, // the KNETLINK family client
-	{"./examples/netlink-u2k", false, "serial"}, // unit 17 in the initial namespace
+	{"./examples/netlink-u2k", false, "serial"},   // unit 17 in the initial namespace
 	{"./integration/route", true, "serial"},
 	{"./integration/compat", true, "serial"},  // NETLINK_LISTEN_ALL_NSID
 	{"./integration/unit", false, "parallel"}, // each test in a namespace of its own (nstest)
