@@ -1,6 +1,9 @@
 package proto
 
-import "fmt"
+import (
+	"encoding/binary"
+	"fmt"
+)
 
 // Message is one netlink message: a header and the payload after it (NLMSG_DATA, nlmsg_len - NLMSG_HDRLEN bytes).
 // A Message returned by an iterator aliases the datagram it came from.
@@ -134,37 +137,38 @@ func (it *Iter) Reset(b []byte) { *it = Iter{b: b} }
 // Next advances to the next message. It returns false at the end of the datagram or on a malformed message,
 // which Err then reports. Trailing bytes too short for a header are an error, except alignment padding.
 func (it *Iter) Next() bool {
-	if it.err != nil {
+	if it.err != nil || it.off >= len(it.b) {
 		return false
 	}
-	rest := len(it.b) - it.off
-	if rest <= 0 {
-		return false
-	}
-	if rest < HeaderLen {
+	b := it.b[it.off:]
+	if len(b) < HeaderLen {
 		// The kernel pads the last message; a few zero bytes after it are not a message.
-		if rest < AlignTo && allZero(it.b[it.off:]) {
+		if len(b) < AlignTo && allZero(b) {
 			it.off = len(it.b)
 			return false
 		}
-		it.err = &MessageError{Kind: ErrShortHeader, Offset: it.off, Length: uint32(rest), Available: rest}
+		it.err = &MessageError{Kind: ErrShortHeader, Offset: it.off, Length: uint32(len(b)), Available: len(b)}
 		return false
 	}
-	h, _ := ParseHeader(it.b[it.off:])
+	// Read the header in place (ParseHeader's checks are the ones below).
+	l := binary.NativeEndian.Uint32(b)
 	switch {
-	case h.Length < HeaderLen:
-		it.err = &MessageError{Kind: ErrShortLength, Offset: it.off, Length: h.Length, Available: rest}
+	case l < HeaderLen:
+		it.err = &MessageError{Kind: ErrShortLength, Offset: it.off, Length: l, Available: len(b)}
 		return false
-	case int64(h.Length) > int64(rest):
-		it.err = &MessageError{Kind: ErrOverlong, Offset: it.off, Length: h.Length, Available: rest}
+	case uint64(l) > uint64(len(b)):
+		it.err = &MessageError{Kind: ErrOverlong, Offset: it.off, Length: l, Available: len(b)}
 		return false
 	}
-	it.cur = Message{Header: h, Data: it.b[it.off+HeaderLen : it.off+int(h.Length)]}
-	next := it.off + Align(int(h.Length))
-	if next > len(it.b) {
-		next = len(it.b)
+	it.cur.Header = Header{
+		Length:   l,
+		Type:     binary.NativeEndian.Uint16(b[4:6]),
+		Flags:    binary.NativeEndian.Uint16(b[6:8]),
+		Sequence: binary.NativeEndian.Uint32(b[8:12]),
+		PortID:   binary.NativeEndian.Uint32(b[12:16]),
 	}
-	it.off = next
+	it.cur.Data = b[HeaderLen:l]
+	it.off += min(Align(int(l)), len(b))
 	return true
 }
 
