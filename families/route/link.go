@@ -3,7 +3,9 @@
 package route
 
 import (
+	"bytes"
 	"encoding/binary"
+	"sync"
 
 	"github.com/nlkit/nlkit/proto"
 	"golang.org/x/sys/unix"
@@ -147,7 +149,7 @@ func (l *Link) decodeAttrs(b []byte) error {
 	for ad.Next() {
 		switch ad.Type() {
 		case unix.IFLA_IFNAME:
-			l.Name = ad.String()
+			l.Name = internName(ad.Bytes())
 		case unix.IFLA_ADDRESS:
 			l.Address = HWAddrFrom(ad.Bytes())
 		case unix.IFLA_BROADCAST:
@@ -297,6 +299,33 @@ func (li *LinkInfo) decode(b []byte) error {
 
 // intern returns the NUL-terminated string in b, without allocating for the kinds and qdiscs the kernel
 // commonly reports.
+// names interns interface names (IFLA_IFNAME), so that dumping the same links again allocates nothing per link.
+// It is bounded: past maxNames entries it starts afresh.
+var names struct {
+	sync.Mutex
+	m map[string]string
+}
+
+const maxNames = 1 << 16
+
+// internName returns the NUL-terminated name in b as a string, shared with earlier decodes of the same name.
+func internName(b []byte) string {
+	if i := bytes.IndexByte(b, 0); i >= 0 {
+		b = b[:i]
+	}
+	names.Lock()
+	defer names.Unlock()
+	if s, ok := names.m[string(b)]; ok { // a map lookup by string(b) does not allocate
+		return s
+	}
+	if names.m == nil || len(names.m) >= maxNames {
+		names.m = make(map[string]string)
+	}
+	s := string(b)
+	names.m[s] = s
+	return s
+}
+
 func intern(b []byte) string {
 	for i, c := range b {
 		if c == 0 {
