@@ -96,7 +96,6 @@ type Conn struct {
 	unit       int
 	t          Transport
 	kernelOnly bool
-	passCred   bool
 	tap        Tap
 
 	seq    atomic.Uint32
@@ -128,7 +127,7 @@ func NewConn(unit int, t Transport, cfg *Config) *Conn {
 			size = DefaultUserReceiveBuffer
 		}
 	}
-	c := &Conn{unit: unit, t: t, kernelOnly: !userUnit, passCred: cfg.PassCred, tap: cfg.Tap, rbuf: make([]byte, size)}
+	c := &Conn{unit: unit, t: t, kernelOnly: !userUnit, tap: cfg.Tap, rbuf: make([]byte, size)}
 	if cfg.PassCred || cfg.PacketInfo || cfg.ListenAllNSID || len(cfg.Groups) > 0 {
 		c.oob = make([]byte, 128)
 	}

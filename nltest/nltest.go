@@ -209,20 +209,20 @@ func (f *Fake) RecvMsg(buf, oob []byte) (int, int, Addr, error) {
 		}
 		dl := f.deadline
 		f.mu.Unlock()
-		var timeout <-chan time.Time
-		if !dl.IsZero() {
-			wait := time.Until(dl)
-			if wait <= 0 {
-				return 0, 0, Addr{}, os.ErrDeadlineExceeded
-			}
-			t := time.NewTimer(wait)
-			defer t.Stop()
-			timeout = t.C
+		if dl.IsZero() {
+			<-f.wake
+			continue
 		}
+		wait := time.Until(dl)
+		if wait <= 0 {
+			return 0, 0, Addr{}, os.ErrDeadlineExceeded
+		}
+		t := time.NewTimer(wait)
 		select {
 		case <-f.wake:
-		case <-timeout:
+		case <-t.C:
 		}
+		t.Stop()
 	}
 }
 
