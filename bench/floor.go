@@ -50,25 +50,34 @@ type rawSocket struct {
 	onDatagram func([]byte)
 }
 
+// bareSocketIn opens a netlink socket of unit in ns (created on a thread inside it) and binds it to a
+// kernel-assigned portid, with plain system calls.
+func bareSocketIn(h netns.NsHandle, unit int) (int, error) {
+	fd := -1
+	err := netns.Do(h, func() error {
+		var err error
+		fd, err = unix.Socket(unix.AF_NETLINK, unix.SOCK_RAW|unix.SOCK_CLOEXEC, unit)
+		return err
+	})
+	if err != nil {
+		return -1, err
+	}
+	if err := unix.Bind(fd, &unix.SockaddrNetlink{Family: unix.AF_NETLINK}); err != nil {
+		unix.Close(fd)
+		return -1, err
+	}
+	return fd, nil
+}
+
 // openRaw opens a NETLINK_ROUTE socket in ns (created on a thread inside it) with NETLINK_GET_STRICT_CHK on,
 // and prepares the dump request of kind k.
 func openRaw(h netns.NsHandle, k scenarioKind) (*rawSocket, error) {
 	s := &rawSocket{fd: -1, buf: make([]byte, floorBuffer)}
-	err := netns.Do(h, func() error {
-		fd, err := unix.Socket(unix.AF_NETLINK, unix.SOCK_RAW|unix.SOCK_CLOEXEC, unix.NETLINK_ROUTE)
-		if err != nil {
-			return err
-		}
-		s.fd = fd
-		return nil
-	})
+	fd, err := bareSocketIn(h, unix.NETLINK_ROUTE)
 	if err != nil {
 		return nil, err
 	}
-	if err := unix.Bind(s.fd, &unix.SockaddrNetlink{Family: unix.AF_NETLINK}); err != nil {
-		s.close()
-		return nil, err
-	}
+	s.fd = fd
 	if err := unix.SetsockoptInt(s.fd, unix.SOL_NETLINK, unix.NETLINK_GET_STRICT_CHK, 1); err != nil {
 		s.close()
 		return nil, err

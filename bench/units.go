@@ -151,22 +151,11 @@ type bareSock struct {
 }
 
 func openBare(h netns.NsHandle) (*bareSock, error) {
-	s := &bareSock{fd: -1}
-	err := netns.Do(h, func() error {
-		fd, err := unix.Socket(unix.AF_NETLINK, unix.SOCK_RAW|unix.SOCK_CLOEXEC, unix.NETLINK_USERSOCK)
-		if err != nil {
-			return err
-		}
-		s.fd = fd
-		return nil
-	})
+	fd, err := bareSocketIn(h, unix.NETLINK_USERSOCK)
 	if err != nil {
 		return nil, err
 	}
-	if err := unix.Bind(s.fd, &unix.SockaddrNetlink{Family: unix.AF_NETLINK}); err != nil {
-		unix.Close(s.fd)
-		return nil, err
-	}
+	s := &bareSock{fd: fd}
 	sa, err := unix.Getsockname(s.fd)
 	if err != nil {
 		unix.Close(s.fd)
