@@ -111,6 +111,7 @@ type Conn struct {
 	rbuf    []byte
 	oob     []byte
 	dgram   Datagram
+	ahead   *readAhead // the read-ahead of dumps, made by the first that needs it (under recvMu)
 	dropped atomic.Uint64
 }
 

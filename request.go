@@ -63,7 +63,7 @@ func (c *Conn) request(ctx context.Context, m proto.Message) iter.Seq2[proto.Mes
 		}
 		stop := c.watch(ctx)
 		defer stop()
-		done, err := c.readReplies(ctx, seq, yield)
+		done, err := c.readReplies(ctx, seq, yield, m.Header.Flags&proto.FlagDump != 0)
 		if !done {
 			c.pendingDump = seq
 		}
@@ -74,53 +74,108 @@ func (c *Conn) request(ctx context.Context, m proto.Message) iter.Seq2[proto.Mes
 }
 
 // readReplies reads the replies to seq, passing data messages to yield. It reports whether the reply stream
-// ended (ack, error or NLMSG_DONE) and the error that ended it.
-func (c *Conn) readReplies(ctx context.Context, seq uint32, yield func(proto.Message, error) bool) (bool, error) {
-	pid := c.t.PortID()
-	intr := false
+// ended (ack, error or NLMSG_DONE) and the error that ended it. With ahead set (a dump), once a datagram
+// arrives that does not end the reply, the rest is received by a read-ahead goroutine while yield consumes.
+func (c *Conn) readReplies(ctx context.Context, seq uint32, yield func(proto.Message, error) bool,
+	ahead bool) (bool, error) {
+	st := replies{seq: seq, pid: c.t.PortID(), unit: c.unit, yield: yield}
 	for {
 		d, err := c.recvLocked(ctx)
 		if err != nil {
 			// A *TruncatedError lost part of the reply, but the stream has not ended: the rest is drained.
 			return false, err
 		}
-		it := d.Messages()
-		for it.Next() {
-			msg := it.Message()
-			if msg.Header.Sequence != seq || (msg.Header.PortID != pid && msg.Header.PortID != 0) {
-				continue
-			}
-			if msg.Header.Flags&proto.FlagDumpIntr != 0 {
-				intr = true
-			}
-			switch msg.Header.Type {
-			case proto.TypeError, proto.TypeDone:
-				ack, perr := proto.ParseAck(msg)
-				if perr != nil {
-					return true, &ReceiveError{From: d.From.Addr, Err: perr}
-				}
-				if err := ack.Err(); err != nil {
-					return true, err
-				}
-				if intr {
-					return true, &DumpInterruptedError{Sequence: seq}
-				}
-				return true, nil
-			case proto.TypeNoop:
-				continue
-			case proto.TypeOverrun:
-				return false, &OpError{Op: "receive", Unit: c.unit, Err: errors.New("NLMSG_OVERRUN: data lost")}
-			}
-			if yield != nil && !yield(msg, nil) {
-				// The caller stopped; the end of the reply may already be in this datagram.
-				return endsIn(&it, seq, pid), nil
+		if ahead && yield != nil {
+			if end, ok := scanEnd(d.Data, seq, st.pid); !end && ok {
+				first := *d
+				return c.readAhead(ctx, &st, &first)
 			}
 		}
-		if err := it.Err(); err != nil {
-			return false, &ReceiveError{From: d.From.Addr, Err: err}
+		if done, err := st.consume(d); done || err != nil {
+			if err == errStopped {
+				err = nil
+			}
+			return done, err
 		}
 	}
 }
+
+// readAhead consumes first, then the datagrams a read-ahead goroutine receives, until the reply ends, yield
+// stops or an error. It reports what readReplies does.
+func (c *Conn) readAhead(ctx context.Context, st *replies, first *Datagram) (bool, error) {
+	r := c.readAheadLocked()
+	r.start(ctx, c, st.seq, st.pid)
+	done, err := st.consume(first)
+	for !done && err == nil {
+		s := <-r.full
+		if s.err != nil {
+			err = s.err
+		} else {
+			done, err = st.consume(&s.d)
+		}
+		s.d = Datagram{}
+		r.free <- s
+	}
+	if end := r.stop(st.seq, st.pid); end {
+		done = true
+	}
+	if err == errStopped {
+		err = nil
+	}
+	return done, err
+}
+
+// replies is the state of reading the replies to one request.
+type replies struct {
+	seq, pid uint32
+	unit     int
+	yield    func(proto.Message, error) bool
+	intr     bool // a reply carried NLM_F_DUMP_INTR
+}
+
+// consume passes the data messages of d that answer the request to yield. It reports whether the reply stream
+// ended (ack, error, NLMSG_DONE, or yield stopping with the end already in d) and the error that ended it.
+func (st *replies) consume(d *Datagram) (bool, error) {
+	it := d.Messages()
+	for it.Next() {
+		msg := it.Message()
+		if msg.Header.Sequence != st.seq || (msg.Header.PortID != st.pid && msg.Header.PortID != 0) {
+			continue
+		}
+		if msg.Header.Flags&proto.FlagDumpIntr != 0 {
+			st.intr = true
+		}
+		switch msg.Header.Type {
+		case proto.TypeError, proto.TypeDone:
+			ack, perr := proto.ParseAck(msg)
+			if perr != nil {
+				return true, &ReceiveError{From: d.From.Addr, Err: perr}
+			}
+			if err := ack.Err(); err != nil {
+				return true, err
+			}
+			if st.intr {
+				return true, &DumpInterruptedError{Sequence: st.seq}
+			}
+			return true, nil
+		case proto.TypeNoop:
+			continue
+		case proto.TypeOverrun:
+			return false, &OpError{Op: "receive", Unit: st.unit, Err: errors.New("NLMSG_OVERRUN: data lost")}
+		}
+		if st.yield != nil && !st.yield(msg, nil) {
+			// The caller stopped; the end of the reply may already be in this datagram.
+			return endsIn(&it, st.seq, st.pid), errStopped
+		}
+	}
+	if err := it.Err(); err != nil {
+		return false, &ReceiveError{From: d.From.Addr, Err: err}
+	}
+	return false, nil
+}
+
+// errStopped is consume's report that yield stopped the loop; readReplies's callers see no error.
+var errStopped = errors.New("nlkit: stopped by the caller")
 
 // endsIn reports whether the rest of a datagram holds the NLMSG_DONE or NLMSG_ERROR that ends reply seq.
 func endsIn(it *proto.Iter, seq, pid uint32) bool {
@@ -150,7 +205,7 @@ func (c *Conn) drainLocked(ctx context.Context) error {
 	stop := c.watch(dctx)
 	defer stop()
 	for {
-		done, err := c.readReplies(dctx, seq, nil)
+		done, err := c.readReplies(dctx, seq, nil, false)
 		switch {
 		case done:
 			c.pendingDump = 0

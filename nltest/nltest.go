@@ -37,6 +37,9 @@ type Fake struct {
 	// SeparateDatagrams sends every reply message (and the ack or NLMSG_DONE) in a datagram of its own,
 	// as the kernel does for a reply and its ack; by default the answer to a request is one datagram.
 	SeparateDatagrams bool
+	// DatagramSize, when positive, packs the answer into datagrams of at most this many bytes (a message larger
+	// than that gets one of its own), as the kernel fills a dump's datagrams up to the reader's buffer.
+	DatagramSize int
 
 	mu       sync.Mutex
 	queue    []datagram
@@ -134,12 +137,25 @@ func (f *Fake) SendTo(b []byte, to Addr) error {
 	}
 	if len(out) > 0 {
 		f.mu.Lock()
-		if f.SeparateDatagrams {
+		switch {
+		case f.SeparateDatagrams:
 			it := proto.NewIter(out)
 			for it.Next() {
 				f.queue = append(f.queue, datagram{b: it.Message().AppendTo(nil)})
 			}
-		} else {
+		case f.DatagramSize > 0:
+			var d []byte
+			it := proto.NewIter(out)
+			for it.Next() {
+				m := it.Message()
+				if len(d) > 0 && len(d)+proto.Align(int(m.Header.Length)) > f.DatagramSize {
+					f.queue = append(f.queue, datagram{b: d})
+					d = nil
+				}
+				d = m.AppendTo(d)
+			}
+			f.queue = append(f.queue, datagram{b: d})
+		default:
 			f.queue = append(f.queue, datagram{b: out})
 		}
 		f.mu.Unlock()

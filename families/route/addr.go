@@ -198,17 +198,22 @@ func (f *AddrFilter) match(a *Addr) bool {
 // All streams the addresses f selects (an RTM_GETADDR dump; nil: all). Nothing but labels is allocated per
 // address. NLM_F_DUMP_INTR ends the stream with an error matching nlkit.ErrDumpInterrupted.
 func (s *AddrService) All(ctx context.Context, f *AddrFilter) iter.Seq2[Addr, error] {
+	return s.dump(ctx, f, false, f.request())
+}
+
+// request is the struct ifaddrmsg of a dump: the family and, under strict checking, the link.
+func (f *AddrFilter) request() []byte {
 	req := make([]byte, sizeofIfAddrmsg)
 	if f != nil {
 		req[0] = f.Family
 		binary.NativeEndian.PutUint32(req[4:8], uint32(f.Index))
 	}
-	return s.dump(ctx, f, false, req)
+	return req
 }
 
 // List returns the addresses f selects, retrying interrupted dumps (see LinkService.List).
 func (s *AddrService) List(ctx context.Context, f *AddrFilter) ([]Addr, error) {
-	return collect(s.c.retries, func() iter.Seq2[Addr, error] { return s.All(ctx, f) })
+	return s.list(ctx, f, false, f.request())
 }
 
 // Add adds an address (RTM_NEWADDR with NLM_F_CREATE|NLM_F_EXCL): Index and Local with PrefixLen at least

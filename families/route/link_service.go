@@ -72,7 +72,7 @@ func (s *LinkService) All(ctx context.Context, f *LinkFilter) iter.Seq2[Link, er
 // (NLM_F_DUMP_INTR), up to the Client's DumpRetries; then it returns the last result and an
 // *InterruptedError[Link].
 func (s *LinkService) List(ctx context.Context, f *LinkFilter) ([]Link, error) {
-	return collect(s.c.retries, func() iter.Seq2[Link, error] { return s.All(ctx, f) })
+	return s.list(ctx, f, false, f.request())
 }
 
 // Get returns the link with ifi_index index (RTM_GETLINK).

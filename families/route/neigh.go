@@ -197,14 +197,10 @@ func (s *NeighService) All(ctx context.Context, f *NeighFilter) iter.Seq2[Neigh,
 		return s.dump(ctx, f, false, req)
 	}
 	return func(yield func(Neigh, error) bool) {
-		links, err := s.c.Link.List(ctx, &LinkFilter{Master: f.Master})
+		pf, err := s.ports(ctx, f)
 		if err != nil {
 			yield(Neigh{}, err)
 			return
-		}
-		pf := &portsFilter{f: f, ports: map[int32]bool{}}
-		for _, l := range links {
-			pf.ports[l.Index] = true
 		}
 		for n, err := range s.dump(ctx, pf, false, req) {
 			if !yield(n, err) {
@@ -214,9 +210,29 @@ func (s *NeighService) All(ctx context.Context, f *NeighFilter) iter.Seq2[Neigh,
 	}
 }
 
+// ports is the user-space filter of f.Master without strict checking: f and the master's ports.
+func (s *NeighService) ports(ctx context.Context, f *NeighFilter) (*portsFilter, error) {
+	links, err := s.c.Link.List(ctx, &LinkFilter{Master: f.Master})
+	if err != nil {
+		return nil, err
+	}
+	pf := &portsFilter{f: f, ports: map[int32]bool{}}
+	for _, l := range links {
+		pf.ports[l.Index] = true
+	}
+	return pf, nil
+}
+
 // List returns the neighbour entries f selects, retrying interrupted dumps (see LinkService.List).
 func (s *NeighService) List(ctx context.Context, f *NeighFilter) ([]Neigh, error) {
-	return collect(s.c.retries, func() iter.Seq2[Neigh, error] { return s.All(ctx, f) })
+	if f == nil || f.Master == 0 || s.c.strict {
+		return s.list(ctx, f, false, f.request())
+	}
+	pf, err := s.ports(ctx, f)
+	if err != nil {
+		return nil, err
+	}
+	return s.list(ctx, pf, false, f.request())
 }
 
 // Add adds a neighbour entry (RTM_NEWNEIGH with NLM_F_CREATE|NLM_F_EXCL): Index, Dst, LLAddr, and State

@@ -160,6 +160,11 @@ func (f *NexthopFilter) match(nh *Nexthop) bool {
 
 // All streams the nexthops f selects (an RTM_GETNEXTHOP dump; nil: all).
 func (s *NexthopService) All(ctx context.Context, f *NexthopFilter) iter.Seq2[Nexthop, error] {
+	return s.dump(ctx, f, false, f.request())
+}
+
+// request is the struct nhmsg and NHA_* attributes of a dump: the kernel-side part of f.
+func (f *NexthopFilter) request() []byte {
 	req := make([]byte, sizeofNhMsg, 32)
 	if f != nil {
 		req[0] = f.Family
@@ -178,12 +183,12 @@ func (s *NexthopService) All(ctx context.Context, f *NexthopFilter) iter.Seq2[Ne
 		}
 		req = ae.Bytes()
 	}
-	return s.dump(ctx, f, false, req)
+	return req
 }
 
 // List returns the nexthops f selects, retrying interrupted dumps (see LinkService.List).
 func (s *NexthopService) List(ctx context.Context, f *NexthopFilter) ([]Nexthop, error) {
-	return collect(s.c.retries, func() iter.Seq2[Nexthop, error] { return s.All(ctx, f) })
+	return s.list(ctx, f, false, f.request())
 }
 
 // Get returns the nexthop with NHA_ID id (RTM_GETNEXTHOP).

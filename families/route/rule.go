@@ -227,16 +227,21 @@ func (f *RuleFilter) match(r *Rule) bool {
 
 // All streams the rules f selects (an RTM_GETRULE dump; nil: all families).
 func (s *RuleService) All(ctx context.Context, f *RuleFilter) iter.Seq2[Rule, error] {
+	return s.dump(ctx, f, false, f.request())
+}
+
+// request is the struct fib_rule_hdr of a dump: the family.
+func (f *RuleFilter) request() []byte {
 	req := make([]byte, sizeofFibRuleHdr)
 	if f != nil {
 		req[0] = f.Family
 	}
-	return s.dump(ctx, f, false, req)
+	return req
 }
 
 // List returns the rules f selects, retrying interrupted dumps (see LinkService.List).
 func (s *RuleService) List(ctx context.Context, f *RuleFilter) ([]Rule, error) {
-	return collect(s.c.retries, func() iter.Seq2[Rule, error] { return s.All(ctx, f) })
+	return s.list(ctx, f, false, f.request())
 }
 
 // Add adds a rule (RTM_NEWRULE with NLM_F_CREATE|NLM_F_EXCL) with ip rule add's defaults: action FR_ACT_TO_TBL

@@ -1,0 +1,188 @@
+//go:build linux
+
+package route
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"runtime"
+	"sync"
+	"sync/atomic"
+
+	"github.com/nlkit/nlkit"
+	"github.com/nlkit/nlkit/proto"
+)
+
+// list runs the dumps that dump would stream and returns the objects f keeps as one slice, repeating the whole
+// dump while the kernel reports NLM_F_DUMP_INTR, at most s.c.retries more times (then *InterruptedError[T]).
+//
+// While the dump runs, only the payloads are kept, packed one after another (a route of the usual kind takes
+// about 48 bytes so, against 96 as a Route). When the dump has ended the number of objects is known: the
+// slice is made once, of that size, and the payloads are decoded straight into it, in parallel on
+// GOMAXPROCS goroutines for a large dump. So every object is written once, nothing is copied or regrown, and
+// at the peak the memory held is the slice and the packed payloads.
+func (s service[T, P]) list(ctx context.Context, f filter[T], emptyOnENOENT bool, req []byte,
+	more ...[]byte) ([]T, error) {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	var w packed
+	for attempt := 1; ; attempt++ {
+		w.reset()
+		var intr, ferr error
+		add := func(m proto.Message, err error) bool {
+			if err != nil {
+				if errors.Is(err, nlkit.ErrDumpInterrupted) {
+					intr = err
+					return true
+				}
+				ferr = err
+				return false
+			}
+			w.add(m.Data)
+			return true
+		}
+		for i := 0; i <= len(more) && ferr == nil; i++ {
+			r := req
+			if i > 0 {
+				r = more[i-1]
+			}
+			s.c.dump(ctx, s.getType(), r, s.typ, emptyOnENOENT, add)
+		}
+		out, derr := decodePacked[T, P](&w, f, msgTypeName(s.typ))
+		switch {
+		case derr != nil:
+			return out, derr // it comes before anything that ended the dump
+		case ferr != nil:
+			return out, ferr
+		case intr == nil:
+			return out, nil
+		case attempt > s.c.retries:
+			return out, &InterruptedError[T]{Attempts: attempt, Results: out, Err: intr}
+		}
+	}
+}
+
+// packed holds message payloads back to back, each after its length (4 bytes, native order) and padded to 4
+// bytes, in chunks that grow from 4 KiB to 1 MiB.
+type packed struct {
+	chunks []packedChunk
+	n      int
+}
+
+// packedChunk is one chunk: b holds n payloads, the first of which is payload number first of the whole.
+type packedChunk struct {
+	b     []byte
+	n     int
+	first int
+}
+
+const (
+	packedMin = 4 << 10
+	packedMax = 1 << 20
+)
+
+func (w *packed) reset() {
+	// Keep the first chunks' memory for a retried dump.
+	for i := range w.chunks {
+		w.chunks[i].b = w.chunks[i].b[:0]
+		w.chunks[i].n = 0
+	}
+	w.chunks = w.chunks[:0]
+	w.n = 0
+}
+
+func (w *packed) add(p []byte) {
+	need := 4 + proto.AttrAlign(len(p))
+	var c *packedChunk
+	if k := len(w.chunks); k > 0 && cap(w.chunks[k-1].b)-len(w.chunks[k-1].b) >= need {
+		c = &w.chunks[k-1]
+	} else {
+		size := packedMin
+		if k > 0 {
+			size = min(2*cap(w.chunks[k-1].b), packedMax)
+		}
+		if len(w.chunks) < cap(w.chunks) && cap(w.chunks[:k+1][k].b) >= need {
+			w.chunks = w.chunks[:k+1] // a chunk kept by reset
+		} else {
+			w.chunks = append(w.chunks, packedChunk{b: make([]byte, 0, max(size, need))})
+		}
+		c = &w.chunks[k]
+		c.first = w.n
+	}
+	c.b = binary.NativeEndian.AppendUint32(c.b, uint32(len(p)))
+	c.b = append(c.b, p...)
+	c.b = append(c.b, make([]byte, need-4-len(p))...) // at most 3 bytes; append of a zeroed slice does not allocate
+	c.n++
+	w.n++
+}
+
+// parallelMin is the number of objects from which decodePacked spreads the work over goroutines.
+const parallelMin = 8192
+
+// decodePacked decodes every payload of w into one slice made for them all, keeping those f matches. A payload
+// that does not decode ends the result before it, with a *DecodeError naming what (the message type).
+func decodePacked[T any, P object[T]](w *packed, f filter[T], what string) ([]T, error) {
+	if w.n == 0 {
+		return nil, nil
+	}
+	out := make([]T, w.n)
+	kept := make([]int, len(w.chunks))
+	errs := make([]error, len(w.chunks))
+	decodeChunk := func(i int) {
+		c := &w.chunks[i]
+		dst := out[c.first : c.first+c.n]
+		k := 0
+		for b := c.b; len(b) > 0; {
+			l := int(binary.NativeEndian.Uint32(b))
+			p := b[4 : 4+l]
+			b = b[4+proto.AttrAlign(l):]
+			if err := P(&dst[k]).UnmarshalBinary(p); err != nil {
+				errs[i] = decodeError(what, err)
+				break
+			}
+			if f.match(&dst[k]) {
+				k++
+			}
+		}
+		kept[i] = k
+	}
+	workers := min(runtime.GOMAXPROCS(0), len(w.chunks))
+	if w.n < parallelMin || workers < 2 {
+		for i := range w.chunks {
+			if decodeChunk(i); errs[i] != nil {
+				break
+			}
+		}
+	} else {
+		var next atomic.Int64
+		var wg sync.WaitGroup
+		for range workers - 1 {
+			wg.Go(func() {
+				for i := int(next.Add(1) - 1); i < len(w.chunks); i = int(next.Add(1) - 1) {
+					decodeChunk(i)
+				}
+			})
+		}
+		for i := int(next.Add(1) - 1); i < len(w.chunks); i = int(next.Add(1) - 1) {
+			decodeChunk(i)
+		}
+		wg.Wait()
+	}
+	// Close the gaps that rejected objects left, in order, up to the first payload that did not decode.
+	n := 0
+	var err error
+	for i := range w.chunks {
+		c := &w.chunks[i]
+		if c.first != n {
+			copy(out[n:], out[c.first:c.first+kept[i]])
+		}
+		n += kept[i]
+		if err = errs[i]; err != nil {
+			break
+		}
+	}
+	clear(out[n:])
+	return out[:n], err
+}

@@ -1,0 +1,150 @@
+//go:build linux
+
+package route
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"reflect"
+	"testing"
+
+	"github.com/nlkit/nlkit/nltest"
+	"github.com/nlkit/nlkit/proto"
+	"golang.org/x/sys/unix"
+)
+
+// linkDump answers an RTM_GETLINK dump with n links of varied sizes (names of 1 to 15 bytes, every third a
+// bridge), and with a 3-byte payload, which no ifinfomsg fits, at index bad (-1: none).
+func linkDump(t *testing.T, n, bad int) (*Client, []Link) {
+	t.Helper()
+	links := make([]Link, n)
+	for i := range links {
+		links[i] = Link{Index: int32(i + 1), Name: fmt.Sprintf("l%015d", i)[:1+i%15], MTU: uint32(i)}
+		if i%3 == 0 {
+			links[i].Info.Kind = "bridge"
+		}
+	}
+	msgs := replies(t, unix.RTM_NEWLINK, links)
+	if bad >= 0 {
+		msgs[bad].Data = []byte{1, 2, 3}
+	}
+	conn, fake := nltest.New(unix.NETLINK_ROUTE, func([]proto.Message) ([]proto.Message, error) { return msgs, nil }, nil)
+	fake.DatagramSize = 32 << 10
+	c := New(conn)
+	t.Cleanup(func() { c.Close() })
+	return c, links
+}
+
+// stream collects what All yields, up to its first error.
+func stream[T any](seq func(func(T, error) bool)) ([]T, error) {
+	var out []T
+	for v, err := range seq {
+		if err != nil {
+			return out, err
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
+
+func TestListEqualsStream(t *testing.T) {
+	for _, n := range []int{0, 1, 100, parallelMin - 1, 2*parallelMin + 1000} {
+		for _, f := range []*LinkFilter{nil, {Kind: "bridge"}} {
+			t.Run(fmt.Sprintf("%d/%v", n, f != nil), func(t *testing.T) {
+				c, _ := linkDump(t, n, -1)
+				want, err := stream(c.Link.All(context.Background(), f))
+				if err != nil {
+					t.Fatal(err)
+				}
+				got, err := c.Link.List(context.Background(), f)
+				if err != nil {
+					t.Fatal(err)
+				}
+				sameLinks(t, got, want)
+				if f != nil && n > 0 && len(got) != (n+2)/3 {
+					t.Fatalf("%d bridges of %d links", len(got), n)
+				}
+			})
+		}
+	}
+}
+
+func sameLinks(t *testing.T, got, want []Link) {
+	t.Helper()
+	if len(got) != len(want) {
+		t.Fatalf("List gave %d links, All %d", len(got), len(want))
+	}
+	for i := range got {
+		if !reflect.DeepEqual(got[i], want[i]) {
+			t.Fatalf("link %d: List %+v, All %+v", i, got[i], want[i])
+		}
+	}
+}
+
+func TestListStopsAtUndecodable(t *testing.T) {
+	for _, c := range []struct{ n, bad int }{{10, 0}, {10, 9}, {2*parallelMin + 1000, parallelMin + 7}, {2*parallelMin + 1000, 5}} {
+		for _, f := range []*LinkFilter{nil, {Kind: "bridge"}} {
+			t.Run(fmt.Sprintf("%d/%d/%v", c.n, c.bad, f != nil), func(t *testing.T) {
+				cl, _ := linkDump(t, c.n, c.bad)
+				// The stream yields the error in place of the bad link; List keeps what came before it.
+				want, werr := stream(cl.Link.All(context.Background(), f))
+				got, err := cl.Link.List(context.Background(), f)
+				var de, wde *DecodeError
+				if !errors.As(err, &de) || !errors.As(werr, &wde) {
+					t.Fatalf("List error %v, All error %v: want *DecodeError", err, werr)
+				}
+				sameLinks(t, got, want)
+				if f == nil && len(got) != c.bad {
+					t.Fatalf("List kept %d links, want the %d before the bad one", len(got), c.bad)
+				}
+			})
+		}
+	}
+}
+
+func TestPackedChunks(t *testing.T) {
+	var w packed
+	var want [][]byte
+	for i := range 20000 {
+		p := make([]byte, i%97)
+		for j := range p {
+			p[j] = byte(i + j)
+		}
+		want = append(want, p)
+		w.add(p)
+	}
+	// A chunk grows to packedMax and no further; a payload larger than that gets a chunk of its own.
+	big := make([]byte, packedMax+5)
+	big[len(big)-1] = 7
+	w.add(big)
+	want = append(want, big)
+	check := func() {
+		i := 0
+		for _, c := range w.chunks {
+			if c.first != i {
+				t.Fatalf("chunk starts at %d, want %d", c.first, i)
+			}
+			for b := c.b; len(b) > 0; i++ {
+				l := int(uint32(b[0]) | uint32(b[1])<<8 | uint32(b[2])<<16 | uint32(b[3])<<24)
+				if !reflect.DeepEqual(b[4:4+l], want[i]) && !(l == 0 && len(want[i]) == 0) {
+					t.Fatalf("payload %d differs", i)
+				}
+				b = b[4+proto.AttrAlign(l):]
+			}
+		}
+		if i != len(want) || w.n != len(want) {
+			t.Fatalf("%d payloads (n %d), want %d", i, w.n, len(want))
+		}
+	}
+	check()
+	// A retried dump reuses the chunks.
+	w.reset()
+	want = want[:0]
+	for i := range 5000 {
+		p := []byte(fmt.Sprint(i))
+		want = append(want, p)
+		w.add(p)
+	}
+	check()
+}

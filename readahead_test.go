@@ -1,0 +1,210 @@
+package nlkit_test
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"runtime"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/nlkit/nlkit"
+	"github.com/nlkit/nlkit/nltest"
+	"github.com/nlkit/nlkit/proto"
+)
+
+// numbered is a dump of n messages, each carrying its index, one datagram each, so that the dump is read
+// ahead; a request without NLM_F_DUMP is answered with "reply".
+func numbered(t *testing.T, n int, intrAt int) (*nlkit.Conn, *nltest.Fake) {
+	t.Helper()
+	conn, fake := nltest.New(0, func(req []proto.Message) ([]proto.Message, error) {
+		if req[0].Header.Flags&proto.FlagDump == 0 {
+			return []proto.Message{thing("reply")}, nil
+		}
+		out := make([]proto.Message, n)
+		for i := range out {
+			out[i] = proto.Message{Header: proto.Header{Type: typeThing}, Data: binary.LittleEndian.AppendUint32(nil, uint32(i))}
+			if i == intrAt {
+				out[i].Header.Flags |= proto.FlagDumpIntr
+			}
+		}
+		return out, nil
+	}, nil)
+	fake.SeparateDatagrams = true
+	t.Cleanup(func() { conn.Close() })
+	return conn, fake
+}
+
+// nextRequestWorks checks that a request after a dump gets its own reply at once.
+func nextRequestWorks(t *testing.T, conn *nlkit.Conn) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	msgs, err := conn.Execute(ctx, thing("next"))
+	if err != nil || len(msgs) != 1 || string(msgs[0].Data) != "reply" {
+		t.Fatalf("request after the dump: %v %v", msgs, err)
+	}
+}
+
+func TestDumpReadAheadKeepsOrder(t *testing.T) {
+	const n = 3000
+	conn, _ := numbered(t, n, 1234)
+	for round := range 3 { // the read-ahead is reused by every dump
+		got := 0
+		var last error
+		for m, err := range conn.Dump(context.Background(), thing("")) {
+			if err != nil {
+				last = err
+				continue
+			}
+			if last != nil {
+				t.Fatalf("round %d: message after the error %v", round, last)
+			}
+			if i := binary.LittleEndian.Uint32(m.Data); int(i) != got {
+				t.Fatalf("round %d: message %d carries %d", round, got, i)
+			}
+			got++
+		}
+		if got != n || !errors.Is(last, nlkit.ErrDumpInterrupted) {
+			t.Fatalf("round %d: %d messages, last error %v: want %d and ErrDumpInterrupted", round, got, last, n)
+		}
+	}
+	nextRequestWorks(t, conn)
+}
+
+func TestDumpReadAheadStoppedEarly(t *testing.T) {
+	const n = 40
+	for _, stopAt := range []int{0, 1, 2, 7, n - 2, n - 1} {
+		conn, _ := numbered(t, n, -1)
+		got := 0
+		for _, err := range conn.Dump(context.Background(), thing("")) {
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got == stopAt {
+				break
+			}
+			got++
+		}
+		nextRequestWorks(t, conn)
+		// And a whole dump after that.
+		got = 0
+		for _, err := range conn.Dump(context.Background(), thing("")) {
+			if err != nil {
+				t.Fatal(err)
+			}
+			got++
+		}
+		if got != n {
+			t.Fatalf("stopped at %d: the next dump gave %d messages, want %d", stopAt, got, n)
+		}
+	}
+}
+
+func TestDumpReadAheadCancelled(t *testing.T) {
+	conn, _ := numbered(t, 500, -1)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	got := 0
+	var last error
+	for _, err := range conn.Dump(ctx, thing("")) {
+		if err != nil {
+			last = err
+			continue
+		}
+		got++
+		if got == 10 {
+			cancel()
+		}
+	}
+	if !errors.Is(last, context.Canceled) {
+		t.Fatalf("after %d messages: last error %v, want context.Canceled", got, last)
+	}
+	if got >= 500 {
+		t.Fatalf("the cancelled dump delivered all %d messages", got)
+	}
+	nextRequestWorks(t, conn)
+}
+
+func TestDumpReadAheadClosed(t *testing.T) {
+	before := runtime.NumGoroutine()
+	conn, _ := numbered(t, 500, -1)
+	var last error
+	got := 0
+	for _, err := range conn.Dump(context.Background(), thing("")) {
+		if err != nil {
+			last = err
+			continue
+		}
+		got++
+		if got == 10 {
+			conn.Close()
+		}
+	}
+	if !errors.Is(last, nlkit.ErrClosed) {
+		t.Fatalf("last error %v, want ErrClosed", last)
+	}
+	// The reader goroutine has exited: the dump waits for it before returning.
+	if after := runtime.NumGoroutine(); after > before {
+		t.Fatalf("%d goroutines after the dump, %d before", after, before)
+	}
+}
+
+// faulty replaces the datagram of one receive (counted from 1) with bad.
+type faulty struct {
+	*nltest.Fake
+	n   atomic.Int32
+	at  int32
+	bad []byte
+}
+
+func (f *faulty) RecvMsg(buf, oob []byte) (int, int, nlkit.Addr, error) {
+	if f.n.Add(1) == f.at {
+		// Consume the real one, so the dump still ends where it would.
+		if _, _, _, err := f.Fake.RecvMsg(buf, oob); err != nil {
+			return 0, 0, nlkit.Addr{}, err
+		}
+		copy(buf, f.bad)
+		return len(f.bad), 0, nlkit.Addr{}, nil
+	}
+	return f.Fake.RecvMsg(buf, oob)
+}
+
+func TestDumpReadAheadBadDatagram(t *testing.T) {
+	big := make([]byte, 64<<10)
+	binary.NativeEndian.PutUint32(big, uint32(len(big)))
+	for _, c := range []struct {
+		name string
+		bad  []byte
+		want func(error) bool
+	}{
+		{"short header", []byte{1, 2, 3}, func(err error) bool { var re *nlkit.ReceiveError; return errors.As(err, &re) }},
+		{"length past the end", binary.NativeEndian.AppendUint32(make([]byte, 0, 20), 400)[:4:4],
+			func(err error) bool { var re *nlkit.ReceiveError; return errors.As(err, &re) }},
+		{"truncated", big, func(err error) bool { var te *nlkit.TruncatedError; return errors.As(err, &te) }},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			_, fake := numbered(t, 200, -1)
+			bad := c.bad
+			if len(bad) < 16 && len(bad) == 4 {
+				bad = append(bad, make([]byte, 12)...)
+			}
+			conn := nlkit.NewConn(0, &faulty{Fake: fake, at: 5, bad: bad}, nil)
+			defer conn.Close()
+			got := 0
+			var last error
+			for _, err := range conn.Dump(context.Background(), thing("")) {
+				if err != nil {
+					last = err
+					continue
+				}
+				got++
+			}
+			if !c.want(last) || got != 4 {
+				t.Fatalf("%d messages, last error %v (%T)", got, last, last)
+			}
+			nextRequestWorks(t, conn)
+		})
+	}
+}
