@@ -18,6 +18,13 @@ import (
 // ahead; a request without NLM_F_DUMP is answered with "reply".
 func numbered(t *testing.T, n int, intrAt int) (*nlkit.Conn, *nltest.Fake) {
 	t.Helper()
+	var started atomic.Int32
+	t.Cleanup(nlkit.ForceReadAhead(true, &started))
+	t.Cleanup(func() {
+		if started.Load() == 0 {
+			t.Error("no dump read ahead")
+		}
+	})
 	conn, fake := nltest.New(0, func(req []proto.Message) ([]proto.Message, error) {
 		if req[0].Header.Flags&proto.FlagDump == 0 {
 			return []proto.Message{thing("reply")}, nil

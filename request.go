@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"iter"
+	"runtime"
 	"slices"
 	"time"
 
@@ -74,38 +75,63 @@ func (c *Conn) request(ctx context.Context, m proto.Message) iter.Seq2[proto.Mes
 }
 
 // readReplies reads the replies to seq, passing data messages to yield. It reports whether the reply stream
-// ended (ack, error or NLMSG_DONE) and the error that ended it. With ahead set (a dump), once a datagram
-// arrives that does not end the reply, the rest is received by a read-ahead goroutine while yield consumes.
+// ended (ack, error or NLMSG_DONE) and the error that ended it. With ahead set (a dump), the first datagram
+// that does not end the reply is timed: if consuming it took a good part of what receiving it did (see
+// aheadPays), the rest is received by a read-ahead goroutine while yield consumes.
 func (c *Conn) readReplies(ctx context.Context, seq uint32, yield func(proto.Message, error) bool,
 	ahead bool) (bool, error) {
 	st := replies{seq: seq, pid: c.t.PortID(), unit: c.unit, yield: yield}
+	ahead = ahead && yield != nil && runtime.GOMAXPROCS(0) > 1
 	for {
+		var t0 time.Time
+		if ahead {
+			t0 = time.Now()
+		}
 		d, err := c.recvLocked(ctx)
 		if err != nil {
 			// A *TruncatedError lost part of the reply, but the stream has not ended: the rest is drained.
 			return false, err
 		}
-		if ahead && yield != nil {
-			if end, ok := scanEnd(d.Data, seq, st.pid); !end && ok {
-				first := *d
-				return c.readAhead(ctx, &st, &first)
-			}
+		var t1 time.Time
+		if ahead {
+			t1 = time.Now()
 		}
-		if done, err := st.consume(d); done || err != nil {
+		done, err := st.consume(d)
+		if done || err != nil {
 			if err == errStopped {
 				err = nil
 			}
 			return done, err
 		}
+		if ahead {
+			if aheadPolicy(time.Since(t1), t1.Sub(t0)) {
+				return c.readAhead(ctx, &st)
+			}
+			ahead = false
+		}
 	}
 }
 
-// readAhead consumes first, then the datagrams a read-ahead goroutine receives, until the reply ends, yield
-// stops or an error. It reports what readReplies does.
-func (c *Conn) readAhead(ctx context.Context, st *replies, first *Datagram) (bool, error) {
+// aheadMinWork is the least time consuming a datagram must take for reading ahead to pay: below it, handing
+// each datagram to another goroutine costs about what it saves.
+const aheadMinWork = 8 * time.Microsecond
+
+// aheadPolicy decides whether a dump reads ahead; tests replace it.
+var aheadPolicy = aheadPays
+
+// aheadPays reports whether a dump whose consumer spent work on a datagram that took recv to receive is worth
+// reading ahead: the consumer's share must be at least an eighth of the kernel's and above aheadMinWork.
+func aheadPays(work, recv time.Duration) bool {
+	return work >= aheadMinWork && 8*work >= recv
+}
+
+// readAhead consumes the datagrams a read-ahead goroutine receives, until the reply ends, yield stops or an
+// error. It reports what readReplies does.
+func (c *Conn) readAhead(ctx context.Context, st *replies) (bool, error) {
 	r := c.readAheadLocked()
 	r.start(ctx, c, st.seq, st.pid)
-	done, err := st.consume(first)
+	var done bool
+	var err error
 	for !done && err == nil {
 		s := <-r.full
 		if s.err != nil {
