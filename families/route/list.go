@@ -9,6 +9,7 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
+	"unsafe"
 
 	"github.com/nlkit/nlkit"
 	"github.com/nlkit/nlkit/proto"
@@ -28,6 +29,7 @@ func (s service[T, P]) list(ctx context.Context, f filter[T], emptyOnENOENT bool
 		ctx = context.Background()
 	}
 	var w packed
+	defer w.release()
 	for attempt := 1; ; attempt++ {
 		w.reset()
 		var intr, ferr error
@@ -69,6 +71,8 @@ func (s service[T, P]) list(ctx context.Context, f filter[T], emptyOnENOENT bool
 type packed struct {
 	chunks []packedChunk
 	n      int
+	used   int    // bytes in chunks
+	arena  *arena // the memory of the chunks past arenaFrom bytes
 }
 
 // packedChunk is one chunk: b holds n payloads, the first of which is payload number first of the whole.
@@ -84,38 +88,58 @@ const (
 )
 
 func (w *packed) reset() {
-	// Keep the first chunks' memory for a retried dump.
-	for i := range w.chunks {
-		w.chunks[i].b = w.chunks[i].b[:0]
-		w.chunks[i].n = 0
-	}
 	w.chunks = w.chunks[:0]
 	w.n = 0
+	w.used = 0
+	if w.arena != nil {
+		w.arena.reset()
+	}
+}
+
+// release returns the memory of w's large chunks to the system.
+func (w *packed) release() {
+	if w.arena != nil {
+		w.arena.release()
+		w.arena = nil
+	}
+	w.chunks = nil
 }
 
 func (w *packed) add(p []byte) {
 	need := 4 + proto.AttrAlign(len(p))
-	var c *packedChunk
-	if k := len(w.chunks); k > 0 && cap(w.chunks[k-1].b)-len(w.chunks[k-1].b) >= need {
-		c = &w.chunks[k-1]
-	} else {
-		size := packedMin
-		if k > 0 {
-			size = min(2*cap(w.chunks[k-1].b), packedMax)
-		}
-		if len(w.chunks) < cap(w.chunks) && cap(w.chunks[:k+1][k].b) >= need {
-			w.chunks = w.chunks[:k+1] // a chunk kept by reset
-		} else {
-			w.chunks = append(w.chunks, packedChunk{b: make([]byte, 0, max(size, need))})
-		}
-		c = &w.chunks[k]
-		c.first = w.n
+	k := len(w.chunks)
+	if k == 0 || cap(w.chunks[k-1].b)-len(w.chunks[k-1].b) < need {
+		w.grow(need)
+		k++
 	}
+	c := &w.chunks[k-1]
 	c.b = binary.NativeEndian.AppendUint32(c.b, uint32(len(p)))
 	c.b = append(c.b, p...)
 	c.b = append(c.b, make([]byte, need-4-len(p))...) // at most 3 bytes; append of a zeroed slice does not allocate
 	c.n++
 	w.n++
+}
+
+// grow starts a chunk with room for at least need bytes: from the Go heap while the dump is small, then from
+// an arena of its own.
+func (w *packed) grow(need int) {
+	size := packedMin
+	if k := len(w.chunks); k > 0 {
+		size = min(2*cap(w.chunks[k-1].b), packedMax)
+	}
+	size = max(size, need)
+	var b []byte
+	if w.used+size > arenaFrom {
+		if w.arena == nil {
+			w.arena = &arena{}
+		}
+		b = w.arena.take(size)
+	}
+	if b == nil {
+		b = make([]byte, 0, size)
+	}
+	w.used += size
+	w.chunks = append(w.chunks, packedChunk{b: b[:0], first: w.n})
 }
 
 // parallelMin is the number of objects from which decodePacked spreads the work over goroutines.
@@ -128,6 +152,11 @@ func decodePacked[T any, P object[T]](w *packed, f filter[T], what string) ([]T,
 		return nil, nil
 	}
 	out := make([]T, w.n)
+	// A large result is bound by first-touch page faults: let the kernel back it with huge pages (see arena).
+	var zero T
+	if size := uintptr(w.n) * unsafe.Sizeof(zero); size >= 2*hugePage {
+		adviseHuge(unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(out))), size))
+	}
 	kept := make([]int, len(w.chunks))
 	errs := make([]error, len(w.chunks))
 	decodeChunk := func(i int) {
