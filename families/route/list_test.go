@@ -138,8 +138,14 @@ func TestPackedChunks(t *testing.T) {
 		}
 	}
 	check()
-	// A retried dump reuses the chunks.
+	if w.arena == nil || len(w.arena.maps) == 0 {
+		t.Fatalf("%d bytes packed and no arena mapping", w.used)
+	}
+	// A retried dump reuses the first mapping; release unmaps it.
 	w.reset()
+	if len(w.arena.maps) != 1 || len(w.arena.cur) != len(w.arena.maps[0]) {
+		t.Fatal("reset did not keep the first mapping whole")
+	}
 	want = want[:0]
 	for i := range 5000 {
 		p := []byte(fmt.Sprint(i))
@@ -147,4 +153,8 @@ func TestPackedChunks(t *testing.T) {
 		w.add(p)
 	}
 	check()
+	w.release()
+	if w.arena != nil || w.chunks != nil {
+		t.Fatal("release kept memory")
+	}
 }
