@@ -113,6 +113,11 @@ type Conn struct {
 	dgram   Datagram
 	ahead   *readAhead // the read-ahead of dumps, made by the first that needs it (under recvMu)
 	dropped atomic.Uint64
+
+	// watchReg is the kept cancellation watch (see watch); watching is it while a receive uses it.
+	watchReg atomic.Pointer[watchReg]
+	watching atomic.Pointer[watchReg]
+	unwatch  func()
 }
 
 // NewConn wraps a Transport in a Conn for unit. Dial does this with a real socket; tests use a fake.
@@ -132,6 +137,7 @@ func NewConn(unit int, t Transport, cfg *Config) *Conn {
 	if cfg.PassCred || cfg.PacketInfo || cfg.ListenAllNSID || len(cfg.Groups) > 0 {
 		c.oob = make([]byte, 128)
 	}
+	c.unwatch = func() { c.watching.Store(nil) }
 	c.seq.Store(uint32(time.Now().UnixNano()))
 	return c
 }
@@ -159,7 +165,9 @@ func (c *Conn) Close() error {
 	if c.closed.Swap(true) {
 		return nil
 	}
-	return c.t.Close()
+	err := c.t.Close()
+	c.releaseWatch()
+	return err
 }
 
 // JoinGroup subscribes to multicast group g (NETLINK_ADD_MEMBERSHIP).
@@ -187,6 +195,13 @@ func (c *Conn) groupError(op string, g uint32, err error) error {
 
 // SendRaw sends b as one datagram to an address, as it is: nothing is checked or filled in.
 func (c *Conn) SendRaw(b []byte, to Addr) error {
+	c.sendMu.Lock()
+	defer c.sendMu.Unlock()
+	return c.sendRawLocked(b, to)
+}
+
+// sendRawLocked is SendRaw; c.sendMu must be held (the transport's send state is shared).
+func (c *Conn) sendRawLocked(b []byte, to Addr) error {
 	if c.closed.Load() {
 		return ErrClosed
 	}
@@ -238,7 +253,7 @@ func (c *Conn) SendTo(to Addr, msgs ...proto.Message) error {
 		b = m.AppendTo(b)
 	}
 	c.sbuf = b
-	return c.SendRaw(b, to)
+	return c.sendRawLocked(b, to)
 }
 
 // Send sends m to the kernel (portid 0) with NLM_F_REQUEST set and returns the sequence number used:

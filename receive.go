@@ -55,14 +55,53 @@ func (c *Conn) Receive(ctx context.Context) ([]proto.Message, Sender, error) {
 	return msgs, d.From, nil
 }
 
-// watch arranges for a blocked receive to return when ctx is cancelled. The returned func undoes it.
+// watchReg is the cancellation watch of one context on a Conn: an AfterFunc that interrupts a blocked receive.
+// It outlives the receive that made it, so a loop that passes the same context to every receive (a Server, a
+// Subscriber, a Client's requests) registers it once instead of once per datagram. A receive with another
+// context replaces it; Close releases it.
+type watchReg struct {
+	done <-chan struct{}
+	stop func() bool
+}
+
+// watch arranges for a blocked receive to return when ctx is cancelled, until the returned func is called.
+// c.recvMu must be held.
 func (c *Conn) watch(ctx context.Context) func() {
-	if ctx == nil || ctx.Done() == nil {
-		return func() {}
+	if ctx == nil {
+		return noWatch
 	}
-	stop := context.AfterFunc(ctx, func() { _ = c.t.SetReadDeadline(time.Unix(1, 0)) })
-	// If the deadline was already set, recvLocked clears the stale one on the next receive.
-	return func() { stop() }
+	done := ctx.Done()
+	if done == nil {
+		return noWatch
+	}
+	r := c.watchReg.Load()
+	if r == nil || r.done != done {
+		r = &watchReg{done: done}
+		// The deadline is set only while a receive watches r: a context cancelled after its receives have
+		// returned must not disturb the next receive. If the deadline does land late, recvLocked clears it.
+		r.stop = context.AfterFunc(ctx, func() {
+			if c.watching.Load() == r {
+				_ = c.t.SetReadDeadline(time.Unix(1, 0))
+			}
+		})
+		if old := c.watchReg.Swap(r); old != nil {
+			old.stop()
+		}
+		if c.closed.Load() {
+			c.releaseWatch()
+		}
+	}
+	c.watching.Store(r)
+	return c.unwatch
+}
+
+func noWatch() {}
+
+// releaseWatch drops the kept watch, so a long-lived context no longer holds the Conn.
+func (c *Conn) releaseWatch() {
+	if r := c.watchReg.Swap(nil); r != nil {
+		r.stop()
+	}
 }
 
 // recvLocked receives one datagram into c.rbuf. c.recvMu must be held.
