@@ -191,7 +191,7 @@ func TestRouteEdit(t *testing.T) {
 	checkHeader(t, m, unix.RTM_NEWROUTE, createExcl)
 	r := decode(t, m)
 	if r.Dst != pfx("10.8.0.0/16") || r.Gateway != ip("10.0.0.254") || r.OIF != 3 || r.Priority != 5 ||
-		r.Table != 100 || r.Protocol != route.ProtocolStatic || r.PrefSrc != ip("10.0.0.1") ||
+		r.Table != 100 || r.Protocol != route.ProtocolStatic || r.Ext().PrefSrc != ip("10.0.0.1") ||
 		r.Scope != route.ScopeUniverse || r.Type != route.TypeUnicast {
 		t.Errorf("add: %+v", r)
 	}
@@ -210,14 +210,14 @@ func TestRouteEdit(t *testing.T) {
 		t.Errorf("blackhole: %+v", r)
 	}
 	if r = decode(t, change(t, "route", "add", "10.9.0.0/16", "via", "10.0.0.1", "mtu", "1400", "onlink",
-		"scope", "host")); r.Metrics.MTU != 1400 || r.Flags&unix.RTNH_F_ONLINK == 0 || r.Scope != route.ScopeHost {
+		"scope", "host")); r.Ext().Metrics.MTU != 1400 || r.Flags&unix.RTNH_F_ONLINK == 0 || r.Scope != route.ScopeHost {
 		t.Errorf("mtu onlink scope: %+v", r)
 	}
 	r = decode(t, change(t, "route", "add", "10.30.0.0/16", "nexthop", "via", "10.0.0.2", "weight", "2", "nexthop",
 		"via", "10.0.0.3", "dev", "v1"))
-	if len(r.MultiPath) != 2 || r.MultiPath[0].Gateway != ip("10.0.0.2") || r.MultiPath[0].Weight() != 2 ||
-		r.MultiPath[1].OIF != 2 {
-		t.Errorf("multipath: %+v", r.MultiPath)
+	if mp := r.Ext().MultiPath; len(mp) != 2 || mp[0].Gateway != ip("10.0.0.2") || mp[0].Weight() != 2 ||
+		mp[1].OIF != 2 {
+		t.Errorf("multipath: %+v", mp)
 	}
 	m = change(t, "route", "replace", "10.2.0.0/16", "dev", "v0")
 	checkHeader(t, m, unix.RTM_NEWROUTE, createReplace)

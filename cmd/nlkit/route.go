@@ -285,6 +285,7 @@ type routeStyle struct {
 // printRoute prints one route as ip's print_route does.
 func (a *app) printRoute(r *route.Route, st routeStyle) {
 	p := a.p
+	x := r.Ext()
 	p.openObj("")
 	if st.deleted {
 		p.boolean("deleted", "Deleted ", true)
@@ -294,8 +295,8 @@ func (a *app) printRoute(r *route.Route, st routeStyle) {
 	}
 	host := hostBits(r.Family)
 	p.str("dst", "%s ", prefixText(r.Dst, host, "default"))
-	if r.Src.IsValid() {
-		p.str("from", "from %s ", prefixText(r.Src, host, "0"))
+	if x.Src.IsValid() {
+		p.str("from", "from %s ", prefixText(x.Src, host, "0"))
 	}
 	if r.NexthopID != 0 {
 		p.uint("nhid", "nhid %d ", uint64(r.NexthopID))
@@ -307,8 +308,8 @@ func (a *app) printRoute(r *route.Route, st routeStyle) {
 		p.text("via ")
 		p.str("gateway", "%s ", r.Gateway.String())
 	}
-	if r.Via.IsValid() {
-		a.printVia(r.Via)
+	if x.Via.IsValid() {
+		a.printVia(x.Via)
 	}
 	if r.OIF != 0 && !st.oifGiven {
 		p.text("dev ")
@@ -325,41 +326,41 @@ func (a *app) printRoute(r *route.Route, st routeStyle) {
 			p.str("scope", "scope %s ", r.Scope.String())
 		}
 	}
-	if r.PrefSrc.IsValid() {
+	if x.PrefSrc.IsValid() {
 		p.text("src ")
-		p.str("prefsrc", "%s ", r.PrefSrc.String())
+		p.str("prefsrc", "%s ", x.PrefSrc.String())
 	}
 	if r.HasPriority {
 		p.uint("metric", "metric %d ", uint64(r.Priority))
 	}
 	a.printRouteFlags(r.Flags)
-	if r.Mark != 0 {
+	if x.Mark != 0 {
 		if p.json {
-			p.uint("mark", "", uint64(r.Mark))
-		} else if r.Mark >= 16 {
-			p.text("mark 0x%x ", r.Mark)
+			p.uint("mark", "", uint64(x.Mark))
+		} else if x.Mark >= 16 {
+			p.text("mark 0x%x ", x.Mark)
 		} else {
-			p.text("mark %d ", r.Mark)
+			p.text("mark %d ", x.Mark)
 		}
 	}
-	if r.Flow != 0 {
-		a.printFlow(r.Flow)
+	if x.Flow != 0 {
+		a.printFlow(x.Flow)
 	}
-	if r.HasUID {
-		p.uint("uid", "uid %d ", uint64(r.UID))
+	if x.HasUID {
+		p.uint("uid", "uid %d ", uint64(x.UID))
 	}
 	if r.Family == unix.AF_INET && r.Flags&unix.RTM_F_CLONED != 0 {
 		a.printCacheFlags(r.Flags)
 	}
 	if r.Family == unix.AF_INET || r.Family == unix.AF_INET6 {
-		a.printRouteCacheInfo(&r.CacheInfo)
+		a.printRouteCacheInfo(&x.CacheInfo)
 	}
-	if !r.Metrics.IsZero() {
-		a.printMetrics(&r.Metrics)
+	if !x.Metrics.IsZero() {
+		a.printMetrics(&x.Metrics)
 	}
-	if r.IIF != 0 {
+	if x.IIF != 0 {
 		p.text("iif ")
-		p.str("iif", "%s ", a.links.name(r.IIF))
+		p.str("iif", "%s ", a.links.name(x.IIF))
 	}
 	if r.HasPref {
 		switch r.Pref {
@@ -373,10 +374,10 @@ func (a *app) printRoute(r *route.Route, st routeStyle) {
 			p.uint("pref", "%d", uint64(r.Pref))
 		}
 	}
-	if len(r.MultiPath) > 0 {
+	if len(x.MultiPath) > 0 {
 		p.openArr("nexthops")
-		for i := range r.MultiPath {
-			nh := &r.MultiPath[i]
+		for i := range x.MultiPath {
+			nh := &x.MultiPath[i]
 			p.openObj("")
 			p.text("\n\tnexthop ")
 			if nh.Gateway.IsValid() {

@@ -59,8 +59,12 @@ func (a *app) routeModify(argv []string, op editOp) error {
 			if v, err = av.value(); err != nil {
 				return err
 			}
-			if r.Gateway, r.Via, err = parseVia(&r.Family, v); err != nil {
+			var via netip.Addr
+			if r.Gateway, via, err = parseVia(&r.Family, v); err != nil {
 				return err
+			}
+			if via.IsValid() || r.Extra != nil {
+				r.EnsureExtra().Via = via
 			}
 			continue
 		}
@@ -76,7 +80,7 @@ func (a *app) routeModify(argv []string, op editOp) error {
 		if err != nil {
 			return err
 		}
-		r.MultiPath = hops
+		r.EnsureExtra().MultiPath = hops
 	}
 	if r.Family == 0 {
 		r.Family = unix.AF_INET
@@ -106,9 +110,9 @@ func (a *app) routeArg(r *route.Route, w, v string) error {
 	case "dev", "oif":
 		r.OIF, err = a.ifindex(v)
 	case "src":
-		r.PrefSrc, err = parseFamilyAddr(&r.Family, v)
+		r.EnsureExtra().PrefSrc, err = parseFamilyAddr(&r.Family, v)
 	case "from":
-		r.Src, _, err = parsePrefix(v, r.Family)
+		r.EnsureExtra().Src, _, err = parsePrefix(v, r.Family)
 	case "table":
 		r.Table, err = parseTable(v)
 	case "metric", "priority", "preference":
@@ -126,14 +130,14 @@ func (a *app) routeArg(r *route.Route, w, v string) error {
 		}
 		r.TOS = uint8(n)
 	case "mtu", "advmss", "hoplimit", "initcwnd", "initrwnd", "window":
-		m := &r.Metrics
+		m := &r.EnsureExtra().Metrics
 		metric := map[string]*uint32{"mtu": &m.MTU, "advmss": &m.AdvMSS, "hoplimit": &m.HopLimit,
 			"initcwnd": &m.InitCWnd, "initrwnd": &m.InitRwnd, "window": &m.Window}[w]
 		*metric, err = parseU32(v, w)
 	case "nhid":
 		r.NexthopID, err = parseU32(v, "id")
 	case "realm", "realms":
-		r.Flow, err = parseU32(v, "realm")
+		r.EnsureExtra().Flow, err = parseU32(v, "realm")
 	case "pref": // ICMPV6_ROUTER_PREF_*
 		pref, ok := map[string]uint8{"low": 3, "medium": 0, "high": 1}[v]
 		if !ok {

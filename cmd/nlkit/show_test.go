@@ -162,7 +162,7 @@ func TestRouteGet(t *testing.T) {
 	k := testKernel()
 	k.get = &route.Route{Family: unix.AF_INET, Table: route.TableMain, Type: route.TypeUnicast,
 		Flags: unix.RTM_F_CLONED | 0x80000000, Dst: pfx("10.9.9.9/32"), Gateway: ip("10.0.0.254"), OIF: 3,
-		PrefSrc: ip("10.0.0.1"), UID: 0, HasUID: true}
+		Extra: &route.RouteExtra{PrefSrc: ip("10.0.0.1"), UID: 0, HasUID: true}}
 	if got, want := mustRun(t, k, "route", "get", "10.9.9.9"),
 		lines("10.9.9.9 via 10.0.0.254 dev v0 src 10.0.0.1 uid 0 ", "    cache <local> "); got != want {
 		t.Errorf("route get:\n%q\nwant\n%q", got, want)

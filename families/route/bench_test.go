@@ -27,6 +27,41 @@ func BenchmarkRouteUnmarshal(b *testing.B) {
 	}
 }
 
+// BenchmarkRouteUnmarshalIPv6 decodes an IPv6 route as the kernel sends it: RTA_PREF and an all-zero
+// RTA_CACHEINFO, which leave Extra nil.
+func BenchmarkRouteUnmarshalIPv6(b *testing.B) {
+	r := Route{Family: unix.AF_INET6, Table: TableMain, Protocol: ProtocolStatic, Type: TypeUnicast,
+		Dst: mustPrefix("2001:db8:1::/48"), Gateway: mustAddr("fe80::1"), OIF: 2, Priority: 1024, HasPriority: true,
+		HasPref: true}
+	ae := proto.NewAttrEncoder(mustMarshal(b, &r))
+	ae.Raw(unix.RTA_CACHEINFO, make([]byte, 32))
+	data := ae.Bytes()
+	b.ReportAllocs()
+	var out Route
+	for b.Loop() {
+		if err := out.UnmarshalBinary(data); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if out.Extra != nil {
+		b.Fatal("Extra")
+	}
+}
+
+// BenchmarkRouteUnmarshalPrefSrc decodes a connected route (RTA_PREFSRC): one RouteExtra.
+func BenchmarkRouteUnmarshalPrefSrc(b *testing.B) {
+	r := Route{Family: unix.AF_INET, Table: TableMain, Protocol: ProtocolKernel, Scope: ScopeLink, Type: TypeUnicast,
+		Dst: mustPrefix("10.1.2.0/24"), OIF: 2, Extra: &RouteExtra{PrefSrc: mustAddr("10.1.2.3")}}
+	data := mustMarshal(b, &r)
+	b.ReportAllocs()
+	var out Route
+	for b.Loop() {
+		if err := out.UnmarshalBinary(data); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
 func BenchmarkLinkUnmarshal(b *testing.B) {
 	data := kernelLink()
 	b.ReportAllocs()

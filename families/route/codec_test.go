@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"reflect"
 	"testing"
+	"unsafe"
 
 	"github.com/nlkit/nlkit/proto"
 	"golang.org/x/sys/unix"
@@ -105,20 +106,24 @@ func TestRouteDecode(t *testing.T) {
 	if err := r.UnmarshalBinary(kernelRoute()); err != nil {
 		t.Fatal(err)
 	}
-	if r.Family != unix.AF_INET || r.Table != 1000 || r.Dst != mustPrefix("10.9.0.0/24") || r.Priority != 20 ||
-		r.PrefSrc != mustAddr("10.0.0.1") || r.Protocol != ProtocolStatic || r.Type != TypeUnicast ||
-		r.Mark != 9 || r.Flow != 0x10002 || r.EncapType != 1 || len(r.Encap) != 8 || r.CacheInfo.ID != 5 ||
-		!r.HasUID || r.UID != 1000 || r.Src.IsValid() {
-		t.Errorf("route %+v", r)
+	x := r.Extra
+	if x == nil {
+		t.Fatal("no Extra")
 	}
-	if r.Metrics.MTU != 1400 || r.Metrics.Lock != 1<<unix.RTAX_MTU || r.Metrics.CCAlgo != "bbr" {
-		t.Errorf("metrics %+v", r.Metrics)
+	if r.Family != unix.AF_INET || r.Table != 1000 || r.Dst != mustPrefix("10.9.0.0/24") || r.Priority != 20 ||
+		x.PrefSrc != mustAddr("10.0.0.1") || r.Protocol != ProtocolStatic || r.Type != TypeUnicast ||
+		x.Mark != 9 || x.Flow != 0x10002 || x.EncapType != 1 || len(x.Encap) != 8 || x.CacheInfo.ID != 5 ||
+		!x.HasUID || x.UID != 1000 || x.Src.IsValid() {
+		t.Errorf("route %+v extra %+v", r, *x)
+	}
+	if x.Metrics.MTU != 1400 || x.Metrics.Lock != 1<<unix.RTAX_MTU || x.Metrics.CCAlgo != "bbr" {
+		t.Errorf("metrics %+v", x.Metrics)
 	}
 	want := []NextHop{{OIF: 2, Gateway: mustAddr("10.0.0.2")}, {OIF: 3, Hops: 4, Flags: unix.RTNH_F_ONLINK, Via: mustAddr("fe80::1")}}
-	if !reflect.DeepEqual(r.MultiPath, want) {
-		t.Errorf("multipath %+v", r.MultiPath)
+	if !reflect.DeepEqual(x.MultiPath, want) {
+		t.Errorf("multipath %+v", x.MultiPath)
 	}
-	if r.MultiPath[1].Weight() != 5 {
+	if x.MultiPath[1].Weight() != 5 {
 		t.Error("weight")
 	}
 }
@@ -141,15 +146,21 @@ func TestRouteDefaultDst(t *testing.T) {
 func TestRouteRoundTrip(t *testing.T) {
 	for _, r := range []Route{
 		{Dst: mustPrefix("10.0.0.0/8"), Gateway: mustAddr("192.0.2.1"), Table: 300, Priority: 5, HasPriority: true,
-			Protocol: ProtocolStatic, Type: TypeUnicast, Metrics: Metrics{MTU: 1300, AdvMSS: 1200, CCAlgo: "cubic"}, Mark: 0},
-		{Dst: mustPrefix("2001:db8::/32"), Src: mustPrefix("2001:db8:1::/48"), OIF: 4, Table: TableMain, Type: TypeUnicast,
-			Pref: 1, HasPref: true},
+			Protocol: ProtocolStatic, Type: TypeUnicast, Extra: &RouteExtra{Metrics: Metrics{MTU: 1300, AdvMSS: 1200, CCAlgo: "cubic"}}},
+		{Dst: mustPrefix("2001:db8::/32"), Extra: &RouteExtra{Src: mustPrefix("2001:db8:1::/48")}, OIF: 4, Table: TableMain,
+			Type: TypeUnicast, Pref: 1, HasPref: true},
 		// RTA_PRIORITY 0 and RTA_PREF 0 (medium) are sent and seen when present.
 		{Dst: mustPrefix("2001:db8:2::/48"), OIF: 4, Table: TableMain, Type: TypeUnicast, HasPriority: true, HasPref: true},
-		{Dst: mustPrefix("10.1.0.0/16"), Table: TableMain, Type: TypeUnicast, MultiPath: []NextHop{
-			{OIF: 2, Gateway: mustAddr("10.0.0.1"), Hops: 1}, {OIF: 3, Gateway: mustAddr("10.0.0.2")}}},
+		{Dst: mustPrefix("10.1.0.0/16"), Table: TableMain, Type: TypeUnicast, Extra: &RouteExtra{MultiPath: []NextHop{
+			{OIF: 2, Gateway: mustAddr("10.0.0.1"), Hops: 1}, {OIF: 3, Gateway: mustAddr("10.0.0.2")}}}},
 		{Dst: mustPrefix("198.51.100.0/24"), Table: TableMain, Type: TypeBlackhole, TOS: 4},
-		{Dst: mustPrefix("203.0.113.0/24"), Table: TableMain, Type: TypeUnicast, NexthopID: 7, Via: mustAddr("fe80::1")},
+		{Dst: mustPrefix("203.0.113.0/24"), Table: TableMain, Type: TypeUnicast, NexthopID: 7,
+			Extra: &RouteExtra{Via: mustAddr("fe80::1")}},
+		// Every rare attribute.
+		{Dst: mustPrefix("2001:db8:3::/48"), Table: TableMain, Type: TypeUnicast, OIF: 4, Extra: &RouteExtra{
+			Src: mustPrefix("2001:db8:4::/64"), PrefSrc: mustAddr("2001:db8::1"), IIF: 3, Mark: 5, Flow: 6,
+			Metrics: Metrics{MTU: 1280}, EncapType: 1, Encap: []byte{8, 0, 1, 0, 0, 0, 0x64, 1}, UID: 0,
+			HasUID: true, TTLPropagate: 1}},
 	} {
 		b := mustMarshal(t, &r)
 		var got Route
@@ -178,9 +189,13 @@ func TestRouteDefaults(t *testing.T) {
 	if r.Scope != ScopeHost {
 		t.Errorf("%+v", r)
 	}
-	d := Route{Dst: mustPrefix("10.0.0.0/24"), Metrics: Metrics{MTU: 1}}.forDelete()
-	if d.Scope != ScopeNowhere || d.Table != TableMain || !d.Metrics.IsZero() {
+	orig := Route{Dst: mustPrefix("10.0.0.0/24"), Extra: &RouteExtra{Metrics: Metrics{MTU: 1}, Mark: 3}}
+	d := orig.forDelete()
+	if d.Scope != ScopeNowhere || d.Table != TableMain || d.Ext().Metrics != (Metrics{}) || d.Ext().Mark != 3 {
 		t.Errorf("%+v", d)
+	}
+	if orig.Extra.Metrics.MTU != 1 {
+		t.Error("forDelete changed the caller's Extra")
 	}
 	// A scope set explicitly stays, universe too (ip route add P dev D scope global).
 	r = Route{Dst: mustPrefix("10.0.0.0/24"), OIF: 2, HasScope: true}.withDefaults()
@@ -285,5 +300,107 @@ func TestDecodeEvent(t *testing.T) {
 	}
 	if _, _, err := DecodeEvent(proto.Message{Header: proto.Header{Type: unix.RTM_NEWROUTE}, Data: []byte{1}}); err == nil {
 		t.Error("short route decoded")
+	}
+}
+
+// TestRouteSize holds Route to the size that makes a million of them cheap to keep (issue 6): the rare
+// attributes are behind Route.Extra.
+func TestRouteSize(t *testing.T) {
+	if unsafe.Sizeof(uintptr(0)) != 8 {
+		t.Skip("sizes are checked on 64-bit platforms")
+	}
+	if n := unsafe.Sizeof(Route{}); n > 96 {
+		t.Errorf("unsafe.Sizeof(Route{}) = %d, want <= 96", n)
+	}
+}
+
+// TestRouteExtraNotShared decodes two routes with rare attributes into one value, as the dump stream does, and
+// checks that the copy kept from the first is untouched: decoding allocates a fresh RouteExtra (and MultiPath,
+// Encap) and never writes into the previous one.
+func TestRouteExtraNotShared(t *testing.T) {
+	first := Route{Dst: mustPrefix("10.1.0.0/16"), Table: TableMain, Type: TypeUnicast, Extra: &RouteExtra{
+		PrefSrc: mustAddr("10.0.0.1"), Mark: 1, Metrics: Metrics{MTU: 1400, CCAlgo: "bbr"}, EncapType: 1,
+		Encap:     []byte{8, 0, 1, 0, 0, 0, 0x64, 1},
+		MultiPath: []NextHop{{OIF: 2, Gateway: mustAddr("10.0.0.2")}, {OIF: 3, Gateway: mustAddr("10.0.0.3")}}}}
+	second := Route{Dst: mustPrefix("10.2.0.0/16"), Table: TableMain, Type: TypeUnicast, Extra: &RouteExtra{
+		PrefSrc: mustAddr("10.0.0.9"), Mark: 2, Metrics: Metrics{MTU: 1300}, EncapType: 1,
+		Encap:     []byte{8, 0, 1, 0, 0, 0, 0x65, 1},
+		MultiPath: []NextHop{{OIF: 4, Gateway: mustAddr("10.0.0.4")}, {OIF: 5, Gateway: mustAddr("10.0.0.5")}}}}
+	plain := Route{Dst: mustPrefix("10.3.0.0/16"), Table: TableMain, Type: TypeUnicast, OIF: 2}
+	var v Route
+	if err := v.UnmarshalBinary(mustMarshal(t, &first)); err != nil {
+		t.Fatal(err)
+	}
+	kept := v
+	want := kept.Clone()
+	for _, next := range []*Route{&second, &plain} {
+		if err := v.UnmarshalBinary(mustMarshal(t, next)); err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(kept, want) {
+			t.Fatalf("decoding %s changed the kept copy:\n got  %+v %+v\n want %+v %+v", next.Dst, kept,
+				*kept.Extra, want, *want.Extra)
+		}
+	}
+	if v.Extra != nil {
+		t.Errorf("plain route after one with extras: Extra %+v, want nil", *v.Extra)
+	}
+	if kept.Extra.Mark != 1 || kept.Extra.MultiPath[0].OIF != 2 || kept.Extra.Encap[6] != 0x64 {
+		t.Errorf("kept %+v", *kept.Extra)
+	}
+}
+
+// TestRouteExtraNil checks that what nearly every route has leaves Extra nil: the common attributes, and the
+// all-zero RTA_CACHEINFO and empty RTA_METRICS the kernel sends with IPv6 routes.
+func TestRouteExtraNil(t *testing.T) {
+	b := make([]byte, sizeofRtMsg)
+	b[0], b[1], b[4], b[5], b[7] = unix.AF_INET6, 64, unix.RT_TABLE_MAIN, unix.RTPROT_KERNEL, unix.RTN_UNICAST
+	ae := proto.NewAttrEncoder(b)
+	ae.Uint32(unix.RTA_TABLE, unix.RT_TABLE_MAIN)
+	ae.Raw(unix.RTA_DST, mustAddr("2001:db8::").AsSlice())
+	ae.Uint32(unix.RTA_PRIORITY, 256)
+	ae.Uint32(unix.RTA_OIF, 2)
+	ae.Raw(unix.RTA_CACHEINFO, make([]byte, 32))
+	ae.End(ae.NestRaw(unix.RTA_METRICS))
+	ae.Uint8(unix.RTA_PREF, 0)
+	var r Route
+	if err := r.UnmarshalBinary(ae.Bytes()); err != nil {
+		t.Fatal(err)
+	}
+	want := Route{Family: unix.AF_INET6, Dst: mustPrefix("2001:db8::/64"), Table: TableMain, Protocol: ProtocolKernel,
+		Type: TypeUnicast, Priority: 256, HasPriority: true, OIF: 2, HasPref: true}
+	if !reflect.DeepEqual(r, want) {
+		t.Errorf("got  %+v\nwant %+v", r, want)
+	}
+	if allocs := testing.AllocsPerRun(100, func() { _ = r.UnmarshalBinary(ae.Bytes()) }); allocs != 0 && !raceEnabled {
+		t.Errorf("%v allocations", allocs)
+	}
+	// rtm_src_len without RTA_SRC is the unspecified source of that length.
+	b = make([]byte, sizeofRtMsg)
+	b[0], b[2] = unix.AF_INET6, 48
+	if err := r.UnmarshalBinary(b); err != nil {
+		t.Fatal(err)
+	}
+	if r.Ext().Src != mustPrefix("::/48") {
+		t.Errorf("src %v", r.Ext().Src)
+	}
+}
+
+func TestRouteExtAccessors(t *testing.T) {
+	var r Route
+	if x := r.Ext(); !reflect.DeepEqual(x, RouteExtra{}) {
+		t.Errorf("Ext of nil Extra: %+v", x)
+	}
+	if (*RouteExtra)(nil).Clone() != nil {
+		t.Error("Clone of nil")
+	}
+	r.EnsureExtra().MultiPath = []NextHop{{OIF: 2, Encap: []byte{1}}}
+	c := r.Clone()
+	c.Extra.MultiPath[0].OIF, c.Extra.MultiPath[0].Encap[0] = 3, 2
+	if r.Extra.MultiPath[0].OIF != 2 || r.Extra.MultiPath[0].Encap[0] != 1 {
+		t.Errorf("Clone shares memory: %+v", r.Extra.MultiPath)
+	}
+	if e := r.EnsureExtra(); e != r.Extra {
+		t.Error("EnsureExtra replaced an existing Extra")
 	}
 }

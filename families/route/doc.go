@@ -19,6 +19,12 @@
 // parts (multipath nexthops, encapsulations, alternative names, kind data). Every object has UnmarshalBinary and
 // MarshalBinary for its message payload, for use with a raw nlkit.Conn.
 //
+// Route, of which a program may hold a million, is 96 bytes: what nearly every route has is inline (Dst,
+// Gateway, OIF, Table, Priority, Protocol...), and the rare attributes (RTA_PREFSRC, RTA_MULTIPATH, RTA_METRICS,
+// RTA_VIA, RTA_MARK...) are in a RouteExtra behind Route.Extra, nil when there are none, so a plain route
+// decodes with no allocation. r.Ext().PrefSrc reads one without a nil check; r.EnsureExtra().Mark = 7 sets one.
+// Each decoded route gets a RouteExtra of its own; copies of one Route share it (Clone deep-copies).
+//
 // # Services
 //
 // A Client has one service per object: c.Link, c.Addr, c.Route, c.Neigh, c.Rule, c.Nexthop, each with All (a

@@ -6,7 +6,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"iter"
 
 	"github.com/nlkit/nlkit"
 	"github.com/nlkit/nlkit/proto"
@@ -34,53 +33,6 @@ func (e *InterruptedError[T]) Error() string {
 
 // Unwrap returns the last *nlkit.DumpInterruptedError.
 func (e *InterruptedError[T]) Unwrap() error { return e.Err }
-
-// collect runs a dump into a slice, repeating it while the kernel reports NLM_F_DUMP_INTR, at most retries more
-// times. Objects are gathered in chunks and copied once into a slice of the exact size: growing one slice by
-// doubling would copy every object again at each step and touch twice the memory.
-func collect[T any](retries int, dump func() iter.Seq2[T, error]) ([]T, error) {
-	for attempt := 1; ; attempt++ {
-		var (
-			chunks [][]T
-			cur    []T
-			n      int
-			intr   error
-			ferr   error
-		)
-		for v, err := range dump() {
-			if err != nil {
-				if errors.Is(err, nlkit.ErrDumpInterrupted) {
-					intr = err
-					continue
-				}
-				ferr = err
-				break
-			}
-			if len(cur) == cap(cur) {
-				if cur != nil {
-					chunks = append(chunks, cur)
-				}
-				cur = make([]T, 0, min(max(64, 2*cap(cur)), 4096))
-			}
-			cur = append(cur, v)
-			n++
-		}
-		out := make([]T, 0, n)
-		for _, c := range chunks {
-			out = append(out, c...)
-		}
-		out = append(out, cur...)
-		if ferr != nil {
-			return out, ferr
-		}
-		if intr == nil {
-			return out, nil
-		}
-		if attempt > retries {
-			return out, &InterruptedError[T]{Attempts: attempt, Results: out, Err: intr}
-		}
-	}
-}
 
 // dump sends a dump request and yields the payloads of the replies of type want. A dump that ends in an error
 // yields it wrapped in an *OpError; NLM_F_DUMP_INTR is yielded as the *nlkit.DumpInterruptedError itself.

@@ -98,7 +98,26 @@ func ExampleRouteService_Get() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	fmt.Println(r.Dst, "via", r.Gateway, "dev", r.OIF, "src", r.PrefSrc)
+	fmt.Println(r.Dst, "via", r.Gateway, "dev", r.OIF, "src", r.Ext().PrefSrc)
+}
+
+// The attributes few routes have (RTA_PREFSRC, RTA_MULTIPATH, RTA_METRICS, RTA_MARK...) live behind
+// Route.Extra, which is nil without them; Ext reads them without a nil check, EnsureExtra sets them.
+func ExampleRoute_Ext() {
+	r := route.Route{Dst: netip.MustParsePrefix("10.0.0.0/24"), OIF: 2}
+	fmt.Println(r.Extra == nil, r.Ext().Mark, r.Ext().PrefSrc.IsValid())
+	r.EnsureExtra().Mark = 7
+	fmt.Println(r.Extra == nil, r.Ext().Mark)
+	multipath := route.Route{Dst: netip.MustParsePrefix("10.1.0.0/16"), Extra: &route.RouteExtra{
+		MultiPath: []route.NextHop{{OIF: 2, Gateway: netip.MustParseAddr("10.0.0.1")}, {OIF: 3, Hops: 1}}}}
+	for _, nh := range multipath.Ext().MultiPath {
+		fmt.Println("dev", nh.OIF, "weight", nh.Weight())
+	}
+	// Output:
+	// true 0 false
+	// false 7
+	// dev 2 weight 1
+	// dev 3 weight 2
 }
 
 // A Watcher reports changes as typed events and survives overflows by resynchronising.

@@ -4,6 +4,7 @@ package route
 
 import (
 	"net/netip"
+	"reflect"
 	"testing"
 
 	"github.com/nlkit/nlkit/proto"
@@ -63,12 +64,44 @@ func FuzzDecodeAddr(f *testing.F) {
 }
 
 func FuzzDecodeRoute(f *testing.F) {
-	s := append(seeds(f,
+	fuzzCodec(f, routeSeeds(f), func() codec { return new(Route) })
+}
+
+// FuzzRouteFastPath checks Route's fast decoder against the reference one (the AttrDecoder loop): whenever
+// the fast one accepts a message, the reference must decode it without error to the same Route.
+func FuzzRouteFastPath(f *testing.F) {
+	for _, s := range routeSeeds(f) {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if len(b) < sizeofRtMsg {
+			return
+		}
+		var fast, ref Route
+		if !fast.decodeFast(b) {
+			return
+		}
+		if err := ref.decode(b); err != nil {
+			t.Fatalf("fast path accepted what the reference rejects (%v)\n% x", err, b)
+		}
+		if !reflect.DeepEqual(fast, ref) {
+			t.Fatalf("fast %+v %+v\nref  %+v %+v\n% x", fast, fast.Extra, ref, ref.Extra, b)
+		}
+	})
+}
+
+func routeSeeds(f *testing.F) [][]byte {
+	ipv6 := Route{Family: unix.AF_INET6, Dst: mustPrefix("2001:db8::/64"), Table: TableMain, OIF: 2, Priority: 1024,
+		HasPriority: true, HasPref: true, NexthopID: 3, Extra: &RouteExtra{Src: mustPrefix("2001:db8:1::/48")}}
+	b := mustMarshal(f, &ipv6)
+	ae := proto.NewAttrEncoder(append([]byte(nil), b...))
+	ae.Raw(unix.RTA_CACHEINFO, make([]byte, 32))
+	withCI := ae.Bytes()
+	return append(seeds(f,
 		&Route{Dst: mustPrefix("10.0.0.0/8"), Gateway: mustAddr("10.0.0.1"), Table: 1000,
-			Metrics: Metrics{MTU: 1400, CCAlgo: "bbr"}},
-		&Route{Dst: mustPrefix("2001:db8::/32"), MultiPath: []NextHop{{OIF: 1, Gateway: mustAddr("fe80::1")}, {OIF: 2, Via: mustAddr("10.0.0.1")}}}),
-		kernelRoute())
-	fuzzCodec(f, s, func() codec { return new(Route) })
+			Extra: &RouteExtra{Metrics: Metrics{MTU: 1400, CCAlgo: "bbr"}}},
+		&Route{Dst: mustPrefix("2001:db8::/32"), Extra: &RouteExtra{MultiPath: []NextHop{{OIF: 1, Gateway: mustAddr("fe80::1")},
+			{OIF: 2, Via: mustAddr("10.0.0.1")}}}}), kernelRoute(), b, withCI)
 }
 
 func FuzzDecodeNeigh(f *testing.F) {

@@ -210,7 +210,7 @@ func (m *Mirror) loadLocked(s *Snapshot) {
 
 func keyOfAddr(a *Addr) addrKey { return addrKey{a.Family, a.Index, a.Local, a.PrefixLen, a.Peer} }
 func keyOfRoute(r *Route) routeKey {
-	return routeKey{r.Family, r.Table, r.Dst, r.Src, r.TOS, r.Priority}
+	return routeKey{r.Family, r.Table, r.Dst, r.ext().Src, r.TOS, r.Priority}
 }
 func keyOfNeigh(n *Neigh) neighKey { return neighKey{n.Family, n.Index, n.Dst} }
 
@@ -220,12 +220,13 @@ func keepNeigh(n *Neigh) bool {
 
 // sameNexthops reports whether two routes under one key go the same way (the kernel's nexthop match).
 func sameNexthops(a, b *Route) bool {
-	if a.Type != b.Type || a.OIF != b.OIF || a.Gateway != b.Gateway || a.Via != b.Via ||
-		a.NexthopID != b.NexthopID || len(a.MultiPath) != len(b.MultiPath) {
+	ax, bx := a.ext(), b.ext()
+	if a.Type != b.Type || a.OIF != b.OIF || a.Gateway != b.Gateway || ax.Via != bx.Via ||
+		a.NexthopID != b.NexthopID || len(ax.MultiPath) != len(bx.MultiPath) {
 		return false
 	}
-	for i := range a.MultiPath {
-		x, y := a.MultiPath[i], b.MultiPath[i]
+	for i := range ax.MultiPath {
+		x, y := ax.MultiPath[i], bx.MultiPath[i]
 		if x.OIF != y.OIF || x.Gateway != y.Gateway || x.Via != y.Via {
 			return false
 		}
@@ -301,7 +302,8 @@ func (m *Mirror) applyRoute(ev *Event) {
 	}
 }
 
-// Snapshot returns a copy of everything the Mirror holds, sorted as the accessors sort.
+// Snapshot returns a copy of everything the Mirror holds, sorted as the accessors sort. What the objects point
+// to (Route.Extra, slices, link kind data) is shared with the Mirror and must not be changed (see Routes).
 func (m *Mirror) Snapshot() Snapshot {
 	m.mu.RLock()
 	defer m.mu.RUnlock()
@@ -323,7 +325,8 @@ func (m *Mirror) Links() []Link { m.mu.RLock(); defer m.mu.RUnlock(); return m.l
 // Addrs returns the addresses, sorted by link, family and address.
 func (m *Mirror) Addrs() []Addr { m.mu.RLock(); defer m.mu.RUnlock(); return m.addrsLocked() }
 
-// Routes returns the routes, sorted (SortRoutes).
+// Routes returns the routes, sorted (SortRoutes). The routes are copies, but their Extra (with its MultiPath
+// and Encap) is the Mirror's own: read it, and Clone a route before changing its Extra.
 func (m *Mirror) Routes() []Route { m.mu.RLock(); defer m.mu.RUnlock(); return m.routesLocked() }
 
 // Neighs returns the neighbours, sorted by link, family and address.
@@ -345,7 +348,11 @@ func (m *Mirror) addrsLocked() []Addr   { return sorted(m.addrs, SortAddrs) }
 func (m *Mirror) neighsLocked() []Neigh { return sorted(m.neighs, SortNeighs) }
 
 func (m *Mirror) routesLocked() []Route {
-	var out []Route
+	n := 0
+	for _, l := range m.routes {
+		n += len(l)
+	}
+	out := make([]Route, 0, n)
 	for _, l := range m.routes {
 		out = append(out, l...)
 	}
@@ -389,9 +396,10 @@ func SortAddrs(as []Addr) {
 // SortRoutes sorts routes by family, table, destination, source, TOS, priority, then output link and gateway.
 func SortRoutes(rs []Route) {
 	slices.SortStableFunc(rs, func(a, b Route) int {
+		as, bs := a.ext().Src, b.ext().Src
 		return cmp.Or(cmp.Compare(a.Family, b.Family), cmp.Compare(a.Table, b.Table),
 			a.Dst.Addr().Compare(b.Dst.Addr()), cmp.Compare(a.Dst.Bits(), b.Dst.Bits()),
-			a.Src.Addr().Compare(b.Src.Addr()), cmp.Compare(a.Src.Bits(), b.Src.Bits()),
+			as.Addr().Compare(bs.Addr()), cmp.Compare(as.Bits(), bs.Bits()),
 			cmp.Compare(a.TOS, b.TOS), cmp.Compare(a.Priority, b.Priority), cmp.Compare(a.Type, b.Type),
 			cmp.Compare(a.OIF, b.OIF), a.Gateway.Compare(b.Gateway))
 	})

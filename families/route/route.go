@@ -14,68 +14,152 @@ import (
 const sizeofRtMsg = unix.SizeofRtMsg
 
 // Route is a route: struct rtmsg and the RTA_* attributes of RTM_NEWROUTE, as `ip -d route show table all`
-// shows them. Decoding a route that has no multipath and no encapsulation allocates nothing.
+// shows them. Decoding a route that has none of the rare attributes (see RouteExtra) allocates nothing.
+//
+// Route is kept small (96 bytes on 64-bit platforms, checked by a test) because programs hold a million of
+// them: the fields nearly every route has are inline, the rare ones are behind Extra, which is nil when the
+// route has none of them. Read the rare ones with r.Ext().Via (nil-safe); set them with r.EnsureExtra().Via = v
+// or with a literal, Route{..., Extra: &route.RouteExtra{Via: v}}. The fields are ordered to avoid padding.
 type Route struct {
-	// Family is rtm_family (AF_INET, AF_INET6; RTNL_FAMILY_IPMR 128 and RTNL_FAMILY_IP6MR 129 for multicast).
-	Family uint8
+	// Dst is RTA_DST with rtm_dst_len; the default route is 0.0.0.0/0 or ::/0.
+	Dst netip.Prefix
+	// Gateway is RTA_GATEWAY.
+	Gateway netip.Addr
+	// Extra holds the rare attributes (RTA_SRC, RTA_PREFSRC, RTA_VIA, RTA_IIF, RTA_MARK, RTA_METRICS,
+	// RTA_MULTIPATH, RTA_ENCAP_TYPE, RTA_ENCAP, RTA_EXPIRES, RTA_CACHEINFO, RTA_UID, RTA_FLOW,
+	// RTA_TTL_PROPAGATE); nil when the route has none of them. Decoding allocates a fresh one for each route
+	// that has some, so routes decoded one after another into the same value never share it; copies of one
+	// Route do share it (use Clone before changing a copy's).
+	Extra *RouteExtra
 	// Table is RTA_TABLE, or rtm_table without it.
 	Table uint32
+	// Flags is rtm_flags (RTM_F_*, RTNH_F_* of a single-path route).
+	Flags uint32
+	// OIF is RTA_OIF: the output link index.
+	OIF int32
+	// Priority is RTA_PRIORITY: the metric. HasPriority says the attribute is present (the kernel sends it
+	// for every IPv6 route, for IPv4 routes only when it is not 0); requests carry it when Priority is not 0
+	// or HasPriority is set.
+	Priority uint32
+	// NexthopID is RTA_NH_ID: the nexthop object the route uses.
+	NexthopID uint32
+	// Family is rtm_family (AF_INET, AF_INET6; RTNL_FAMILY_IPMR 128 and RTNL_FAMILY_IP6MR 129 for multicast).
+	Family uint8
 	// Protocol is rtm_protocol; Scope is rtm_scope; Type is rtm_type.
 	Protocol Protocol
 	Scope    Scope
 	Type     RouteType
-	// HasScope, in requests only, says that Scope is meant even when it is ScopeUniverse ("global"): Add,
-	// Replace, Append and Delete then send it instead of ip's default scope. Decoding never sets it.
-	HasScope bool
-	// Flags is rtm_flags (RTM_F_*, RTNH_F_* of a single-path route).
-	Flags uint32
 	// TOS is rtm_tos (the DSCP field for IPv4).
 	TOS uint8
-	// Dst is RTA_DST with rtm_dst_len; the default route is 0.0.0.0/0 or ::/0.
-	Dst netip.Prefix
-	// Src is RTA_SRC with rtm_src_len (IPv6 source-specific routes); the zero Prefix when rtm_src_len is 0 and
-	// there is no RTA_SRC.
-	Src netip.Prefix
-	// PrefSrc is RTA_PREFSRC: the source address to prefer.
-	PrefSrc netip.Addr
-	// Gateway is RTA_GATEWAY.
-	Gateway netip.Addr
-	// Via is RTA_VIA: a gateway of another family (IPv6 nexthop for an IPv4 route).
-	Via netip.Addr
-	// OIF and IIF are RTA_OIF and RTA_IIF: output and input link indexes.
-	OIF, IIF int32
-	// Priority is RTA_PRIORITY: the metric. HasPriority says the attribute is present (the kernel sends it
-	// for every IPv6 route, for IPv4 routes only when it is not 0); requests carry it when Priority is not 0
-	// or HasPriority is set.
-	Priority    uint32
-	HasPriority bool
-	// Mark is RTA_MARK (route get).
-	Mark uint32
-	// Metrics is RTA_METRICS.
-	Metrics Metrics
-	// MultiPath is RTA_MULTIPATH: the nexthops of an ECMP route.
-	MultiPath []NextHop
-	// NexthopID is RTA_NH_ID: the nexthop object the route uses.
-	NexthopID uint32
-	// EncapType and Encap are RTA_ENCAP_TYPE (LWTUNNEL_ENCAP_*) and the raw RTA_ENCAP attributes.
-	EncapType uint16
-	Encap     []byte
 	// Pref is RTA_PREF: the IPv6 router preference (ICMPV6_ROUTER_PREF_*: 0 medium, 1 high, 3 low). HasPref
 	// says the attribute is present (every IPv6 route has it); requests carry it when Pref is not 0 or HasPref
 	// is set.
-	Pref    uint8
-	HasPref bool
+	Pref uint8
+	// HasScope, in requests only, says that Scope is meant even when it is ScopeUniverse ("global"): Add,
+	// Replace, Append and Delete then send it instead of ip's default scope. Decoding never sets it.
+	HasScope bool
+	// HasPriority and HasPref say RTA_PRIORITY and RTA_PREF are present (see Priority and Pref).
+	HasPriority, HasPref bool
+}
+
+// RouteExtra holds the attributes of a route that most routes do not have: source-specific and policy
+// routing, multipath, encapsulation, metrics, and what `ip route get` adds. Route.Extra points to one, or is
+// nil; Route.Ext reads it without a nil check. A zero field was not in the message (or was zero).
+type RouteExtra struct {
+	// Src is RTA_SRC with rtm_src_len (IPv6 source-specific routes); the zero Prefix when rtm_src_len is 0 and
+	// there is no RTA_SRC.
+	Src netip.Prefix
+	// PrefSrc is RTA_PREFSRC: the source address to prefer (`src` in ip; the kernel's own routes to
+	// connected subnets and local addresses have it).
+	PrefSrc netip.Addr
+	// Via is RTA_VIA: a gateway of another family (IPv6 nexthop for an IPv4 route).
+	Via netip.Addr
+	// MultiPath is RTA_MULTIPATH: the nexthops of an ECMP route.
+	MultiPath []NextHop
+	// Encap is RTA_ENCAP: the raw attributes of the encapsulation EncapType names.
+	Encap []byte
+	// Metrics is RTA_METRICS.
+	Metrics Metrics
+	// CacheInfo is RTA_CACHEINFO (`ip route get`, cloned routes; decoding drops an all-zero one, which the
+	// kernel sends with every IPv6 route).
+	CacheInfo RouteCacheInfo
+	// IIF is RTA_IIF: the input link index.
+	IIF int32
+	// Mark is RTA_MARK (route get).
+	Mark uint32
 	// Expires is RTA_EXPIRES, in clock ticks (IPv6).
 	Expires uint32
-	// CacheInfo is RTA_CACHEINFO.
-	CacheInfo RouteCacheInfo
 	// UID is RTA_UID, valid when HasUID.
-	UID    uint32
-	HasUID bool
+	UID uint32
 	// Flow is RTA_FLOW: the realms.
 	Flow uint32
+	// EncapType is RTA_ENCAP_TYPE (LWTUNNEL_ENCAP_*).
+	EncapType uint16
 	// TTLPropagate is RTA_TTL_PROPAGATE (MPLS).
 	TTLPropagate uint8
+	// HasUID says RTA_UID is present.
+	HasUID bool
+}
+
+// Ext returns a copy of the rare attributes, *r.Extra, or the zero RouteExtra when Extra is nil, so that
+// r.Ext().PrefSrc needs no nil check. Its slices (MultiPath, Encap) share r's memory.
+func (r *Route) Ext() RouteExtra {
+	if r.Extra == nil {
+		return RouteExtra{}
+	}
+	return *r.Extra
+}
+
+// noExtra is what ext returns for a route without Extra. Nothing may write to it.
+var noExtra RouteExtra
+
+// ext is r.Extra, or a pointer to the shared zero RouteExtra: Ext for the package's own reads, without the copy.
+// Never write through it.
+func (r *Route) ext() *RouteExtra {
+	if r.Extra == nil {
+		return &noExtra
+	}
+	return r.Extra
+}
+
+// EnsureExtra returns r.Extra, first setting it to a new zero RouteExtra when it is nil, for changing the rare
+// attributes: r.EnsureExtra().Mark = 7. A copy of r shares the RouteExtra; Clone first to change one alone.
+func (r *Route) EnsureExtra() *RouteExtra {
+	if r.Extra == nil {
+		r.Extra = new(RouteExtra)
+	}
+	return r.Extra
+}
+
+// Clone returns a deep copy of r: its own RouteExtra, MultiPath and Encap.
+func (r *Route) Clone() Route {
+	c := *r
+	c.Extra = r.Extra.Clone()
+	return c
+}
+
+// Clone returns a deep copy of e (nil for nil).
+func (e *RouteExtra) Clone() *RouteExtra {
+	if e == nil {
+		return nil
+	}
+	c := *e
+	c.Encap = cloneBytes(e.Encap)
+	if e.MultiPath != nil {
+		c.MultiPath = make([]NextHop, len(e.MultiPath))
+		for i, nh := range e.MultiPath {
+			nh.Encap = cloneBytes(nh.Encap)
+			c.MultiPath[i] = nh
+		}
+	}
+	return &c
+}
+
+func cloneBytes(b []byte) []byte {
+	if b == nil {
+		return nil
+	}
+	return append([]byte{}, b...)
 }
 
 // RouteCacheInfo is struct rta_cacheinfo (RTA_CACHEINFO): rta_clntref, rta_lastuse, rta_expires, rta_error,
@@ -181,19 +265,34 @@ func (mt *Metrics) decode(b []byte) error {
 	return ad.Err()
 }
 
-// UnmarshalBinary decodes an RTM_NEWROUTE payload (struct rtmsg and RTA_* attributes) into r. It allocates
-// only for RTA_MULTIPATH, RTA_ENCAP and RTAX_CC_ALGO names the package does not know.
+// UnmarshalBinary decodes an RTM_NEWROUTE payload (struct rtmsg and RTA_* attributes) into r, replacing all
+// of it. It allocates only when the message has one of the rare attributes: then a fresh RouteExtra (never the
+// one r had, which other copies of r may hold), and the contents of RTA_MULTIPATH, RTA_ENCAP and RTAX_CC_ALGO
+// names the package does not know. Rare attributes that are all zero (the RTA_CACHEINFO of every IPv6 route)
+// leave Extra nil.
 func (r *Route) UnmarshalBinary(b []byte) error {
-	*r = Route{}
 	if len(b) < sizeofRtMsg {
+		*r = Route{}
 		return errShort("rtmsg", len(b), sizeofRtMsg)
 	}
-	r.Family = b[0]
-	dstLen, srcLen := b[1], b[2]
-	r.TOS = b[3]
-	r.Table = uint32(b[4])
+	if r.decodeFast(b) {
+		return nil
+	}
+	return r.decode(b)
+}
+
+// header resets r to the struct rtmsg at the start of b (at least sizeofRtMsg bytes).
+func (r *Route) header(b []byte) {
+	*r = Route{} // then field by field: a composite literal here is built on the stack and copied
+	r.Family, r.TOS, r.Table = b[0], b[3], uint32(b[4])
 	r.Protocol, r.Scope, r.Type = Protocol(b[5]), Scope(b[6]), RouteType(b[7])
 	r.Flags = binary.NativeEndian.Uint32(b[8:12])
+}
+
+// decode is the reference decoder: the attribute loop on proto.AttrDecoder, which gives the exact error for
+// every malformed message. decodeFast handles well-formed messages the same way, faster.
+func (r *Route) decode(b []byte) error {
+	r.header(b)
 	var dst, src netip.Addr
 	ad := proto.NewAttrDecoder(b[sizeofRtMsg:])
 	for ad.Next() {
@@ -204,62 +303,190 @@ func (r *Route) UnmarshalBinary(b []byte) error {
 			src = addrFrom(ad.Bytes())
 		case unix.RTA_GATEWAY:
 			r.Gateway = addrFrom(ad.Bytes())
-		case unix.RTA_VIA:
-			r.Via = viaFrom(ad.Bytes())
-		case unix.RTA_PREFSRC:
-			r.PrefSrc = addrFrom(ad.Bytes())
 		case unix.RTA_OIF:
 			r.OIF = ad.Int32()
-		case unix.RTA_IIF:
-			r.IIF = ad.Int32()
 		case unix.RTA_PRIORITY:
 			r.Priority, r.HasPriority = ad.Uint32(), true
 		case unix.RTA_TABLE:
 			r.Table = ad.Uint32()
-		case unix.RTA_MARK:
-			r.Mark = ad.Uint32()
-		case unix.RTA_METRICS:
-			if err := r.Metrics.decode(ad.Bytes()); err != nil {
-				return err
-			}
-		case unix.RTA_MULTIPATH:
-			mp, err := decodeMultipath(ad.Bytes())
-			if err != nil {
-				return err
-			}
-			r.MultiPath = mp
 		case rtaNHID:
 			r.NexthopID = ad.Uint32()
-		case unix.RTA_ENCAP_TYPE:
-			r.EncapType = ad.Uint16()
-		case unix.RTA_ENCAP:
-			r.Encap = append([]byte(nil), ad.Bytes()...)
 		case unix.RTA_PREF:
 			r.Pref, r.HasPref = ad.Uint8(), true
-		case unix.RTA_EXPIRES:
-			r.Expires = ad.Uint32()
-		case unix.RTA_CACHEINFO:
-			r.CacheInfo.decode(ad.Bytes())
-		case unix.RTA_UID:
-			r.UID, r.HasUID = ad.Uint32(), true
-		case unix.RTA_FLOW:
-			r.Flow = ad.Uint32()
-		case unix.RTA_TTL_PROPAGATE:
-			r.TTLPropagate = ad.Uint8()
+		default:
+			if err := r.decodeExtra(&ad); err != nil {
+				return err
+			}
 		}
 	}
 	if err := ad.Err(); err != nil {
 		return err
 	}
+	r.prefixes(b, dst, src)
+	return nil
+}
+
+// decodeFast decodes the attributes of a well-formed message with a loop of its own, about twice as fast as
+// decode on a plain route: proto.AttrDecoder's general checks and its ByteOrder interface cost as much as the
+// rest of the work. It decodes the common attributes in place and hands each rare one to decodeExtra on a
+// decoder of its own. It returns false, leaving r to be decoded again by decode, on anything decode would
+// treat with more care: a malformed attribute header, a payload of the wrong size, NLA_F_NESTED or
+// NLA_F_NET_BYTEORDER on a type, trailing bytes, an error from decodeExtra.
+func (r *Route) decodeFast(b []byte) bool {
+	r.header(b)
+	var dst, src netip.Addr
+	a := b[sizeofRtMsg:]
+	for len(a) >= proto.AttrHeaderLen {
+		l := int(binary.NativeEndian.Uint16(a))
+		t := binary.NativeEndian.Uint16(a[2:])
+		if l < proto.AttrHeaderLen || l > len(a) || t&^proto.AttrTypeMask != 0 {
+			return false
+		}
+		d := a[proto.AttrHeaderLen:l]
+		switch {
+		case t == unix.RTA_DST:
+			dst = addrFrom(d)
+		case t == unix.RTA_GATEWAY:
+			r.Gateway = addrFrom(d)
+		case t == unix.RTA_OIF && len(d) == 4:
+			r.OIF = int32(binary.NativeEndian.Uint32(d))
+		case t == unix.RTA_PRIORITY && len(d) == 4:
+			r.Priority, r.HasPriority = binary.NativeEndian.Uint32(d), true
+		case t == unix.RTA_TABLE && len(d) == 4:
+			r.Table = binary.NativeEndian.Uint32(d)
+		case t == rtaNHID && len(d) == 4:
+			r.NexthopID = binary.NativeEndian.Uint32(d)
+		case t == unix.RTA_PREF && len(d) == 1:
+			r.Pref, r.HasPref = d[0], true
+		case t == unix.RTA_SRC:
+			src = addrFrom(d)
+		case t == unix.RTA_OIF || t == unix.RTA_PRIORITY || t == unix.RTA_TABLE || t == rtaNHID || t == unix.RTA_PREF:
+			return false // the wrong size: decode reports it
+		case t == unix.RTA_CACHEINFO && zeroCacheInfo(d):
+			// Every IPv6 route has one, all zero: nothing to keep.
+		default:
+			if !r.decodeExtraAt(a[:l]) {
+				return false
+			}
+		}
+		n := proto.AttrAlign(l)
+		if n > len(a) {
+			n = len(a)
+		}
+		a = a[n:]
+	}
+	if len(a) != 0 {
+		return false
+	}
+	if dst.IsValid() {
+		r.Dst = netip.PrefixFrom(dst, int(b[1]))
+	} else {
+		r.Dst = prefixOf(zeroAddr(ipFamily(r.Family)), b[1])
+	}
+	if src.IsValid() || b[2] != 0 {
+		r.setSrc(src, b[2])
+	}
+	return true
+}
+
+// decodeExtraAt runs decodeExtra on the one attribute in b, reporting whether it went without error.
+func (r *Route) decodeExtraAt(b []byte) bool {
+	ad := proto.NewAttrDecoder(b)
+	ad.Next()
+	return r.decodeExtra(&ad) == nil && ad.Err() == nil
+}
+
+// prefixes sets Dst, and Src when there is one, from RTA_DST and RTA_SRC and the lengths in struct rtmsg: a
+// missing address is the family's unspecified address (the default route).
+func (r *Route) prefixes(b []byte, dst, src netip.Addr) {
 	if !dst.IsValid() {
 		dst = zeroAddr(ipFamily(r.Family))
 	}
-	r.Dst = prefixOf(dst, dstLen)
-	if src.IsValid() || srcLen != 0 {
-		if !src.IsValid() {
-			src = zeroAddr(ipFamily(r.Family))
+	r.Dst = prefixOf(dst, b[1])
+	if src.IsValid() || b[2] != 0 {
+		r.setSrc(src, b[2])
+	}
+}
+
+func (r *Route) setSrc(src netip.Addr, bits uint8) {
+	if !src.IsValid() {
+		src = zeroAddr(ipFamily(r.Family))
+	}
+	if p := prefixOf(src, bits); p != (netip.Prefix{}) {
+		r.EnsureExtra().Src = p
+	}
+}
+
+// zeroCacheInfo reports whether b is an all-zero struct rta_cacheinfo.
+func zeroCacheInfo(b []byte) bool {
+	return len(b) == sizeofRtaCacheinfo && [sizeofRtaCacheinfo]byte(b) == [sizeofRtaCacheinfo]byte{}
+}
+
+// decodeExtra decodes the current attribute if it is one of RouteExtra's, allocating r.Extra when it has
+// something to keep. It is apart from UnmarshalBinary to keep the common attributes' loop small.
+func (r *Route) decodeExtra(ad *proto.AttrDecoder) error {
+	switch ad.Type() {
+	case unix.RTA_VIA:
+		if a := viaFrom(ad.Bytes()); a.IsValid() {
+			r.EnsureExtra().Via = a
 		}
-		r.Src = prefixOf(src, srcLen)
+	case unix.RTA_PREFSRC:
+		if a := addrFrom(ad.Bytes()); a.IsValid() {
+			r.EnsureExtra().PrefSrc = a
+		}
+	case unix.RTA_IIF:
+		if v := int32(ad.Uint32()); v != 0 {
+			r.EnsureExtra().IIF = v
+		}
+	case unix.RTA_MARK:
+		if v := ad.Uint32(); v != 0 {
+			r.EnsureExtra().Mark = v
+		}
+	case unix.RTA_METRICS:
+		var mt Metrics
+		if err := mt.decode(ad.Bytes()); err != nil {
+			return err
+		}
+		if !mt.IsZero() {
+			r.EnsureExtra().Metrics = mt
+		}
+	case unix.RTA_MULTIPATH:
+		mp, err := decodeMultipath(ad.Bytes())
+		if err != nil {
+			return err
+		}
+		if len(mp) > 0 {
+			r.EnsureExtra().MultiPath = mp
+		}
+	case unix.RTA_ENCAP_TYPE:
+		if v := ad.Uint16(); v != 0 {
+			r.EnsureExtra().EncapType = v
+		}
+	case unix.RTA_ENCAP:
+		if len(ad.Bytes()) > 0 {
+			r.EnsureExtra().Encap = append([]byte(nil), ad.Bytes()...)
+		}
+	case unix.RTA_EXPIRES:
+		if v := ad.Uint32(); v != 0 {
+			r.EnsureExtra().Expires = v
+		}
+	case unix.RTA_CACHEINFO:
+		var ci RouteCacheInfo
+		ci.decode(ad.Bytes())
+		if ci != (RouteCacheInfo{}) {
+			r.EnsureExtra().CacheInfo = ci
+		}
+	case unix.RTA_UID:
+		x := r.EnsureExtra()
+		x.UID, x.HasUID = ad.Uint32(), true
+	case unix.RTA_FLOW:
+		if v := ad.Uint32(); v != 0 {
+			r.EnsureExtra().Flow = v
+		}
+	case unix.RTA_TTL_PROPAGATE:
+		if v := ad.Uint8(); v != 0 {
+			r.EnsureExtra().TTLPropagate = v
+		}
 	}
 	return nil
 }
@@ -275,8 +502,11 @@ func ipFamily(f uint8) uint8 {
 	return f
 }
 
+// sizeofRtaCacheinfo is sizeof(struct rta_cacheinfo).
+const sizeofRtaCacheinfo = 32
+
 func (ci *RouteCacheInfo) decode(b []byte) {
-	if len(b) < 32 {
+	if len(b) < sizeofRtaCacheinfo {
 		return
 	}
 	u := func(i int) uint32 { return binary.NativeEndian.Uint32(b[4*i:]) }

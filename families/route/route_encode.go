@@ -13,9 +13,13 @@ import (
 
 // family picks the route's address family: Family, or the family of Dst, Gateway, Via or PrefSrc.
 func (r *Route) family() uint8 {
-	f := familyOr(r.Family, r.Dst.Addr(), r.Gateway, r.PrefSrc, r.Src.Addr())
-	for i := 0; f == 0 && i < len(r.MultiPath); i++ {
-		f = familyOf(r.MultiPath[i].Gateway)
+	if r.Family != 0 {
+		return r.Family
+	}
+	x := r.ext()
+	f := familyOr(0, r.Dst.Addr(), r.Gateway, x.PrefSrc, x.Src.Addr())
+	for i := 0; f == 0 && i < len(x.MultiPath); i++ {
+		f = familyOf(x.MultiPath[i].Gateway)
 	}
 	return f
 }
@@ -23,30 +27,31 @@ func (r *Route) family() uint8 {
 // MarshalBinary encodes r as an RTM_NEWROUTE request payload exactly as it is (no defaults): struct rtmsg
 // (rtm_table holds tables below 256, RTA_TABLE carries every table), RTA_DST, RTA_SRC, RTA_PREFSRC,
 // RTA_GATEWAY, RTA_VIA, RTA_OIF, RTA_IIF, RTA_PRIORITY, RTA_MARK, RTA_METRICS, RTA_MULTIPATH, RTA_NH_ID,
-// RTA_ENCAP_TYPE, RTA_ENCAP, RTA_PREF, RTA_FLOW, RTA_UID and RTA_TTL_PROPAGATE. RouteService.Add fills in ip's
-// defaults first.
+// RTA_ENCAP_TYPE, RTA_ENCAP, RTA_PREF, RTA_FLOW, RTA_UID and RTA_TTL_PROPAGATE (those of Extra when it is not
+// nil). RouteService.Add fills in ip's defaults first.
 func (r *Route) MarshalBinary() ([]byte, error) {
-	ae := newRouteHeader(sizeofRtMsg, 128, r.family(), r.Dst, r.Src, r.TOS, r.Table, r.Flags)
+	x := r.ext()
+	ae := newRouteHeader(sizeofRtMsg, 128, r.family(), r.Dst, x.Src, r.TOS, r.Table, r.Flags)
 	b := ae.Bytes()
 	b[5], b[6], b[7] = uint8(r.Protocol), uint8(r.Scope), uint8(r.Type)
 	if r.Table != 0 {
 		ae.Uint32(unix.RTA_TABLE, r.Table)
 	}
-	putPrefixes(ae, unix.RTA_DST, r.Dst, unix.RTA_SRC, r.Src)
-	if r.PrefSrc.IsValid() {
-		ae.Raw(unix.RTA_PREFSRC, r.PrefSrc.AsSlice())
+	putPrefixes(ae, unix.RTA_DST, r.Dst, unix.RTA_SRC, x.Src)
+	if x.PrefSrc.IsValid() {
+		ae.Raw(unix.RTA_PREFSRC, x.PrefSrc.AsSlice())
 	}
 	if r.Gateway.IsValid() {
 		ae.Raw(unix.RTA_GATEWAY, r.Gateway.AsSlice())
 	}
-	if r.Via.IsValid() {
-		ae.Raw(unix.RTA_VIA, via(r.Via))
+	if x.Via.IsValid() {
+		ae.Raw(unix.RTA_VIA, via(x.Via))
 	}
 	for _, f := range []struct {
 		t uint16
 		v uint32
-	}{{unix.RTA_OIF, uint32(r.OIF)}, {unix.RTA_IIF, uint32(r.IIF)}, {unix.RTA_MARK, r.Mark},
-		{rtaNHID, r.NexthopID}, {unix.RTA_FLOW, r.Flow}} {
+	}{{unix.RTA_OIF, uint32(r.OIF)}, {unix.RTA_IIF, uint32(x.IIF)}, {unix.RTA_MARK, x.Mark},
+		{rtaNHID, r.NexthopID}, {unix.RTA_FLOW, x.Flow}} {
 		if f.v != 0 {
 			ae.Uint32(f.t, f.v)
 		}
@@ -54,39 +59,39 @@ func (r *Route) MarshalBinary() ([]byte, error) {
 	if r.Priority != 0 || r.HasPriority {
 		ae.Uint32(unix.RTA_PRIORITY, r.Priority)
 	}
-	if !r.Metrics.IsZero() {
+	if !x.Metrics.IsZero() {
 		n := ae.NestRaw(unix.RTA_METRICS)
 		for _, t := range metricTypes {
-			if v := *r.Metrics.field(t); v != 0 {
+			if v := *x.Metrics.field(t); v != 0 {
 				ae.Uint32(t, v)
 			}
 		}
-		if r.Metrics.CCAlgo != "" {
-			ae.String(unix.RTAX_CC_ALGO, r.Metrics.CCAlgo)
+		if x.Metrics.CCAlgo != "" {
+			ae.String(unix.RTAX_CC_ALGO, x.Metrics.CCAlgo)
 		}
 		ae.End(n)
 	}
-	if len(r.MultiPath) > 0 {
-		mp, err := encodeMultipath(r.MultiPath)
+	if len(x.MultiPath) > 0 {
+		mp, err := encodeMultipath(x.MultiPath)
 		if err != nil {
 			return nil, err
 		}
 		ae.Raw(unix.RTA_MULTIPATH, mp)
 	}
-	if r.EncapType != 0 {
-		ae.Uint16(unix.RTA_ENCAP_TYPE, r.EncapType)
+	if x.EncapType != 0 {
+		ae.Uint16(unix.RTA_ENCAP_TYPE, x.EncapType)
 	}
-	if len(r.Encap) > 0 {
-		ae.Raw(unix.RTA_ENCAP, r.Encap)
+	if len(x.Encap) > 0 {
+		ae.Raw(unix.RTA_ENCAP, x.Encap)
 	}
 	if r.Pref != 0 || r.HasPref {
 		ae.Uint8(unix.RTA_PREF, r.Pref)
 	}
-	if r.HasUID {
-		ae.Uint32(unix.RTA_UID, r.UID)
+	if x.HasUID {
+		ae.Uint32(unix.RTA_UID, x.UID)
 	}
-	if r.TTLPropagate != 0 {
-		ae.Uint8(unix.RTA_TTL_PROPAGATE, r.TTLPropagate)
+	if x.TTLPropagate != 0 {
+		ae.Uint8(unix.RTA_TTL_PROPAGATE, x.TTLPropagate)
 	}
 	return ae.Bytes(), nil
 }
@@ -196,7 +201,8 @@ func (r *Route) defaultScope(del bool) Scope {
 	case TypeBroadcast, TypeMulticast, TypeAnycast:
 		return ScopeLink
 	case TypeUnicast:
-		if !r.Gateway.IsValid() && !r.Via.IsValid() && len(r.MultiPath) == 0 && r.NexthopID == 0 {
+		x := r.ext()
+		if !r.Gateway.IsValid() && !x.Via.IsValid() && len(x.MultiPath) == 0 && r.NexthopID == 0 {
 			return ScopeLink
 		}
 	}
@@ -221,11 +227,12 @@ func (r Route) forDelete() *Route {
 	if !r.HasScope && r.Scope == ScopeUniverse {
 		r.Scope = r.defaultScope(true)
 	}
-	r.Metrics = Metrics{}
-	r.CacheInfo = RouteCacheInfo{}
-	r.Expires = 0
+	if r.Extra != nil {
+		x := *r.Extra // a copy: the caller's Route shares r.Extra
+		x.Metrics, x.CacheInfo, x.Expires, x.HasUID = Metrics{}, RouteCacheInfo{}, 0, false
+		r.Extra = &x
+	}
 	r.Pref, r.HasPref = 0, false
-	r.HasUID = false
 	r.Flags &^= unix.RTNH_F_DEAD | unix.RTNH_F_LINKDOWN | unix.RTNH_F_OFFLOAD | unix.RTNH_F_TRAP |
 		unix.RTM_F_OFFLOAD | unix.RTM_F_TRAP | unix.RTM_F_OFFLOAD_FAILED
 	r.defaultDst()

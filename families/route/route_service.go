@@ -53,7 +53,7 @@ func (f *RouteFilter) match(r *Route) bool {
 		return false
 	}
 	if f.OIF != 0 && r.OIF != f.OIF && r.NexthopID == 0 {
-		for _, nh := range r.MultiPath {
+		for _, nh := range r.ext().MultiPath {
 			if nh.OIF == f.OIF {
 				return true
 			}
@@ -87,20 +87,29 @@ func (f *RouteFilter) request(family uint8) []byte {
 // multipath or encapsulation is decoded with no allocation. NLM_F_DUMP_INTR ends the stream with an error
 // matching nlkit.ErrDumpInterrupted.
 func (s *RouteService) All(ctx context.Context, f *RouteFilter) iter.Seq2[Route, error] {
-	noTableIsEmpty := f != nil && f.Table != 0
+	noTableIsEmpty, req, more := f.requests()
+	return s.dump(ctx, f, noTableIsEmpty, req, more...)
+}
+
+// requests are the dump requests of f: one, or one per family when f names no family but has kernel-side
+// parts (the kernel filters only a dump of one family). noTableIsEmpty says that ENOENT, a table that does not
+// exist, is an empty dump.
+func (f *RouteFilter) requests() (noTableIsEmpty bool, req []byte, more [][]byte) {
+	noTableIsEmpty = f != nil && f.Table != 0
 	if f != nil && f.Family == unix.AF_UNSPEC && f.kernelSide() {
-		return s.dump(ctx, f, noTableIsEmpty, f.request(unix.AF_INET), f.request(unix.AF_INET6))
+		return noTableIsEmpty, f.request(unix.AF_INET), [][]byte{f.request(unix.AF_INET6)}
 	}
 	var family uint8
 	if f != nil {
 		family = f.Family
 	}
-	return s.dump(ctx, f, noTableIsEmpty, f.request(family))
+	return noTableIsEmpty, f.request(family), nil
 }
 
 // List returns the routes f selects, retrying interrupted dumps (see LinkService.List).
 func (s *RouteService) List(ctx context.Context, f *RouteFilter) ([]Route, error) {
-	return collect(s.c.retries, func() iter.Seq2[Route, error] { return s.All(ctx, f) })
+	noTableIsEmpty, req, more := f.requests()
+	return s.list(ctx, f, noTableIsEmpty, req, more...)
 }
 
 // Add adds a route (RTM_NEWROUTE with NLM_F_CREATE|NLM_F_EXCL), with ip's defaults for what r leaves zero:

@@ -36,7 +36,7 @@ func TestRouteListFilters(t *testing.T) {
 		{Family: unix.AF_INET, Dst: mustPrefix("10.0.0.0/24"), Table: TableMain, OIF: 2, Protocol: ProtocolKernel, Type: TypeUnicast},
 		{Family: unix.AF_INET, Dst: mustPrefix("10.1.0.0/24"), Table: 100, OIF: 3, Protocol: ProtocolStatic, Type: TypeUnicast},
 		{Family: unix.AF_INET, Dst: mustPrefix("10.2.0.0/24"), Table: 100, Protocol: ProtocolStatic, Type: TypeUnicast,
-			MultiPath: []NextHop{{OIF: 4}, {OIF: 2}}},
+			Extra: &RouteExtra{MultiPath: []NextHop{{OIF: 4}, {OIF: 2}}}},
 		{Family: unix.AF_INET6, Dst: mustPrefix("2001:db8::/64"), Table: TableMain, OIF: 2, Protocol: ProtocolBoot, Type: TypeUnicast},
 		{Family: unix.AF_INET, Dst: mustPrefix("10.3.0.0/24"), Table: TableLocal, Protocol: ProtocolKernel, Type: TypeLocal},
 	}}
@@ -440,17 +440,18 @@ func TestConcurrentUse(t *testing.T) {
 	}
 }
 
-// TestStreamingAllocations checks that a route dump costs a fixed number of allocations, not one per route.
+// TestStreamingAllocations checks that a dump of plain routes costs a fixed number of allocations, not one per
+// route, and that a route with rare attributes costs one (its RouteExtra).
 func TestStreamingAllocations(t *testing.T) {
 	if raceEnabled {
 		t.Skip("the race detector's instrumentation allocates")
 	}
-	count := func(n int) float64 {
+	count := func(n int, extra *RouteExtra) float64 {
 		var replies []proto.Message
 		for i := range n {
 			r := Route{Family: unix.AF_INET, Table: TableMain, Protocol: ProtocolStatic, Type: TypeUnicast,
 				Dst: netip.PrefixFrom(netip.AddrFrom4([4]byte{10, byte(i >> 8), byte(i), 0}), 24), OIF: 2,
-				Gateway: mustAddr("192.0.2.1"), Priority: 10, Metrics: Metrics{MTU: 1400}}
+				Gateway: mustAddr("192.0.2.1"), Priority: 10, HasPref: true, Extra: extra}
 			replies = append(replies, proto.Message{Header: proto.Header{Type: unix.RTM_NEWROUTE}, Data: mustMarshal(t, &r)})
 		}
 		// Canned replies: the fake only copies them into one datagram (a few allocations per dump).
@@ -458,10 +459,14 @@ func TestStreamingAllocations(t *testing.T) {
 			&nlkit.Config{ReceiveBuffer: 1 << 20})
 		c := New(conn)
 		defer c.Close()
+		var wantMTU uint32
+		if extra != nil {
+			wantMTU = extra.Metrics.MTU
+		}
 		return testing.AllocsPerRun(5, func() {
 			got := 0
 			for r, err := range c.Route.All(context.Background(), &RouteFilter{Family: unix.AF_INET}) {
-				if err != nil || !r.Gateway.IsValid() || r.Metrics.MTU != 1400 {
+				if err != nil || !r.Gateway.IsValid() || !r.HasPref || r.Ext().Metrics.MTU != wantMTU {
 					t.Fatal(err)
 				}
 				got++
@@ -471,9 +476,14 @@ func TestStreamingAllocations(t *testing.T) {
 			}
 		})
 	}
-	small, large := count(10), count(1000)
+	small, large := count(10, nil), count(1000, nil)
 	t.Logf("allocations per dump: 10 routes %.0f, 1000 routes %.0f", small, large)
 	if perRoute := (large - small) / 990; perRoute > 0.05 {
 		t.Errorf("%.2f allocations per route", perRoute)
+	}
+	x := &RouteExtra{Metrics: Metrics{MTU: 1400}}
+	small, large = count(10, x), count(1000, x)
+	if perRoute := (large - small) / 990; perRoute < 0.95 || perRoute > 1.05 {
+		t.Errorf("routes with metrics: %.2f allocations per route, want 1", perRoute)
 	}
 }

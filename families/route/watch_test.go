@@ -223,7 +223,7 @@ func TestMirror(t *testing.T) {
 	}
 	r1b := r1
 	r1b.Priority = 0
-	r1b.Metrics.MTU = 1300
+	r1b.EnsureExtra().Metrics.MTU = 1300
 	inject(unix.RTM_NEWROUTE, unix.NLM_F_REPLACE, &r1b) // replaces the first under the key
 	inject(unix.RTM_DELROUTE, 0, &r2)
 	inject(unix.RTM_DELROUTE, 0, &r6)
@@ -232,7 +232,7 @@ func TestMirror(t *testing.T) {
 	inject(unix.RTM_DELRULE, 0, &Rule{Family: unix.AF_INET, Priority: 5, Table: 100, Action: RuleToTable})
 	inject(unix.RTM_DELNEXTHOP, 0, &Nexthop{ID: 4})
 	s = m.Snapshot()
-	if len(s.Routes) != 2 || s.Routes[0].Metrics.MTU != 1300 || s.Routes[0].OIF != 2 || len(s.Addrs) != 0 ||
+	if len(s.Routes) != 2 || s.Routes[0].Ext().Metrics.MTU != 1300 || s.Routes[0].OIF != 2 || len(s.Addrs) != 0 ||
 		len(s.Neighs) != 0 || len(s.Rules) != 0 || len(s.Nexthops) != 0 {
 		t.Fatalf("after deletes: %+v", s)
 	}

@@ -29,8 +29,8 @@ func routeKeys(rs []route.Route) []string {
 			continue
 		}
 		out = append(out, fmt.Sprintf("%d %d %v %v tos %d prio %d type %d proto %d scope %d oif %d gw %v mp %d",
-			r.Family, r.Table, r.Dst, r.Src, r.TOS, r.Priority, r.Type, r.Protocol, r.Scope, r.OIF, r.Gateway,
-			len(r.MultiPath)))
+			r.Family, r.Table, r.Dst, r.Ext().Src, r.TOS, r.Priority, r.Type, r.Protocol, r.Scope, r.OIF, r.Gateway,
+			len(r.Ext().MultiPath)))
 	}
 	slices.Sort(out)
 	return out
@@ -554,7 +554,9 @@ func TestDumpStopsAtCancel(t *testing.T) {
 			t.Fatalf("round %d: %v", round, derr)
 		}
 		worst = max(worst, after)
-		if after > 0 && derr != nil {
+		// A dump whose decoding keeps up with the kernel reads ahead on a second goroutine: the receive that goroutine
+		// has in flight when the cancel comes completes, and nothing after it is read.
+		if after > 1 && derr != nil {
 			t.Errorf("round %d: the dump received %d more datagrams after its context was cancelled (%d messages yielded, cancelled at %d)",
 				round, after, got, stopAt)
 		}

@@ -48,13 +48,13 @@ func TestRouteRoundTrip(t *testing.T) {
 		t.Errorf("add twice: %v", err)
 	}
 	r.Gateway = netip.MustParseAddr("10.0.0.253")
-	r.Metrics.MTU = 1300
+	r.EnsureExtra().Metrics.MTU = 1300
 	must(c.Route.Replace(ctx, r))
 	if got := show("10.20.0.0/16"); len(got) != 1 || !strings.Contains(got[0], "via 10.0.0.253") || !strings.Contains(got[0], "mtu=1300") {
 		t.Errorf("after replace: %v", got)
 	}
-	r2 := r
-	r2.Gateway, r2.Metrics = netip.MustParseAddr("10.0.0.252"), route.Metrics{}
+	r2 := r.Clone() // r2 := r would share r.Extra
+	r2.Gateway, r2.Extra.Metrics = netip.MustParseAddr("10.0.0.252"), route.Metrics{}
 	r2.Type = route.TypeUnicast
 	must(c.Route.Append(ctx, r2))
 	if got := show("10.20.0.0/16"); len(got) != 2 {
@@ -80,8 +80,8 @@ func TestRouteRoundTrip(t *testing.T) {
 	}
 	// Device route (scope link by default), table, multipath, blackhole, IPv6 with pref, default route.
 	must(c.Route.Add(ctx, route.Route{Dst: netip.MustParsePrefix("10.21.0.0/16"), OIF: v0, Table: 77, Protocol: route.ProtocolStatic}))
-	must(c.Route.Add(ctx, route.Route{Dst: netip.MustParsePrefix("10.22.0.0/16"), MultiPath: []route.NextHop{
-		{Gateway: netip.MustParseAddr("10.0.0.2"), OIF: v0, Hops: 2}, {Gateway: netip.MustParseAddr("10.0.0.3"), OIF: v0}}}))
+	must(c.Route.Add(ctx, route.Route{Dst: netip.MustParsePrefix("10.22.0.0/16"), Extra: &route.RouteExtra{MultiPath: []route.NextHop{
+		{Gateway: netip.MustParseAddr("10.0.0.2"), OIF: v0, Hops: 2}, {Gateway: netip.MustParseAddr("10.0.0.3"), OIF: v0}}}}))
 	must(c.Route.Add(ctx, route.Route{Dst: netip.MustParsePrefix("10.23.0.0/16"), Type: route.TypeBlackhole}))
 	must(c.Route.Add(ctx, route.Route{Dst: netip.MustParsePrefix("2001:db8:7::/48"), Gateway: netip.MustParseAddr("2001:db8::2"), Pref: 1}))
 	must(c.Route.Add(ctx, route.Route{Gateway: netip.MustParseAddr("10.0.0.254")}))
@@ -109,8 +109,8 @@ func TestRouteRoundTrip(t *testing.T) {
 	must(err)
 	jg := e.ipJSON("route", "get", "10.22.1.1")[0]
 	if g.Dst.Addr().String() != str(jg["dst"]) || e.names()[g.OIF] != str(jg["dev"]) || g.Gateway.String() != str(jg["gateway"]) ||
-		g.PrefSrc.String() != str(jg["prefsrc"]) {
-		t.Errorf("route get: nlkit %s via %s dev %d src %s; ip %v", g.Dst, g.Gateway, g.OIF, g.PrefSrc, jg)
+		g.Ext().PrefSrc.String() != str(jg["prefsrc"]) {
+		t.Errorf("route get: nlkit %s via %s dev %d src %s; ip %v", g.Dst, g.Gateway, g.OIF, g.Ext().PrefSrc, jg)
 	}
 	if g, err := c.Route.Get(ctx, netip.MustParseAddr("10.21.5.5"), &route.RouteGetOptions{FibMatch: true, Mark: 0}); err != nil ||
 		g.Dst.String() != "0.0.0.0/0" {

@@ -46,9 +46,10 @@ var prefNames = map[uint8]string{0: "medium", 1: "high", 3: "low"}
 
 // routeLine is our canonical form of a route, the same fields ip -d -j prints.
 func routeLine(r *route.Route, names map[int32]string) string {
+	x := r.Ext()
 	s := fmt.Sprintf("%s %s", r.Type, dstString(r.Dst))
-	if r.Src.IsValid() && r.Src.Bits() > 0 {
-		s += " from " + r.Src.String()
+	if x.Src.IsValid() && x.Src.Bits() > 0 {
+		s += " from " + x.Src.String()
 	}
 	if r.TOS != 0 {
 		s += fmt.Sprintf(" tos 0x%x", r.TOS)
@@ -60,15 +61,15 @@ func routeLine(r *route.Route, names map[int32]string) string {
 		s += " dev " + names[r.OIF]
 	}
 	s += fmt.Sprintf(" table %s proto %s scope %s", route.TableName(r.Table), r.Protocol, r.Scope)
-	if r.PrefSrc.IsValid() {
-		s += " src " + r.PrefSrc.String()
+	if x.PrefSrc.IsValid() {
+		s += " src " + x.PrefSrc.String()
 	}
 	s += fmt.Sprintf(" metric %d flags [%s]", r.Priority, routeFlags(r.Flags))
-	if m := r.Metrics; !m.IsZero() {
+	if m := x.Metrics; !m.IsZero() {
 		s += fmt.Sprintf(" metrics[mtu=%d advmss=%d window=%d hoplimit=%d initcwnd=%d]", m.MTU, m.AdvMSS, m.Window,
 			m.HopLimit, m.InitCWnd)
 	}
-	for _, nh := range r.MultiPath {
+	for _, nh := range x.MultiPath {
 		s += fmt.Sprintf(" nexthop[via %s dev %s weight %d flags [%s]]", nh.Gateway, names[nh.OIF], nh.Weight(),
 			routeFlags(uint32(nh.Flags)))
 	}
