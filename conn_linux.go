@@ -113,6 +113,8 @@ type sockTransport struct {
 	nc  *netlink.Conn
 	rc  syscall.RawConn
 	pid uint32
+	// blockingSend: the socket is in blocking mode for sends (see newSockTransport).
+	blockingSend bool
 
 	// recvmsg state, reused: the closure below is built once.
 	rsa    unix.RawSockaddrNetlink
@@ -137,8 +139,22 @@ func newSockTransport(nc *netlink.Conn) (*sockTransport, error) {
 	t := &sockTransport{nc: nc, rc: rc, pid: nc.PID()}
 	t.recvFn = t.doRecv
 	t.sendFn = t.doSend
+	// Sends block in the kernel while the receiving socket is full, woken the moment it reads, as a C program's
+	// blocking sendto(2) is (on an O_NONBLOCK socket the kernel answers EAGAIN and there is nothing to wait on).
+	// Receives stay non-blocking through MSG_DONTWAIT and wait in the runtime's poller. SO_SNDTIMEO bounds each
+	// wait so that Close is noticed.
+	_ = rc.Control(func(fd uintptr) {
+		tv := unix.NsecToTimeval(sendWait.Nanoseconds())
+		if unix.SetsockoptTimeval(int(fd), unix.SOL_SOCKET, unix.SO_SNDTIMEO, &tv) == nil &&
+			unix.SetNonblock(int(fd), false) == nil {
+			t.blockingSend = true
+		}
+	})
 	return t, nil
 }
+
+// sendWait bounds one blocking send's wait for room at the receiver (SO_SNDTIMEO); SendTo then tries again.
+const sendWait = 100 * time.Millisecond
 
 func (t *sockTransport) doRecv(fd uintptr) bool {
 	r, _, e := unix.Syscall(unix.SYS_RECVMSG, fd, uintptr(unsafe.Pointer(&t.msg)), unix.MSG_DONTWAIT|unix.MSG_TRUNC)
@@ -197,9 +213,12 @@ func (t *sockTransport) SendTo(b []byte, to Addr) error {
 		case 0:
 			return nil
 		case unix.EAGAIN, unix.EINTR:
-			// The peer's receive queue is full: wait for it to read, as a blocking sendto(2) would.
-			time.Sleep(backoff)
-			backoff = min(2*backoff, 5*time.Millisecond)
+			// The peer's receive queue is full. A blocking send has waited sendWait in the kernel already;
+			// otherwise wait here for it to read.
+			if !t.blockingSend {
+				time.Sleep(backoff)
+				backoff = min(2*backoff, 5*time.Millisecond)
+			}
 			continue
 		}
 		return t.serr
