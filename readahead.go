@@ -3,8 +3,10 @@ package nlkit
 import (
 	"context"
 	"encoding/binary"
+	"runtime"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/nlkit/nlkit/proto"
 )
@@ -81,6 +83,31 @@ func (r *readAhead) start(ctx context.Context, c *Conn, seq, pid uint32) {
 			}
 		}
 	}()
+}
+
+// aheadSpin is how long the consumer polls for the next datagram before it sleeps: the kernel builds a datagram
+// of a dump in tens of microseconds, and waking a sleeping goroutine costs the reader a futex call each time.
+const aheadSpin = 100 * time.Microsecond
+
+// next returns the next received slot, polling for a while (yielding the processor between polls) before it
+// waits on the channel.
+func (r *readAhead) next() *aheadSlot {
+	var start time.Time
+	for i := 0; ; i++ {
+		select {
+		case s := <-r.full:
+			return s
+		default:
+		}
+		if i&15 == 0 {
+			if i == 0 {
+				start = time.Now()
+			} else if time.Since(start) > aheadSpin {
+				return <-r.full
+			}
+		}
+		runtime.Gosched()
+	}
 }
 
 // stop ends the reader, waits for it, and reclaims every slot. It reports whether the end of the reply has been

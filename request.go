@@ -133,7 +133,7 @@ func (c *Conn) readAhead(ctx context.Context, st *replies) (bool, error) {
 	var done bool
 	var err error
 	for !done && err == nil {
-		s := <-r.full
+		s := r.next()
 		if s.err != nil {
 			err = s.err
 		} else {
