@@ -3,10 +3,7 @@ package nlkit
 import (
 	"context"
 	"encoding/binary"
-	"runtime"
 	"sync"
-	"sync/atomic"
-	"time"
 
 	"github.com/nlkit/nlkit/proto"
 )
@@ -14,7 +11,12 @@ import (
 // aheadDepth is how many datagrams of a dump may be received ahead of the code consuming them. While the caller
 // decodes one datagram, another goroutine is already in recvmsg: the kernel builds the next part of the dump
 // in that call, so decoding and the kernel's work overlap on two CPUs instead of taking turns on one.
-const aheadDepth = 4
+const aheadDepth = 8
+
+// aheadBatch is how many received datagrams wake a consumer that has caught up with the reader. Waking a
+// sleeping goroutine costs the reader a futex call (and on a virtual machine an inter-processor interrupt);
+// a consumer that decodes faster than the kernel dumps would otherwise be woken once per datagram.
+const aheadBatch = aheadDepth / 2
 
 // aheadSlot is one receive buffer of a read-ahead and the datagram (or error) received into it.
 type aheadSlot struct {
@@ -24,15 +26,19 @@ type aheadSlot struct {
 }
 
 // readAhead receives the datagrams of one dump on its own goroutine. The slots circulate: the reader takes one
-// from free, receives into it and passes it on full; the consumer hands it back to free when it has finished
-// with the datagram. It is kept in the Conn and reused by every dump.
+// from free, receives into it and appends it to full; the consumer takes them from full in order and hands each
+// back to free when it has finished with the datagram. It is kept in the Conn and reused by every dump.
 type readAhead struct {
-	slots   [aheadDepth]aheadSlot
-	free    chan *aheadSlot
-	full    chan *aheadSlot
-	quit    atomic.Bool
-	sawEnd  bool // set by the reader before it exits: it received the datagram that ends the reply
-	running sync.WaitGroup
+	slots [aheadDepth]aheadSlot
+
+	mu         sync.Mutex
+	more       sync.Cond // the consumer waits on it for datagrams, stop for the reader's exit
+	room       sync.Cond // the reader waits on it for a free slot
+	free, full []*aheadSlot
+	consumerWaits, readerWaits,
+	quit, // stop asks the reader to exit
+	done, // the reader has exited, or is about to and touches nothing more
+	sawEnd bool // the reader received the datagram that ends the reply
 }
 
 // readAheadLocked returns the Conn's read-ahead, with every slot free and sized like the receive buffer.
@@ -40,9 +46,10 @@ type readAhead struct {
 func (c *Conn) readAheadLocked() *readAhead {
 	r := c.ahead
 	if r == nil {
-		r = &readAhead{free: make(chan *aheadSlot, aheadDepth), full: make(chan *aheadSlot, aheadDepth)}
+		r = &readAhead{free: make([]*aheadSlot, 0, aheadDepth), full: make([]*aheadSlot, 0, aheadDepth)}
+		r.more.L, r.room.L = &r.mu, &r.mu
 		for i := range r.slots {
-			r.free <- &r.slots[i]
+			r.free = append(r.free, &r.slots[i])
 		}
 		c.ahead = r
 	}
@@ -51,90 +58,107 @@ func (c *Conn) readAheadLocked() *readAhead {
 			s.buf = make([]byte, len(c.rbuf))
 		}
 	}
-	r.quit.Store(false)
-	r.sawEnd = false
+	r.quit, r.done, r.sawEnd = false, false, false
 	return r
 }
 
 // start runs the reader: it receives datagrams until one holds the end of reply seq (or a datagram it cannot
 // walk, or an error, which it passes on), or until stop.
 func (r *readAhead) start(ctx context.Context, c *Conn, seq, pid uint32) {
-	r.running.Add(1)
 	go func() {
-		defer r.running.Done()
 		for {
-			s := <-r.free
-			if r.quit.Load() {
-				r.free <- s
+			r.mu.Lock()
+			for len(r.free) == 0 && !r.quit {
+				r.readerWaits = true
+				r.room.Wait()
+			}
+			r.readerWaits = false
+			if r.quit {
+				r.done = true
+				r.more.Broadcast()
+				r.mu.Unlock()
 				return
 			}
+			s := r.free[len(r.free)-1]
+			r.free = r.free[:len(r.free)-1]
+			r.mu.Unlock()
+
 			d, err := c.recvSlotLocked(ctx, s)
 			s.err = err
 			end, ok := false, true
 			if err == nil {
 				s.d = *d
-				// Look before passing the slot on: from then on it is the consumer's.
 				end, ok = scanEnd(s.d.Data, seq, pid)
 			}
-			r.sawEnd = end
-			r.full <- s
-			if err != nil || end || !ok {
+			last := err != nil || end || !ok
+
+			r.mu.Lock()
+			r.full = append(r.full, s)
+			if last {
+				r.done, r.sawEnd = true, end
+			}
+			if r.consumerWaits && (last || len(r.full) >= aheadBatch || len(r.free) == 0) {
+				r.more.Broadcast()
+			}
+			r.mu.Unlock()
+			if last {
 				return
 			}
 		}
 	}()
 }
 
-// aheadSpin is how long the consumer polls for the next datagram before it sleeps: the kernel builds a datagram
-// of a dump in tens of microseconds, and waking a sleeping goroutine costs the reader a futex call each time.
-const aheadSpin = 100 * time.Microsecond
-
-// next returns the next received slot, polling for a while (yielding the processor between polls) before it
-// waits on the channel.
+// next returns the next received slot, in order. A consumer that has caught up sleeps until aheadBatch
+// datagrams are in, the reader is done, or it has no free slot left.
 func (r *readAhead) next() *aheadSlot {
-	var start time.Time
-	for i := 0; ; i++ {
-		select {
-		case s := <-r.full:
-			return s
-		default:
+	r.mu.Lock()
+	if len(r.full) == 0 {
+		// The consumer holds no slot now, so with none free the reader has filled all but its current one; and
+		// done comes with the reader's last slot in full.
+		r.consumerWaits = true
+		for len(r.full) < aheadBatch && !r.done && len(r.free) > 0 {
+			r.more.Wait()
 		}
-		if i&15 == 0 {
-			if i == 0 {
-				start = time.Now()
-			} else if time.Since(start) > aheadSpin {
-				return <-r.full
-			}
-		}
-		runtime.Gosched()
+		r.consumerWaits = false
 	}
+	s := r.full[0]
+	copy(r.full, r.full[1:])
+	r.full = r.full[:len(r.full)-1]
+	r.mu.Unlock()
+	return s
+}
+
+// put hands a slot the consumer has finished with back to the reader.
+func (r *readAhead) put(s *aheadSlot) {
+	s.d = Datagram{}
+	r.mu.Lock()
+	r.free = append(r.free, s)
+	if r.readerWaits {
+		r.room.Signal()
+	}
+	r.mu.Unlock()
 }
 
 // stop ends the reader, waits for it, and reclaims every slot. It reports whether the end of the reply has been
 // received, by the reader or in a datagram the consumer never reached.
 func (r *readAhead) stop(seq, pid uint32) bool {
-	r.quit.Store(true)
-	// The reader may be waiting for a free slot: reclaiming the full ones lets it see quit.
-	end := r.reclaim(seq, pid, false)
-	r.running.Wait()
-	return r.reclaim(seq, pid, end) || r.sawEnd
-}
-
-// reclaim moves the slots the consumer did not reach back to free, reporting whether one of them (or end)
-// holds the end of the reply.
-func (r *readAhead) reclaim(seq, pid uint32, end bool) bool {
-	for {
-		select {
-		case s := <-r.full:
-			if s.err == nil && !end {
-				end, _ = scanEnd(s.d.Data, seq, pid)
-			}
-			s.d = Datagram{}
-			r.free <- s
-		default:
-			return end
-		}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.quit = true
+	r.room.Signal()
+	for !r.done {
+		r.more.Wait()
 	}
+	end := r.sawEnd
+	for _, s := range r.full {
+		if s.err == nil && !end {
+			end, _ = scanEnd(s.d.Data, seq, pid)
+		}
+		s.d = Datagram{}
+		r.free = append(r.free, s)
+	}
+	r.full = r.full[:0]
+	return end
 }
 
 // recvSlotLocked receives one datagram into s's buffer. It is recvLocked with the slot standing in for the

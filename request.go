@@ -75,13 +75,14 @@ func (c *Conn) request(ctx context.Context, m proto.Message) iter.Seq2[proto.Mes
 }
 
 // readReplies reads the replies to seq, passing data messages to yield. It reports whether the reply stream
-// ended (ack, error or NLMSG_DONE) and the error that ended it. With ahead set (a dump), the first datagram
+// ended (ack, error or NLMSG_DONE) and the error that ended it. With ahead set (a dump), the second datagram
 // that does not end the reply is timed: if consuming it took a good part of what receiving it did (see
 // aheadPays), the rest is received by a read-ahead goroutine while yield consumes.
 func (c *Conn) readReplies(ctx context.Context, seq uint32, yield func(proto.Message, error) bool,
 	ahead bool) (bool, error) {
 	st := replies{seq: seq, pid: c.t.PortID(), unit: c.unit, yield: yield}
 	ahead = ahead && yield != nil && runtime.GOMAXPROCS(0) > 1
+	n := 0 // datagrams consumed
 	for {
 		var t0 time.Time
 		if ahead {
@@ -103,26 +104,30 @@ func (c *Conn) readReplies(ctx context.Context, seq uint32, yield func(proto.Mes
 			}
 			return done, err
 		}
+		// The first datagram of a dump is small (the kernel sizes it before it has seen this socket's receive
+		// buffer), so the second, full one decides.
 		if ahead {
-			if aheadPolicy(time.Since(t1), t1.Sub(t0)) {
-				return c.readAhead(ctx, &st)
+			if n++; n == 2 {
+				if aheadPolicy(time.Since(t1), t1.Sub(t0)) {
+					return c.readAhead(ctx, &st)
+				}
+				ahead = false
 			}
-			ahead = false
 		}
 	}
 }
 
 // aheadMinWork is the least time consuming a datagram must take for reading ahead to pay: below it, handing
 // each datagram to another goroutine costs about what it saves.
-const aheadMinWork = 8 * time.Microsecond
+const aheadMinWork = 10 * time.Microsecond
 
 // aheadPolicy decides whether a dump reads ahead; tests replace it.
 var aheadPolicy = aheadPays
 
 // aheadPays reports whether a dump whose consumer spent work on a datagram that took recv to receive is worth
-// reading ahead: the consumer's share must be at least an eighth of the kernel's and above aheadMinWork.
+// reading ahead: the consumer's share must be at least a sixteenth of the kernel's and above aheadMinWork.
 func aheadPays(work, recv time.Duration) bool {
-	return work >= aheadMinWork && 8*work >= recv
+	return work >= aheadMinWork && 16*work >= recv
 }
 
 // readAhead consumes the datagrams a read-ahead goroutine receives, until the reply ends, yield stops or an
@@ -139,8 +144,7 @@ func (c *Conn) readAhead(ctx context.Context, st *replies) (bool, error) {
 		} else {
 			done, err = st.consume(&s.d)
 		}
-		s.d = Datagram{}
-		r.free <- s
+		r.put(s)
 	}
 	if end := r.stop(st.seq, st.pid); end {
 		done = true
