@@ -71,6 +71,11 @@ func (s *LinkService) All(ctx context.Context, f *LinkFilter) iter.Seq2[Link, er
 // List returns the links f selects (nil: all), repeating the dump while it is interrupted by concurrent changes
 // (NLM_F_DUMP_INTR), up to the Client's DumpRetries; then it returns the last result and an
 // *InterruptedError[Link].
+//
+// List holds the messages' payloads while the dump runs and decodes them once it has ended, straight into a
+// slice of the right size (on every CPU for a large dump); the payloads of a large dump live outside the Go heap
+// and are returned to the system before List returns. At its peak a List of 1M routes holds 145 MB (96-byte
+// Routes and their 48-byte payloads). All the other services' List work the same way.
 func (s *LinkService) List(ctx context.Context, f *LinkFilter) ([]Link, error) {
 	return s.list(ctx, f, false, f.request())
 }
