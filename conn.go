@@ -111,7 +111,6 @@ type Conn struct {
 	rbuf    []byte
 	oob     []byte
 	dgram   Datagram
-	ahead   *readAhead // the read-ahead of dumps, made by the first that needs it (under recvMu)
 	dropped atomic.Uint64
 
 	// watchReg is the kept cancellation watch (see watch); watching is it while a receive uses it.

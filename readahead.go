@@ -41,17 +41,32 @@ type readAhead struct {
 	sawEnd bool // the reader received the datagram that ends the reply
 }
 
-// readAheadLocked returns the Conn's read-ahead, with every slot free and sized like the receive buffer.
+// aheadCache keeps the read-aheads of finished dumps, buffers included, for the next dump on any Conn: a fresh
+// buffer costs a page fault per 4 KiB on first use, which for a short dump is more than the read-ahead saves.
+// It holds at most aheadCached of them (256 KiB each).
+var aheadCache struct {
+	sync.Mutex
+	free []*readAhead
+}
+
+const aheadCached = 4
+
+// readAheadLocked returns a read-ahead with every slot free and sized like the Conn's receive buffer.
 // c.recvMu must be held.
 func (c *Conn) readAheadLocked() *readAhead {
-	r := c.ahead
+	var r *readAhead
+	aheadCache.Lock()
+	if n := len(aheadCache.free); n > 0 {
+		r = aheadCache.free[n-1]
+		aheadCache.free = aheadCache.free[:n-1]
+	}
+	aheadCache.Unlock()
 	if r == nil {
 		r = &readAhead{free: make([]*aheadSlot, 0, aheadDepth), full: make([]*aheadSlot, 0, aheadDepth)}
 		r.more.L, r.room.L = &r.mu, &r.mu
 		for i := range r.slots {
 			r.free = append(r.free, &r.slots[i])
 		}
-		c.ahead = r
 	}
 	for i := range r.slots {
 		if s := &r.slots[i]; len(s.buf) != len(c.rbuf) {
@@ -60,6 +75,16 @@ func (c *Conn) readAheadLocked() *readAhead {
 	}
 	r.quit, r.done, r.sawEnd = false, false, false
 	return r
+}
+
+// release puts a stopped read-ahead back in aheadCache, or leaves it to the garbage collector when the cache
+// is full.
+func (r *readAhead) release() {
+	aheadCache.Lock()
+	if len(aheadCache.free) < aheadCached {
+		aheadCache.free = append(aheadCache.free, r)
+	}
+	aheadCache.Unlock()
 }
 
 // start runs the reader: it receives datagrams until one holds the end of reply seq (or a datagram it cannot
@@ -140,7 +165,7 @@ func (r *readAhead) put(s *aheadSlot) {
 }
 
 // stop ends the reader, waits for it, and reclaims every slot. It reports whether the end of the reply has been
-// received, by the reader or in a datagram the consumer never reached.
+// received, by the reader or in a datagram the consumer never reached. The read-ahead can then be released.
 func (r *readAhead) stop(seq, pid uint32) bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()

@@ -154,6 +154,7 @@ func (c *Conn) readAhead(ctx context.Context, st *replies) (bool, error) {
 	if end := r.stop(st.seq, st.pid); end {
 		done = true
 	}
+	r.release()
 	if err == errStopped {
 		err = nil
 	}
