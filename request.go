@@ -124,7 +124,7 @@ func (c *Conn) readReplies(ctx context.Context, seq uint32, yield func(proto.Mes
 
 // aheadMinWork is the least time consuming a datagram must take for reading ahead to pay: below it, handing
 // each datagram to another goroutine costs about what it saves.
-const aheadMinWork = 10 * time.Microsecond
+const aheadMinWork = 16 * time.Microsecond
 
 // aheadPolicy decides whether a dump reads ahead; tests replace it.
 var aheadPolicy = aheadPays

@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"syscall"
+	"unsafe"
 
 	"github.com/jsimonetti/rtnetlink/v2"
 	"github.com/mdlayher/netlink"
@@ -49,6 +50,8 @@ func allCases() []dumpCase {
 			open: openNlkitSlice},
 		{name: "nlkit-raw", desc: "nlkit core: conn.Dump, no decoding", nlkit: true, routes: true, links: true,
 			open: openNlkitRaw},
+		{name: "mem-floor", desc: "the floor, then make([]route.Route or Link, n) written page by page (huge pages advised): the least any slice of the dump costs",
+			routes: true, links: true, open: openMemFloor},
 		{name: "mdlayher-iter", desc: "mdlayher/netlink Send + ReceiveIter, MessageBufferSize 32 KiB, no decoding",
 			routes: true, links: true, open: func(sc *scenario) (dumper, error) { return openMdlayher(sc, true) }},
 		{name: "mdlayher-exec", desc: "mdlayher/netlink Execute, default buffer (peek), no decoding",
@@ -103,6 +106,56 @@ func openFloor(sc *scenario) (*floorDumper, error) {
 
 func (d *floorDumper) dump() (int, error) { return d.s.dump() }
 func (d *floorDumper) close()             { d.s.close() }
+
+// memFloor is the floor plus the memory a slice of nlkit's objects needs: what holding the dump costs before a
+// single byte is decoded. On a machine where first-touch page faults are dear, it shows how much of the slice
+// case is memory.
+type memFloor struct {
+	s    *rawSocket
+	kind scenarioKind
+}
+
+func openMemFloor(sc *scenario) (dumper, error) {
+	s, err := openRaw(sc.h, sc.spec.kind)
+	if err != nil {
+		return nil, err
+	}
+	return &memFloor{s: s, kind: sc.spec.kind}, nil
+}
+
+func (d *memFloor) dump() (int, error) {
+	n, err := d.s.dump()
+	if err != nil {
+		return n, err
+	}
+	if d.kind == kindLinks {
+		touch(make([]route.Link, n))
+	} else {
+		touch(make([]route.Route, n))
+	}
+	return n, nil
+}
+
+func (d *memFloor) close() { d.s.close() }
+
+// touch advises huge pages for s, as route.List does for a large result, and writes one byte per 4 KiB.
+func touch[T any](s []T) {
+	if len(s) == 0 {
+		return
+	}
+	var zero T
+	b := unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(s))), uintptr(len(s))*unsafe.Sizeof(zero))
+	const huge = 2 << 20
+	start := uintptr(unsafe.Pointer(unsafe.SliceData(b)))
+	first, end := (start+huge-1)&^(huge-1), (start+uintptr(len(b)))&^(huge-1)
+	if end > first {
+		_ = unix.Madvise(b[first-start:end-start], unix.MADV_HUGEPAGE)
+	}
+	for i := 0; i < len(b); i += 4096 {
+		b[i] = 1
+	}
+	sink += int(b[len(b)-1])
+}
 
 // nlkit
 
