@@ -18,21 +18,34 @@ import (
 // list runs the dumps that dump would stream and returns the objects f keeps as one slice, repeating the whole
 // dump while the kernel reports NLM_F_DUMP_INTR, at most s.c.retries more times (then *InterruptedError[T]).
 //
-// While the dump runs, only the payloads are kept, packed one after another (a route of the usual kind takes
-// about 48 bytes so, against 96 as a Route). When the dump has ended the number of objects is known: the
-// slice is made once, of that size, and the payloads are decoded straight into it, in parallel on
-// GOMAXPROCS goroutines for a large dump. So every object is written once, nothing is copied or regrown, and
-// at the peak the memory held is the slice and the packed payloads.
+// While the dump runs, objects whose messages are smaller than their decoded form (a route of the usual kind
+// is about 48 bytes of payload against 96 as a Route) are only kept as payloads, packed one after another.
+// When the dump has ended the number of objects is known: the slice is made once, of that size, and the
+// payloads are decoded straight into it, in parallel on GOMAXPROCS goroutines for a large dump. So every object
+// is written once and nothing is regrown; at the peak the memory held is the slice and the packed payloads.
+// Objects whose messages are larger than their decoded form (a link's are about twice its Link) are decoded as
+// they come instead, into chunks copied into the slice at the end: the decoding then overlaps the kernel's work
+// (see nlkit.Conn.Dump), and the chunks take less memory than the payloads would. Which of the two applies is
+// decided from the first packCheck messages.
 func (s service[T, P]) list(ctx context.Context, f filter[T], emptyOnENOENT bool, req []byte,
 	more ...[]byte) ([]T, error) {
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	var w packed
+	var (
+		w    packed
+		zero T
+		size = int(unsafe.Sizeof(zero))
+		what = msgTypeName(s.typ)
+	)
 	defer w.release()
 	for attempt := 1; ; attempt++ {
 		w.reset()
-		var intr, ferr error
+		var (
+			intr, ferr, derr error
+			early            decodedChunks[T]
+			packing          = true
+		)
 		add := func(m proto.Message, err error) bool {
 			if err != nil {
 				if errors.Is(err, nlkit.ErrDumpInterrupted) {
@@ -42,20 +55,39 @@ func (s service[T, P]) list(ctx context.Context, f filter[T], emptyOnENOENT bool
 				ferr = err
 				return false
 			}
-			w.add(m.Data)
+			if packing {
+				w.add(m.Data)
+				if w.n == packCheck && w.bytes > w.n*(size+4) {
+					packing = false
+				}
+				return true
+			}
+			v := early.next()
+			if err := P(v).UnmarshalBinary(m.Data); err != nil {
+				early.drop()
+				derr = decodeError(what, err)
+				return false
+			}
+			if !f.match(v) {
+				early.drop()
+			}
 			return true
 		}
-		for i := 0; i <= len(more) && ferr == nil; i++ {
+		for i := 0; i <= len(more) && ferr == nil && derr == nil; i++ {
 			r := req
 			if i > 0 {
 				r = more[i-1]
 			}
 			s.c.dump(ctx, s.getType(), r, s.typ, emptyOnENOENT, add)
 		}
-		out, derr := decodePacked[T, P](&w, f, msgTypeName(s.typ))
+		out, perr := decodePacked[T, P](&w, f, what, early.n)
+		if perr != nil {
+			return out, perr // it comes before anything that ended the dump
+		}
+		out = early.appendTo(out)
 		switch {
 		case derr != nil:
-			return out, derr // it comes before anything that ended the dump
+			return out, derr
 		case ferr != nil:
 			return out, ferr
 		case intr == nil:
@@ -66,11 +98,49 @@ func (s service[T, P]) list(ctx context.Context, f filter[T], emptyOnENOENT bool
 	}
 }
 
+// packCheck is the number of messages after which list decides whether packing pays (see list).
+const packCheck = 16
+
+// decodedChunks holds objects decoded during a dump, in chunks that grow to 4096 objects.
+type decodedChunks[T any] struct {
+	full [][]T
+	cur  []T
+	n    int
+}
+
+// next returns a place for the next object, counted until drop.
+func (d *decodedChunks[T]) next() *T {
+	if len(d.cur) == cap(d.cur) {
+		if d.cur != nil {
+			d.full = append(d.full, d.cur)
+		}
+		d.cur = make([]T, 0, min(max(16, 2*cap(d.cur)), 4096))
+	}
+	d.cur = d.cur[:len(d.cur)+1]
+	d.n++
+	return &d.cur[len(d.cur)-1]
+}
+
+// drop takes back the last object next gave; the next one overwrites it whole.
+func (d *decodedChunks[T]) drop() {
+	d.cur = d.cur[:len(d.cur)-1]
+	d.n--
+}
+
+// appendTo appends the objects in order.
+func (d *decodedChunks[T]) appendTo(out []T) []T {
+	for _, c := range d.full {
+		out = append(out, c...)
+	}
+	return append(out, d.cur...)
+}
+
 // packed holds message payloads back to back, each after its length (4 bytes, native order) and padded to 4
 // bytes, in chunks that grow from 4 KiB to 1 MiB.
 type packed struct {
 	chunks []packedChunk
 	n      int
+	bytes  int    // bytes of the payloads and their lengths
 	used   int    // bytes in chunks
 	arena  *arena // the memory of the chunks past arenaFrom bytes
 }
@@ -90,6 +160,7 @@ const (
 func (w *packed) reset() {
 	w.chunks = w.chunks[:0]
 	w.n = 0
+	w.bytes = 0
 	w.used = 0
 	if w.arena != nil {
 		w.arena.reset()
@@ -118,6 +189,7 @@ func (w *packed) add(p []byte) {
 	c.b = append(c.b, make([]byte, need-4-len(p))...) // at most 3 bytes; append of a zeroed slice does not allocate
 	c.n++
 	w.n++
+	w.bytes += need
 }
 
 // grow starts a chunk with room for at least need bytes: from the Go heap while the dump is small, then from
@@ -142,20 +214,25 @@ func (w *packed) grow(need int) {
 	w.chunks = append(w.chunks, packedChunk{b: b[:0], first: w.n})
 }
 
-// parallelMin is the number of objects from which decodePacked spreads the work over goroutines.
-const parallelMin = 8192
+// parallelMin is the size of packed payloads from which decodePacked spreads the work over goroutines (some
+// 10,000 routes, or 350 links).
+const parallelMin = 512 << 10
 
-// decodePacked decodes every payload of w into one slice made for them all, keeping those f matches. A payload
-// that does not decode ends the result before it, with a *DecodeError naming what (the message type).
-func decodePacked[T any, P object[T]](w *packed, f filter[T], what string) ([]T, error) {
-	if w.n == 0 {
+// decodePacked decodes every payload of w into one slice made for them all and extra more, keeping those f
+// matches. A payload that does not decode ends the result before it, with a *DecodeError naming what (the
+// message type).
+func decodePacked[T any, P object[T]](w *packed, f filter[T], what string, extra int) ([]T, error) {
+	if w.n+extra == 0 {
 		return nil, nil
 	}
-	out := make([]T, w.n)
+	out := make([]T, w.n, w.n+extra)
 	// A large result is bound by first-touch page faults: let the kernel back it with huge pages (see arena).
 	var zero T
-	if size := uintptr(w.n) * unsafe.Sizeof(zero); size >= 2*hugePage {
+	if size := uintptr(cap(out)) * unsafe.Sizeof(zero); size >= hugePage {
 		adviseHuge(unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(out))), size))
+	}
+	if w.n == 0 {
+		return out, nil
 	}
 	kept := make([]int, len(w.chunks))
 	errs := make([]error, len(w.chunks))
@@ -178,7 +255,7 @@ func decodePacked[T any, P object[T]](w *packed, f filter[T], what string) ([]T,
 		kept[i] = k
 	}
 	workers := min(runtime.GOMAXPROCS(0), len(w.chunks))
-	if w.n < parallelMin || workers < 2 {
+	if w.used < parallelMin || workers < 2 {
 		for i := range w.chunks {
 			if decodeChunk(i); errs[i] != nil {
 				break

@@ -17,10 +17,19 @@ import (
 // linkDump answers an RTM_GETLINK dump with n links of varied sizes (names of 1 to 15 bytes, every third a
 // bridge), and with a 3-byte payload, which no ifinfomsg fits, at index bad (-1: none).
 func linkDump(t *testing.T, n, bad int) (*Client, []Link) {
+	return linkDumpAlias(t, n, bad, 0)
+}
+
+// linkDumpAlias is linkDump with an IFLA_IFALIAS of alias bytes on every link: past about 600 bytes a link's
+// message is larger than its Link, and List decodes as the dump comes instead of packing.
+func linkDumpAlias(t *testing.T, n, bad, alias int) (*Client, []Link) {
 	t.Helper()
 	links := make([]Link, n)
 	for i := range links {
 		links[i] = Link{Index: int32(i + 1), Name: fmt.Sprintf("l%015d", i)[:1+i%15], MTU: uint32(i)}
+		if alias > 0 {
+			links[i].Alias = fmt.Sprintf("%0*d", alias, i)
+		}
 		if i%3 == 0 {
 			links[i].Info.Kind = "bridge"
 		}
@@ -49,10 +58,12 @@ func stream[T any](seq func(func(T, error) bool)) ([]T, error) {
 }
 
 func TestListEqualsStream(t *testing.T) {
-	for _, n := range []int{0, 1, 100, parallelMin - 1, 2*parallelMin + 1000} {
+	for _, c := range []struct{ n, alias int }{{0, 0}, {1, 0}, {100, 0}, {5000, 0}, {20000, 0}, {10, 1000},
+		{packCheck, 1000}, {packCheck + 1, 1000}, {3000, 1000}} {
+		n := c.n
 		for _, f := range []*LinkFilter{nil, {Kind: "bridge"}} {
-			t.Run(fmt.Sprintf("%d/%v", n, f != nil), func(t *testing.T) {
-				c, _ := linkDump(t, n, -1)
+			t.Run(fmt.Sprintf("%d/%d/%v", n, c.alias, f != nil), func(t *testing.T) {
+				c, _ := linkDumpAlias(t, n, -1, c.alias)
 				want, err := stream(c.Link.All(context.Background(), f))
 				if err != nil {
 					t.Fatal(err)
@@ -83,10 +94,11 @@ func sameLinks(t *testing.T, got, want []Link) {
 }
 
 func TestListStopsAtUndecodable(t *testing.T) {
-	for _, c := range []struct{ n, bad int }{{10, 0}, {10, 9}, {2*parallelMin + 1000, parallelMin + 7}, {2*parallelMin + 1000, 5}} {
+	for _, c := range []struct{ n, bad, alias int }{{10, 0, 0}, {10, 9, 0}, {20000, 10007, 0}, {20000, 5, 0},
+		{3000, 5, 1000}, {3000, 2000, 1000}} {
 		for _, f := range []*LinkFilter{nil, {Kind: "bridge"}} {
-			t.Run(fmt.Sprintf("%d/%d/%v", c.n, c.bad, f != nil), func(t *testing.T) {
-				cl, _ := linkDump(t, c.n, c.bad)
+			t.Run(fmt.Sprintf("%d/%d/%d/%v", c.n, c.bad, c.alias, f != nil), func(t *testing.T) {
+				cl, _ := linkDumpAlias(t, c.n, c.bad, c.alias)
 				// The stream yields the error in place of the bad link; List keeps what came before it.
 				want, werr := stream(cl.Link.All(context.Background(), f))
 				got, err := cl.Link.List(context.Background(), f)
@@ -156,5 +168,20 @@ func TestPackedChunks(t *testing.T) {
 	w.release()
 	if w.arena != nil || w.chunks != nil {
 		t.Fatal("release kept memory")
+	}
+}
+
+func TestListPacksSmallMessages(t *testing.T) {
+	// Addresses of about 60 bytes against a 176-byte Addr are packed; links with a 1000-byte alias are decoded
+	// as they come.
+	var w packed
+	for range packCheck {
+		w.add(make([]byte, 56))
+	}
+	if size := 176; w.bytes > w.n*(size+4) {
+		t.Fatalf("%d bytes for %d payloads of 56: counted as larger than a %d-byte object", w.bytes, w.n, size)
+	}
+	if w.bytes != packCheck*60 {
+		t.Fatalf("%d bytes packed, want %d", w.bytes, packCheck*60)
 	}
 }
