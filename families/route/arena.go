@@ -70,9 +70,6 @@ func (a *arena) release() {
 // adviseHuge advises MADV_HUGEPAGE for the whole huge pages inside b. An error (no THP in this kernel) is
 // ignored: the memory works the same without.
 func adviseHuge(b []byte) {
-	if len(b) < 2*hugePage {
-		return
-	}
 	start := uintptr(unsafe.Pointer(unsafe.SliceData(b)))
 	first := (start + hugePage - 1) &^ (hugePage - 1)
 	end := (start + uintptr(len(b))) &^ (hugePage - 1)
