@@ -3,6 +3,7 @@
 package route
 
 import (
+	"sync"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
@@ -18,8 +19,9 @@ const arenaMap = 64 << 20
 const hugePage = 2 << 20
 
 // arena is memory for packed payloads outside the Go heap: anonymous mappings advised MADV_HUGEPAGE, handed out
-// in order and unmapped as a whole when the List is done, so its memory goes back to the system at once instead
-// of waiting for the garbage collector and the scavenger. It holds bytes only, never Go pointers.
+// in order and given back as a whole when the List is done (unmapped, or freed with MADV_FREE and kept as the
+// spare), instead of waiting for the garbage collector and the scavenger. It holds bytes only, never Go
+// pointers.
 //
 // Huge pages matter because a large List is bound by first-touch page faults: on the machine bench/RESULTS.md
 // was measured on, a 4 KiB fault costs 25-50 µs, and touching the same memory through 2 MiB pages costs
@@ -30,15 +32,32 @@ type arena struct {
 	cur  []byte   // what is left of the last one
 }
 
+// spareMap keeps one arenaMap mapping between Lists, its pages given back with MADV_FREE: the system reclaims
+// them when it needs memory, and until then the next large List writes to them without a fault. It is what
+// makes a repeated List of a large table cheap; it costs at most arenaMap of address space.
+var spareMap struct {
+	sync.Mutex
+	m []byte
+}
+
 // take returns a zero-length slice with capacity size from the arena, or nil when no mapping can be made.
 func (a *arena) take(size int) []byte {
 	if size > len(a.cur) {
 		n := max(arenaMap, (size+hugePage-1)&^(hugePage-1))
-		m, err := unix.Mmap(-1, 0, n, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_PRIVATE|unix.MAP_ANONYMOUS|unix.MAP_NORESERVE)
-		if err != nil {
-			return nil
+		var m []byte
+		if n == arenaMap {
+			spareMap.Lock()
+			m, spareMap.m = spareMap.m, nil
+			spareMap.Unlock()
 		}
-		adviseHuge(m)
+		if m == nil {
+			var err error
+			m, err = unix.Mmap(-1, 0, n, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_PRIVATE|unix.MAP_ANONYMOUS|unix.MAP_NORESERVE)
+			if err != nil {
+				return nil
+			}
+			adviseHuge(m)
+		}
 		a.maps = append(a.maps, m)
 		a.cur = m
 	}
@@ -59,10 +78,20 @@ func (a *arena) reset() {
 	a.cur = a.maps[0]
 }
 
-// release unmaps every mapping.
+// release gives the memory back: the first mapping becomes the spare (see spareMap) when there is none, and
+// the rest are unmapped.
 func (a *arena) release() {
-	for _, m := range a.maps {
-		_ = unix.Munmap(m)
+	for i, m := range a.maps {
+		if i == 0 && len(m) == arenaMap && unix.Madvise(m, unix.MADV_FREE) == nil {
+			spareMap.Lock()
+			if spareMap.m == nil {
+				spareMap.m, m = m, nil
+			}
+			spareMap.Unlock()
+		}
+		if m != nil {
+			_ = unix.Munmap(m)
+		}
 	}
 	a.maps, a.cur = nil, nil
 }

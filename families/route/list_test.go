@@ -185,3 +185,39 @@ func TestListPacksSmallMessages(t *testing.T) {
 		t.Fatalf("%d bytes packed, want %d", w.bytes, packCheck*60)
 	}
 }
+
+func TestArenaSpareMapping(t *testing.T) {
+	var a arena
+	b := a.take(4096)
+	if b == nil {
+		t.Fatal("no mapping")
+	}
+	first := &a.maps[0][0]
+	b = append(b, "payload"...)
+	a.release()
+	spareMap.Lock()
+	kept := spareMap.m != nil && &spareMap.m[0] == first
+	spareMap.Unlock()
+	if !kept {
+		t.Fatal("the released mapping did not become the spare")
+	}
+	// The next arena writes to it again; a second arena meanwhile maps its own.
+	var a2, a3 arena
+	b2 := a2.take(4096)
+	b3 := a3.take(4096)
+	if &a2.maps[0][0] != first || &a3.maps[0][0] == first {
+		t.Fatal("the spare was not handed out exactly once")
+	}
+	b2 = append(b2, "next"...)
+	b3 = append(b3, "other"...)
+	if string(b2) != "next" || string(b3) != "other" {
+		t.Fatal("arena memory does not hold what was written")
+	}
+	a2.release()
+	a3.release() // the spare is taken again by a2's mapping; a3's is unmapped
+	spareMap.Lock()
+	defer spareMap.Unlock()
+	if spareMap.m == nil || &spareMap.m[0] != first {
+		t.Fatal("the spare changed")
+	}
+}
