@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/binary"
 	"sync"
+	"sync/atomic"
+	"time"
 
 	"github.com/nlkit/nlkit/proto"
 )
@@ -30,6 +32,9 @@ type aheadSlot struct {
 // back to free when it has finished with the datagram. It is kept in the Conn and reused by every dump.
 type readAhead struct {
 	slots [aheadDepth]aheadSlot
+	c     *Conn
+	ctx   readerCtx   // the reader's context
+	stopd atomic.Bool // stop was called: the reader's receive returns errStopped
 
 	mu         sync.Mutex
 	more       sync.Cond // the consumer waits on it for datagrams, stop for the reader's exit
@@ -74,7 +79,23 @@ func (c *Conn) readAheadLocked() *readAhead {
 		}
 	}
 	r.quit, r.done, r.sawEnd = false, false, false
+	r.stopd.Store(false)
 	return r
+}
+
+// readerCtx is the reader's context: the dump's, and ended too once stop is called, so that a reader waiting in
+// a receive (a peer that stalls mid-dump) gives up when the consumer has.
+type readerCtx struct {
+	context.Context
+	r *readAhead
+}
+
+// Err is errStopped after stop, else the dump context's error.
+func (x *readerCtx) Err() error {
+	if x.r.stopd.Load() {
+		return errStopped
+	}
+	return x.Context.Err()
 }
 
 // release puts a stopped read-ahead back in aheadCache, or leaves it to the garbage collector when the cache
@@ -90,6 +111,9 @@ func (r *readAhead) release() {
 // start runs the reader: it receives datagrams until one holds the end of reply seq (or a datagram it cannot
 // walk, or an error, which it passes on), or until stop.
 func (r *readAhead) start(ctx context.Context, c *Conn, seq, pid uint32) {
+	r.c = c
+	r.ctx = readerCtx{Context: ctx, r: r}
+	rctx := &r.ctx
 	go func() {
 		for {
 			r.mu.Lock()
@@ -108,7 +132,7 @@ func (r *readAhead) start(ctx context.Context, c *Conn, seq, pid uint32) {
 			r.free = r.free[:len(r.free)-1]
 			r.mu.Unlock()
 
-			d, err := c.recvSlotLocked(ctx, s)
+			d, err := c.recvSlotLocked(rctx, s)
 			s.err = err
 			end, ok := false, true
 			if err == nil {
@@ -122,7 +146,8 @@ func (r *readAhead) start(ctx context.Context, c *Conn, seq, pid uint32) {
 			if last {
 				r.done, r.sawEnd = true, end
 			}
-			if r.consumerWaits && (last || len(r.full) >= aheadBatch || len(r.free) == 0) {
+			// stop waits on more too, for done: the last slot always wakes.
+			if last || r.consumerWaits && (len(r.full) >= aheadBatch || len(r.free) == 0) {
 				r.more.Broadcast()
 			}
 			r.mu.Unlock()
@@ -167,10 +192,16 @@ func (r *readAhead) put(s *aheadSlot) {
 // stop ends the reader, waits for it, and reclaims every slot. It reports whether the end of the reply has been
 // received, by the reader or in a datagram the consumer never reached. The read-ahead can then be released.
 func (r *readAhead) stop(seq, pid uint32) bool {
+	r.stopd.Store(true)
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.quit = true
 	r.room.Signal()
+	if !r.done {
+		// The reader may be waiting in a receive for a datagram that does not come. The deadline that ends
+		// the wait is cleared by the next receive (see recvLocked).
+		_ = r.c.t.SetReadDeadline(time.Unix(1, 0))
+	}
 	for !r.done {
 		r.more.Wait()
 	}

@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/binary"
 	"errors"
+	"os"
 	"runtime"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -214,4 +216,72 @@ func TestDumpReadAheadBadDatagram(t *testing.T) {
 			nextRequestWorks(t, conn)
 		})
 	}
+}
+
+// stalling serves the fake's first n datagrams, then waits as a peer that stopped mid-dump would, until a read
+// deadline ends the wait; then it serves the rest.
+type stalling struct {
+	*nltest.Fake
+	n        int32
+	got      atomic.Int32
+	mu       sync.Mutex
+	deadline time.Time
+	wake     chan struct{}
+}
+
+func (s *stalling) SetReadDeadline(t time.Time) error {
+	s.mu.Lock()
+	s.deadline = t
+	s.mu.Unlock()
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+	return s.Fake.SetReadDeadline(t)
+}
+
+func (s *stalling) RecvMsg(buf, oob []byte) (int, int, nlkit.Addr, error) {
+	if s.got.Add(1) > s.n {
+		for {
+			s.mu.Lock()
+			dl := s.deadline
+			s.mu.Unlock()
+			if !dl.IsZero() && time.Now().After(dl) {
+				s.got.Store(-1 << 30) // serve the rest from now on
+				return 0, 0, nlkit.Addr{}, os.ErrDeadlineExceeded
+			}
+			<-s.wake
+		}
+	}
+	return s.Fake.RecvMsg(buf, oob)
+}
+
+func TestDumpReadAheadStoppedWhilePeerStalls(t *testing.T) {
+	_, fake := numbered(t, 100, -1)
+	tr := &stalling{Fake: fake, n: 6, wake: make(chan struct{}, 1)}
+	conn := nlkit.NewConn(0, tr, nil)
+	defer conn.Close()
+	done := make(chan error, 1)
+	go func() {
+		got := 0
+		for _, err := range conn.Dump(context.Background(), thing("")) {
+			if err != nil {
+				done <- err
+				return
+			}
+			if got++; got == 3 {
+				break // the read-ahead is now waiting for datagram 7, which does not come
+			}
+		}
+		done <- nil
+	}()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the dump loop did not return 10 s after it stopped while the peer stalled")
+	}
+	nextRequestWorks(t, conn)
 }
