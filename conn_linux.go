@@ -115,6 +115,9 @@ type sockTransport struct {
 	pid uint32
 	// blockingSend: the socket is in blocking mode for sends (see newSockTransport).
 	blockingSend bool
+	// waitFn is called when a receive finds no datagram and waits (NotifyWait). Set and cleared while no
+	// receive runs.
+	waitFn func()
 
 	// recvmsg state, reused: the closure below is built once.
 	rsa    unix.RawSockaddrNetlink
@@ -159,6 +162,9 @@ const sendWait = 100 * time.Millisecond
 func (t *sockTransport) doRecv(fd uintptr) bool {
 	r, _, e := unix.Syscall(unix.SYS_RECVMSG, fd, uintptr(unsafe.Pointer(&t.msg)), unix.MSG_DONTWAIT|unix.MSG_TRUNC)
 	if e == unix.EAGAIN {
+		if t.waitFn != nil {
+			t.waitFn()
+		}
 		return false
 	}
 	t.rn, t.rerr = int(r), e
@@ -177,6 +183,9 @@ func (t *sockTransport) doSend(fd uintptr) bool {
 	t.serr = e
 	return true
 }
+
+// NotifyWait implements WaitNotifier.
+func (t *sockTransport) NotifyWait(fn func()) { t.waitFn = fn }
 
 // RecvMsg implements Transport. Callers serialize it (Conn holds recvMu).
 func (t *sockTransport) RecvMsg(buf, oob []byte) (int, int, Addr, error) {

@@ -13,12 +13,23 @@ import (
 // aheadDepth is how many datagrams of a dump may be received ahead of the code consuming them. While the caller
 // decodes one datagram, another goroutine is already in recvmsg: the kernel builds the next part of the dump
 // in that call, so decoding and the kernel's work overlap on two CPUs instead of taking turns on one.
-const aheadDepth = 8
+const aheadDepth = 16
 
 // aheadBatch is how many received datagrams wake a consumer that has caught up with the reader. Waking a
 // sleeping goroutine costs the reader a futex call (and on a virtual machine an inter-processor interrupt);
-// a consumer that decodes faster than the kernel dumps would otherwise be woken once per datagram.
-const aheadBatch = aheadDepth / 2
+// a consumer that decodes faster than the kernel dumps would otherwise be woken once per datagram. A reader
+// that has to wait for its next datagram (a slow peer) wakes the consumer for whatever has arrived, so
+// batching never holds back what could be delivered; that needs a Transport that says when it waits (see
+// WaitNotifier), and with any other the batch is 1.
+const aheadBatch = 12
+
+// WaitNotifier is implemented by a Transport that can tell when a receive is about to wait for a datagram.
+// A dump's read-ahead uses it (see Conn.Dump); nlkit's sockets and nltest's fake implement it.
+type WaitNotifier interface {
+	// NotifyWait makes every RecvMsg call fn when it finds no datagram and is about to wait for one, until
+	// NotifyWait(nil). fn must not block.
+	NotifyWait(fn func())
+}
 
 // aheadSlot is one receive buffer of a read-ahead and the datagram (or error) received into it.
 type aheadSlot struct {
@@ -40,7 +51,10 @@ type readAhead struct {
 	more       sync.Cond // the consumer waits on it for datagrams, stop for the reader's exit
 	room       sync.Cond // the reader waits on it for a free slot
 	free, full []*aheadSlot
+	batch      int    // aheadBatch, or 1 when the transport cannot say when it waits
+	waiting    func() // the reader's NotifyWait function
 	consumerWaits, readerWaits,
+	readerIdle, // the reader is waiting for a datagram: deliver what has arrived
 	quit, // stop asks the reader to exit
 	done, // the reader has exited, or is about to and touches nothing more
 	sawEnd bool // the reader received the datagram that ends the reply
@@ -48,13 +62,13 @@ type readAhead struct {
 
 // aheadCache keeps the read-aheads of finished dumps, buffers included, for the next dump on any Conn: a fresh
 // buffer costs a page fault per 4 KiB on first use, which for a short dump is more than the read-ahead saves.
-// It holds at most aheadCached of them (256 KiB each).
+// It holds at most aheadCached of them (512 KiB each with the default receive buffer).
 var aheadCache struct {
 	sync.Mutex
 	free []*readAhead
 }
 
-const aheadCached = 4
+const aheadCached = 2
 
 // readAheadLocked returns a read-ahead with every slot free and sized like the Conn's receive buffer.
 // c.recvMu must be held.
@@ -114,6 +128,14 @@ func (r *readAhead) start(ctx context.Context, c *Conn, seq, pid uint32) {
 	r.c = c
 	r.ctx = readerCtx{Context: ctx, r: r}
 	rctx := &r.ctx
+	r.batch = 1
+	if n, ok := c.t.(WaitNotifier); ok {
+		if r.waiting == nil {
+			r.waiting = r.readerWaitsForData
+		}
+		n.NotifyWait(r.waiting)
+		r.batch = aheadBatch
+	}
 	go func() {
 		for {
 			r.mu.Lock()
@@ -143,11 +165,13 @@ func (r *readAhead) start(ctx context.Context, c *Conn, seq, pid uint32) {
 
 			r.mu.Lock()
 			r.full = append(r.full, s)
+			trickle := r.readerIdle
+			r.readerIdle = false
 			if last {
 				r.done, r.sawEnd = true, end
 			}
 			// stop waits on more too, for done: the last slot always wakes.
-			if last || r.consumerWaits && (len(r.full) >= aheadBatch || len(r.free) == 0) {
+			if last || r.consumerWaits && (trickle || len(r.full) >= r.batch || len(r.free) == 0) {
 				r.more.Broadcast()
 			}
 			r.mu.Unlock()
@@ -166,7 +190,7 @@ func (r *readAhead) next() *aheadSlot {
 		// The consumer holds no slot now, so with none free the reader has filled all but its current one; and
 		// done comes with the reader's last slot in full.
 		r.consumerWaits = true
-		for len(r.full) < aheadBatch && !r.done && len(r.free) > 0 {
+		for len(r.full) == 0 || len(r.full) < r.batch && !r.done && len(r.free) > 0 && !r.readerIdle {
 			r.more.Wait()
 		}
 		r.consumerWaits = false
@@ -176,6 +200,17 @@ func (r *readAhead) next() *aheadSlot {
 	r.full = r.full[:len(r.full)-1]
 	r.mu.Unlock()
 	return s
+}
+
+// readerWaitsForData is the reader's NotifyWait function: its next datagram is not there yet, so a consumer
+// waiting for a whole batch takes what has arrived.
+func (r *readAhead) readerWaitsForData() {
+	r.mu.Lock()
+	r.readerIdle = true
+	if r.consumerWaits && len(r.full) > 0 {
+		r.more.Broadcast()
+	}
+	r.mu.Unlock()
 }
 
 // put hands a slot the consumer has finished with back to the reader.
@@ -205,6 +240,10 @@ func (r *readAhead) stop(seq, pid uint32) bool {
 	for !r.done {
 		r.more.Wait()
 	}
+	if n, ok := r.c.t.(WaitNotifier); ok {
+		n.NotifyWait(nil)
+	}
+	r.readerIdle = false
 	end := r.sawEnd
 	for _, s := range r.full {
 		if s.err == nil && !end {

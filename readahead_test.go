@@ -227,6 +227,15 @@ type stalling struct {
 	mu       sync.Mutex
 	deadline time.Time
 	wake     chan struct{}
+	resume   chan struct{} // closing it ends the stall, as a deadline does
+	waitFn   func()
+}
+
+func (s *stalling) NotifyWait(fn func()) {
+	s.mu.Lock()
+	s.waitFn = fn
+	s.mu.Unlock()
+	s.Fake.NotifyWait(fn)
 }
 
 func (s *stalling) SetReadDeadline(t time.Time) error {
@@ -242,6 +251,12 @@ func (s *stalling) SetReadDeadline(t time.Time) error {
 
 func (s *stalling) RecvMsg(buf, oob []byte) (int, int, nlkit.Addr, error) {
 	if s.got.Add(1) > s.n {
+		s.mu.Lock()
+		waitFn := s.waitFn
+		s.mu.Unlock()
+		if waitFn != nil {
+			waitFn()
+		}
 		for {
 			s.mu.Lock()
 			dl := s.deadline
@@ -250,7 +265,12 @@ func (s *stalling) RecvMsg(buf, oob []byte) (int, int, nlkit.Addr, error) {
 				s.got.Store(-1 << 30) // serve the rest from now on
 				return 0, 0, nlkit.Addr{}, os.ErrDeadlineExceeded
 			}
-			<-s.wake
+			select {
+			case <-s.wake:
+			case <-s.resume:
+				s.got.Store(-1 << 30)
+				return s.Fake.RecvMsg(buf, oob)
+			}
 		}
 	}
 	return s.Fake.RecvMsg(buf, oob)
@@ -258,7 +278,7 @@ func (s *stalling) RecvMsg(buf, oob []byte) (int, int, nlkit.Addr, error) {
 
 func TestDumpReadAheadStoppedWhilePeerStalls(t *testing.T) {
 	_, fake := numbered(t, 100, -1)
-	tr := &stalling{Fake: fake, n: 6, wake: make(chan struct{}, 1)}
+	tr := &stalling{Fake: fake, n: 6, wake: make(chan struct{}, 1), resume: make(chan struct{})}
 	conn := nlkit.NewConn(0, tr, nil)
 	defer conn.Close()
 	done := make(chan error, 1)
@@ -282,6 +302,71 @@ func TestDumpReadAheadStoppedWhilePeerStalls(t *testing.T) {
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("the dump loop did not return 10 s after it stopped while the peer stalled")
+	}
+	nextRequestWorks(t, conn)
+}
+
+func TestDumpReadAheadDeliversBeforeAStall(t *testing.T) {
+	// The peer sends 6 datagrams and waits until the loop has seen them: a read-ahead must hand over what has
+	// arrived without waiting for a whole batch.
+	_, fake := numbered(t, 100, -1)
+	tr := &stalling{Fake: fake, n: 6, wake: make(chan struct{}, 1), resume: make(chan struct{})}
+	conn := nlkit.NewConn(0, tr, nil)
+	defer conn.Close()
+	done := make(chan int, 1)
+	go func() {
+		got := 0
+		for _, err := range conn.Dump(context.Background(), thing("")) {
+			if err != nil {
+				t.Error(err)
+				break
+			}
+			if got++; got == 6 {
+				close(tr.resume)
+			}
+		}
+		done <- got
+	}()
+	select {
+	case got := <-done:
+		if got != 100 {
+			t.Fatalf("%d messages, want 100", got)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the messages received before the stall were not delivered in 10 s")
+	}
+}
+
+// plain is a Transport that cannot say when it waits (no NotifyWait): a read-ahead over it wakes the consumer
+// for every datagram.
+type plain struct{ f *nltest.Fake }
+
+func (p plain) SendTo(b []byte, to nlkit.Addr) error                  { return p.f.SendTo(b, to) }
+func (p plain) RecvMsg(buf, oob []byte) (int, int, nlkit.Addr, error) { return p.f.RecvMsg(buf, oob) }
+func (p plain) SetReadDeadline(t time.Time) error                     { return p.f.SetReadDeadline(t) }
+func (p plain) JoinGroup(g uint32) error                              { return p.f.JoinGroup(g) }
+func (p plain) LeaveGroup(g uint32) error                             { return p.f.LeaveGroup(g) }
+func (p plain) PortID() uint32                                        { return p.f.PortID() }
+func (p plain) Close() error                                          { return p.f.Close() }
+
+func TestDumpReadAheadWithoutWaitNotifier(t *testing.T) {
+	_, fake := numbered(t, 500, 250)
+	conn := nlkit.NewConn(0, plain{fake}, nil)
+	defer conn.Close()
+	got := 0
+	var last error
+	for m, err := range conn.Dump(context.Background(), thing("")) {
+		if err != nil {
+			last = err
+			continue
+		}
+		if i := binary.LittleEndian.Uint32(m.Data); int(i) != got {
+			t.Fatalf("message %d carries %d", got, i)
+		}
+		got++
+	}
+	if got != 500 || !errors.Is(last, nlkit.ErrDumpInterrupted) {
+		t.Fatalf("%d messages, last error %v", got, last)
 	}
 	nextRequestWorks(t, conn)
 }

@@ -40,7 +40,7 @@ func (c *Conn) Execute(ctx context.Context, m proto.Message) ([]proto.Message, e
 // read and discarded before the next request.
 //
 // When the loop body takes a noticeable share of the kernel's time per datagram (decoding does; counting does
-// not), the rest of a dump is received by a second goroutine, up to 8 datagrams ahead, so that the kernel builds
+// not), the rest of a dump is received by a second goroutine, up to 16 datagrams ahead, so that the kernel builds
 // the dump on one CPU while the body runs on another. The loop body still runs on the caller's goroutine, in
 // order. A cancelled dump then may finish the one receive that goroutine has in flight.
 func (c *Conn) Dump(ctx context.Context, m proto.Message) iter.Seq2[proto.Message, error] {

@@ -42,6 +42,7 @@ type Fake struct {
 	DatagramSize int
 
 	mu       sync.Mutex
+	waitFn   func()
 	queue    []datagram
 	wake     chan struct{}
 	closed   bool
@@ -224,7 +225,11 @@ func (f *Fake) RecvMsg(buf, oob []byte) (int, int, Addr, error) {
 			return len(d.b), 0, d.from, nil
 		}
 		dl := f.deadline
+		waitFn := f.waitFn
 		f.mu.Unlock()
+		if waitFn != nil {
+			waitFn()
+		}
 		if dl.IsZero() {
 			<-f.wake
 			continue
@@ -240,6 +245,13 @@ func (f *Fake) RecvMsg(buf, oob []byte) (int, int, Addr, error) {
 		}
 		t.Stop()
 	}
+}
+
+// NotifyWait implements nlkit.WaitNotifier: fn is called each time RecvMsg finds the queue empty and waits.
+func (f *Fake) NotifyWait(fn func()) {
+	f.mu.Lock()
+	f.waitFn = fn
+	f.mu.Unlock()
 }
 
 // SetReadDeadline implements nlkit.Transport.
