@@ -276,43 +276,15 @@ func (s *stalling) RecvMsg(buf, oob []byte) (int, int, nlkit.Addr, error) {
 	return s.Fake.RecvMsg(buf, oob)
 }
 
-func TestDumpReadAheadStoppedWhilePeerStalls(t *testing.T) {
+// stalledDump runs a dump over a peer that stalls after 6 of its 100 datagrams, calling each for every message
+// until it returns false, and fails the test if the loop has not returned 10 s later. It returns the Conn and
+// the number of messages seen.
+func stalledDump(t *testing.T, what string, each func(tr *stalling, got int) bool) (*nlkit.Conn, int) {
+	t.Helper()
 	_, fake := numbered(t, 100, -1)
 	tr := &stalling{Fake: fake, n: 6, wake: make(chan struct{}, 1), resume: make(chan struct{})}
 	conn := nlkit.NewConn(0, tr, nil)
-	defer conn.Close()
-	done := make(chan error, 1)
-	go func() {
-		got := 0
-		for _, err := range conn.Dump(context.Background(), thing("")) {
-			if err != nil {
-				done <- err
-				return
-			}
-			if got++; got == 3 {
-				break // the read-ahead is now waiting for datagram 7, which does not come
-			}
-		}
-		done <- nil
-	}()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatal(err)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("the dump loop did not return 10 s after it stopped while the peer stalled")
-	}
-	nextRequestWorks(t, conn)
-}
-
-func TestDumpReadAheadDeliversBeforeAStall(t *testing.T) {
-	// The peer sends 6 datagrams and waits until the loop has seen them: a read-ahead must hand over what has
-	// arrived without waiting for a whole batch.
-	_, fake := numbered(t, 100, -1)
-	tr := &stalling{Fake: fake, n: 6, wake: make(chan struct{}, 1), resume: make(chan struct{})}
-	conn := nlkit.NewConn(0, tr, nil)
-	defer conn.Close()
+	t.Cleanup(func() { conn.Close() })
 	done := make(chan int, 1)
 	go func() {
 		got := 0
@@ -321,19 +293,38 @@ func TestDumpReadAheadDeliversBeforeAStall(t *testing.T) {
 				t.Error(err)
 				break
 			}
-			if got++; got == 6 {
-				close(tr.resume)
+			if got++; !each(tr, got) {
+				break
 			}
 		}
 		done <- got
 	}()
 	select {
 	case got := <-done:
-		if got != 100 {
-			t.Fatalf("%d messages, want 100", got)
-		}
+		return conn, got
 	case <-time.After(10 * time.Second):
-		t.Fatal("the messages received before the stall were not delivered in 10 s")
+		t.Fatalf("the dump loop had not returned 10 s later: %s", what)
+	}
+	return nil, 0
+}
+
+func TestDumpReadAheadStoppedWhilePeerStalls(t *testing.T) {
+	// At message 3 the read-ahead is waiting for datagram 7, which does not come.
+	conn, _ := stalledDump(t, "it stopped while the peer stalled", func(_ *stalling, got int) bool { return got < 3 })
+	nextRequestWorks(t, conn)
+}
+
+func TestDumpReadAheadDeliversBeforeAStall(t *testing.T) {
+	// The peer waits until the loop has seen its first 6 datagrams: a read-ahead must hand over what has
+	// arrived without waiting for a whole batch.
+	_, got := stalledDump(t, "the messages before the stall were not delivered", func(tr *stalling, got int) bool {
+		if got == 6 {
+			close(tr.resume)
+		}
+		return true
+	})
+	if got != 100 {
+		t.Fatalf("%d messages, want 100", got)
 	}
 }
 
