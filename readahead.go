@@ -40,7 +40,7 @@ type aheadSlot struct {
 
 // readAhead receives the datagrams of one dump on its own goroutine. The slots circulate: the reader takes one
 // from free, receives into it and appends it to full; the consumer takes them from full in order and hands each
-// back to free when it has finished with the datagram. It is kept in the Conn and reused by every dump.
+// back to free when it has finished with the datagram. Between dumps it waits in aheadCache, buffers and all.
 type readAhead struct {
 	slots [aheadDepth]aheadSlot
 	c     *Conn
@@ -182,8 +182,8 @@ func (r *readAhead) start(ctx context.Context, c *Conn, seq, pid uint32) {
 	}()
 }
 
-// next returns the next received slot, in order. A consumer that has caught up sleeps until aheadBatch
-// datagrams are in, the reader is done, or it has no free slot left.
+// next returns the next received slot, in order. A consumer that has caught up sleeps until a batch of
+// datagrams is in, the reader is done or waits for data, or it has no free slot left.
 func (r *readAhead) next() *aheadSlot {
 	r.mu.Lock()
 	if len(r.full) == 0 {
