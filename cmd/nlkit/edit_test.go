@@ -213,6 +213,9 @@ func TestRouteEdit(t *testing.T) {
 		"scope", "host")); r.Ext().Metrics.MTU != 1400 || r.Flags&unix.RTNH_F_ONLINK == 0 || r.Scope != route.ScopeHost {
 		t.Errorf("mtu onlink scope: %+v", r)
 	}
+	if r = decode(t, change(t, "route", "add", "2001:db8:8::/48", "via", "2001:db8::2", "expires", "300")); r.Ext().Expires != 300 {
+		t.Errorf("expires: %+v", r.Ext())
+	}
 	r = decode(t, change(t, "route", "add", "10.30.0.0/16", "nexthop", "via", "10.0.0.2", "weight", "2", "nexthop",
 		"via", "10.0.0.3", "dev", "v1"))
 	if mp := r.Ext().MultiPath; len(mp) != 2 || mp[0].Gateway != ip("10.0.0.2") || mp[0].Weight() != 2 ||

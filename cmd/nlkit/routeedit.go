@@ -95,8 +95,8 @@ func (a *app) routeModify(argv []string, op editOp) error {
 func routeKeyword(w string) bool {
 	switch w {
 	case "via", "dev", "oif", "src", "from", "table", "metric", "priority", "preference", "proto", "protocol",
-		"scope", "tos", "dsfield", "mtu", "advmss", "hoplimit", "nhid", "realm", "realms", "pref", "initcwnd",
-		"initrwnd", "window":
+		"scope", "tos", "dsfield", "mtu", "advmss", "hoplimit", "nhid", "realm", "realms", "pref", "expires",
+		"initcwnd", "initrwnd", "window":
 		return true
 	}
 	return false
@@ -136,6 +136,8 @@ func (a *app) routeArg(r *route.Route, w, v string) error {
 		*metric, err = parseU32(v, w)
 	case "nhid":
 		r.NexthopID, err = parseU32(v, "id")
+	case "expires":
+		r.EnsureExtra().Expires, err = parseU32(v, "expires")
 	case "realm", "realms":
 		r.EnsureExtra().Flow, err = parseU32(v, "realm")
 	case "pref": // ICMPV6_ROUTER_PREF_*

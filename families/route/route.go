@@ -87,7 +87,8 @@ type RouteExtra struct {
 	IIF int32
 	// Mark is RTA_MARK (route get).
 	Mark uint32
-	// Expires is RTA_EXPIRES, in clock ticks (IPv6).
+	// Expires is RTA_EXPIRES: in a request, the lifetime of an IPv6 route in seconds (ip route add ... expires
+	// N). A dump reports the time left in CacheInfo.Expires instead, in clock ticks.
 	Expires uint32
 	// UID is RTA_UID, valid when HasUID.
 	UID uint32

@@ -27,8 +27,8 @@ func (r *Route) family() uint8 {
 // MarshalBinary encodes r as an RTM_NEWROUTE request payload exactly as it is (no defaults): struct rtmsg
 // (rtm_table holds tables below 256, RTA_TABLE carries every table), RTA_DST, RTA_SRC, RTA_PREFSRC,
 // RTA_GATEWAY, RTA_VIA, RTA_OIF, RTA_IIF, RTA_PRIORITY, RTA_MARK, RTA_METRICS, RTA_MULTIPATH, RTA_NH_ID,
-// RTA_ENCAP_TYPE, RTA_ENCAP, RTA_PREF, RTA_FLOW, RTA_UID and RTA_TTL_PROPAGATE (those of Extra when it is not
-// nil). RouteService.Add fills in ip's defaults first.
+// RTA_ENCAP_TYPE, RTA_ENCAP, RTA_PREF, RTA_FLOW, RTA_UID, RTA_TTL_PROPAGATE and RTA_EXPIRES (those of Extra
+// when it is not nil). RouteService.Add fills in ip's defaults first.
 func (r *Route) MarshalBinary() ([]byte, error) {
 	x := r.ext()
 	ae := newRouteHeader(sizeofRtMsg, 128, r.family(), r.Dst, x.Src, r.TOS, r.Table, r.Flags)
@@ -51,7 +51,7 @@ func (r *Route) MarshalBinary() ([]byte, error) {
 		t uint16
 		v uint32
 	}{{unix.RTA_OIF, uint32(r.OIF)}, {unix.RTA_IIF, uint32(x.IIF)}, {unix.RTA_MARK, x.Mark},
-		{rtaNHID, r.NexthopID}, {unix.RTA_FLOW, x.Flow}} {
+		{rtaNHID, r.NexthopID}, {unix.RTA_FLOW, x.Flow}, {unix.RTA_EXPIRES, x.Expires}} {
 		if f.v != 0 {
 			ae.Uint32(f.t, f.v)
 		}

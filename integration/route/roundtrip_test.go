@@ -104,6 +104,23 @@ func TestRouteRoundTrip(t *testing.T) {
 	if j := e.ipJSON("-6", "route", "show", "2001:db8:7::/48"); len(j) != 1 || str(j[0]["pref"]) != "high" {
 		t.Errorf("IPv6 route: %v", j)
 	}
+	// RTA_EXPIRES is seconds in a request; a dump gives the time left in RTA_CACHEINFO (clock ticks).
+	must(c.Route.Add(ctx, route.Route{Dst: netip.MustParsePrefix("2001:db8:8::/48"), Gateway: netip.MustParseAddr("2001:db8::2"),
+		Extra: &route.RouteExtra{Expires: 300}}))
+	if j := e.ipJSON("-6", "route", "show", "2001:db8:8::/48"); len(j) != 1 || j[0]["expires"] == nil {
+		t.Errorf("IPv6 route with expires 300: ip shows %v", j)
+	} else if left, _ := j[0]["expires"].(float64); left < 250 || left > 300 {
+		t.Errorf("IPv6 route with expires 300: ip shows %v s left", j[0]["expires"])
+	}
+	rs6, err := c.Route.List(ctx, &route.RouteFilter{Family: unix.AF_INET6, Table: route.TableMain})
+	must(err)
+	for _, x := range rs6 {
+		if x.Dst == netip.MustParsePrefix("2001:db8:8::/48") {
+			if ticks := x.Ext().CacheInfo.Expires; ticks < 250*100 || ticks > 300*100 {
+				t.Errorf("IPv6 route with expires 300: RTA_CACHEINFO rta_expires %d ticks", ticks)
+			}
+		}
+	}
 	// route get, as ip route get.
 	g, err := c.Route.Get(ctx, netip.MustParseAddr("10.22.1.1"), nil)
 	must(err)
