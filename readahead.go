@@ -182,23 +182,26 @@ func (r *readAhead) start(ctx context.Context, c *Conn, seq, pid uint32) {
 	}()
 }
 
-// next returns the next received slot, in order. A consumer that has caught up sleeps until a batch of
-// datagrams is in, the reader is done or waits for data, or it has no free slot left.
+// next returns the next received slot, in order, or nil when the reader has stopped and every slot it filled
+// has been taken. A consumer that has caught up sleeps until a batch of datagrams is in, the reader is done or
+// waits for data, or it has no free slot left.
 func (r *readAhead) next() *aheadSlot {
 	r.mu.Lock()
+	defer r.mu.Unlock()
 	if len(r.full) == 0 {
-		// The consumer holds no slot now, so with none free the reader has filled all but its current one; and
-		// done comes with the reader's last slot in full.
+		// The consumer holds no slot now, so with none free the reader has filled all but its current one.
 		r.consumerWaits = true
-		for len(r.full) == 0 || len(r.full) < r.batch && !r.done && len(r.free) > 0 && !r.readerIdle {
+		for !r.done && (len(r.full) == 0 || len(r.full) < r.batch && len(r.free) > 0 && !r.readerIdle) {
 			r.more.Wait()
 		}
 		r.consumerWaits = false
+		if len(r.full) == 0 {
+			return nil
+		}
 	}
 	s := r.full[0]
 	copy(r.full, r.full[1:])
 	r.full = r.full[:len(r.full)-1]
-	r.mu.Unlock()
 	return s
 }
 

@@ -361,3 +361,48 @@ func TestDumpReadAheadWithoutWaitNotifier(t *testing.T) {
 	}
 	nextRequestWorks(t, conn)
 }
+
+// padded appends two zero bytes to one datagram: the consumer's iterator takes them for the kernel's padding,
+// the read-ahead's quick walk cannot account for them.
+type padded struct {
+	*nltest.Fake
+	n  atomic.Int32
+	at int32
+}
+
+func (p *padded) RecvMsg(buf, oob []byte) (int, int, nlkit.Addr, error) {
+	n, oobn, from, err := p.Fake.RecvMsg(buf, oob)
+	if err == nil && p.n.Add(1) == p.at && n+2 <= len(buf) {
+		buf[n], buf[n+1] = 0, 0
+		n += 2
+	}
+	return n, oobn, from, err
+}
+
+func TestDumpReadAheadStopsOnADatagramItCannotWalk(t *testing.T) {
+	// The reader stops there; the dump goes on without it.
+	_, fake := numbered(t, 100, -1)
+	conn := nlkit.NewConn(0, &padded{Fake: fake, at: 5}, nil)
+	defer conn.Close()
+	done := make(chan int, 1)
+	go func() {
+		got := 0
+		for _, err := range conn.Dump(context.Background(), thing("")) {
+			if err != nil {
+				t.Error(err)
+				break
+			}
+			got++
+		}
+		done <- got
+	}()
+	select {
+	case got := <-done:
+		if got != 100 {
+			t.Fatalf("%d messages, want 100", got)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the dump did not end within 10 s")
+	}
+	nextRequestWorks(t, conn)
+}

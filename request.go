@@ -114,7 +114,9 @@ func (c *Conn) readReplies(ctx context.Context, seq uint32, yield func(proto.Mes
 		if ahead {
 			if n++; n == 2 {
 				if aheadPolicy(time.Since(t1), t1.Sub(t0)) {
-					return c.readAhead(ctx, &st)
+					if done, short, err := c.readAhead(ctx, &st); !short {
+						return done, err
+					}
 				}
 				ahead = false
 			}
@@ -136,14 +138,18 @@ func aheadPays(work, recv time.Duration) bool {
 }
 
 // readAhead consumes the datagrams a read-ahead goroutine receives, until the reply ends, yield stops or an
-// error. It reports what readReplies does.
-func (c *Conn) readAhead(ctx context.Context, st *replies) (bool, error) {
+// error. It reports what readReplies does, and short when the reader stopped before the end of the reply
+// without an error (at a datagram it could not walk, which the consumer could): readReplies then goes on
+// receiving itself.
+func (c *Conn) readAhead(ctx context.Context, st *replies) (done, short bool, err error) {
 	r := c.readAheadLocked()
 	r.start(ctx, c, st.seq, st.pid)
-	var done bool
-	var err error
 	for !done && err == nil {
 		s := r.next()
+		if s == nil {
+			short = true
+			break
+		}
 		if s.err != nil {
 			err = s.err
 		} else {
@@ -158,7 +164,7 @@ func (c *Conn) readAhead(ctx context.Context, st *replies) (bool, error) {
 	if err == errStopped {
 		err = nil
 	}
-	return done, err
+	return done, short && !done, err
 }
 
 // replies is the state of reading the replies to one request.
