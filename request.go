@@ -207,7 +207,8 @@ func (st *replies) consume(d *Datagram) (bool, error) {
 		}
 		if st.yield != nil && !st.yield(msg, nil) {
 			// The caller stopped; the end of the reply may already be in this datagram.
-			return endsIn(&it, st.seq, st.pid), errStopped
+			end, _ := scanEnd(d.Data[it.Offset():], st.seq, st.pid)
+			return end, errStopped
 		}
 	}
 	if err := it.Err(); err != nil {
@@ -218,18 +219,6 @@ func (st *replies) consume(d *Datagram) (bool, error) {
 
 // errStopped is consume's report that yield stopped the loop; readReplies's callers see no error.
 var errStopped = errors.New("nlkit: stopped by the caller")
-
-// endsIn reports whether the rest of a datagram holds the NLMSG_DONE or NLMSG_ERROR that ends reply seq.
-func endsIn(it *proto.Iter, seq, pid uint32) bool {
-	for it.Next() {
-		h := it.Message().Header
-		if h.Sequence == seq && (h.PortID == pid || h.PortID == 0) &&
-			(h.Type == proto.TypeDone || h.Type == proto.TypeError) {
-			return true
-		}
-	}
-	return false
-}
 
 // drainLocked reads and discards what is left of an abandoned dump so the next request starts clean
 // (the kernel refuses a new dump with EBUSY while one is running on the socket).
