@@ -45,17 +45,17 @@ type readAhead struct {
 	slots [aheadDepth]aheadSlot
 	c     *Conn
 	ctx   readerCtx   // the reader's context
-	stopd atomic.Bool // stop was called: the reader's receive returns errStopped
+	stopd atomic.Bool // stop was called: the reader exits, and its receive returns errStopped
 
 	mu         sync.Mutex
 	more       sync.Cond // the consumer waits on it for datagrams, stop for the reader's exit
 	room       sync.Cond // the reader waits on it for a free slot
 	free, full []*aheadSlot
-	batch      int    // aheadBatch, or 1 when the transport cannot say when it waits
-	waiting    func() // the reader's NotifyWait function
+	batch      int          // aheadBatch, or 1 when the transport cannot say when it waits
+	notifier   WaitNotifier // the transport, when it can say so
+	waiting    func()       // the reader's NotifyWait function
 	consumerWaits, readerWaits,
 	readerIdle, // the reader is waiting for a datagram: deliver what has arrived
-	quit, // stop asks the reader to exit
 	done, // the reader has exited, or is about to and touches nothing more
 	sawEnd bool // the reader received the datagram that ends the reply
 }
@@ -92,7 +92,7 @@ func (c *Conn) readAheadLocked() *readAhead {
 			s.buf = make([]byte, len(c.rbuf))
 		}
 	}
-	r.quit, r.done, r.sawEnd = false, false, false
+	r.done, r.sawEnd = false, false
 	r.stopd.Store(false)
 	return r
 }
@@ -129,22 +129,23 @@ func (r *readAhead) start(ctx context.Context, c *Conn, seq, pid uint32) {
 	r.ctx = readerCtx{Context: ctx, r: r}
 	rctx := &r.ctx
 	r.batch = 1
-	if n, ok := c.t.(WaitNotifier); ok {
+	r.notifier, _ = c.t.(WaitNotifier)
+	if r.notifier != nil {
 		if r.waiting == nil {
 			r.waiting = r.readerWaitsForData
 		}
-		n.NotifyWait(r.waiting)
+		r.notifier.NotifyWait(r.waiting)
 		r.batch = aheadBatch
 	}
 	go func() {
 		for {
 			r.mu.Lock()
-			for len(r.free) == 0 && !r.quit {
+			for len(r.free) == 0 && !r.stopd.Load() {
 				r.readerWaits = true
 				r.room.Wait()
 			}
 			r.readerWaits = false
-			if r.quit {
+			if r.stopd.Load() {
 				r.done = true
 				r.more.Broadcast()
 				r.mu.Unlock()
@@ -230,10 +231,9 @@ func (r *readAhead) put(s *aheadSlot) {
 // stop ends the reader, waits for it, and reclaims every slot. It reports whether the end of the reply has been
 // received, by the reader or in a datagram the consumer never reached. The read-ahead can then be released.
 func (r *readAhead) stop(seq, pid uint32) bool {
-	r.stopd.Store(true)
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.quit = true
+	r.stopd.Store(true) // under mu, so that a reader about to wait for room sees it
 	r.room.Signal()
 	if !r.done {
 		// The reader may be waiting in a receive for a datagram that does not come. The deadline that ends
@@ -243,8 +243,8 @@ func (r *readAhead) stop(seq, pid uint32) bool {
 	for !r.done {
 		r.more.Wait()
 	}
-	if n, ok := r.c.t.(WaitNotifier); ok {
-		n.NotifyWait(nil)
+	if r.notifier != nil {
+		r.notifier.NotifyWait(nil)
 	}
 	r.readerIdle = false
 	end := r.sawEnd
