@@ -155,11 +155,10 @@ func (r *readAhead) start(ctx context.Context, c *Conn, seq, pid uint32) {
 			r.free = r.free[:len(r.free)-1]
 			r.mu.Unlock()
 
-			d, err := c.recvSlotLocked(rctx, s)
+			err := c.recvSlot(rctx, s)
 			s.err = err
 			end, ok := false, true
 			if err == nil {
-				s.d = *d
 				end, ok = scanEnd(s.d.Data, seq, pid)
 			}
 			last := err != nil || end || !ok
@@ -259,18 +258,15 @@ func (r *readAhead) stop(seq, pid uint32) bool {
 	return end
 }
 
-// recvSlotLocked receives one datagram into s's buffer. It is recvLocked with the slot standing in for the
-// Conn's buffer; a buffer recvLocked grows for a truncated datagram becomes the Conn's buffer, and the slots
-// follow it on the next dump.
-func (c *Conn) recvSlotLocked(ctx context.Context, s *aheadSlot) (*Datagram, error) {
-	own := c.rbuf
-	c.rbuf = s.buf
-	d, err := c.recvLocked(ctx)
-	if len(c.rbuf) > len(own) {
-		own = c.rbuf
+// recvSlot receives one datagram into s. A buffer grown for a truncated datagram is the Conn's size from then
+// on: the slots follow the Conn's buffer on the next dump. Only the reader runs it, while the consumer holds
+// c.recvMu and leaves c.rbuf alone.
+func (c *Conn) recvSlot(ctx context.Context, s *aheadSlot) error {
+	_, err := c.recvInto(ctx, &s.buf, &s.d)
+	if len(s.buf) > len(c.rbuf) {
+		c.rbuf = make([]byte, len(s.buf))
 	}
-	c.rbuf = own
-	return d, err
+	return err
 }
 
 // scanEnd walks the headers of a datagram and reports whether it holds the NLMSG_DONE or NLMSG_ERROR that ends

@@ -106,6 +106,12 @@ func (c *Conn) releaseWatch() {
 
 // recvLocked receives one datagram into c.rbuf. c.recvMu must be held.
 func (c *Conn) recvLocked(ctx context.Context) (*Datagram, error) {
+	return c.recvInto(ctx, &c.rbuf, &c.dgram)
+}
+
+// recvInto receives one datagram into *buf and describes it in d, which it returns. A datagram larger than
+// *buf gives a *TruncatedError and replaces *buf with a larger one. c.recvMu must be held.
+func (c *Conn) recvInto(ctx context.Context, buf *[]byte, d *Datagram) (*Datagram, error) {
 	for {
 		if c.closed.Load() {
 			return nil, ErrClosed
@@ -114,7 +120,7 @@ func (c *Conn) recvLocked(ctx context.Context) (*Datagram, error) {
 		if ctx != nil && ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
-		n, oobn, from, err := c.t.RecvMsg(c.rbuf, c.oob)
+		n, oobn, from, err := c.t.RecvMsg(*buf, c.oob)
 		if err != nil {
 			switch {
 			case errors.Is(err, syscall.EINTR):
@@ -135,20 +141,19 @@ func (c *Conn) recvLocked(ctx context.Context) (*Datagram, error) {
 			c.dropped.Add(1)
 			continue
 		}
-		d := &c.dgram
 		d.From = Sender{Addr: from, Group: lowestGroup(from.Groups)}
 		if oobn > 0 {
 			parseControl(c.oob[:oobn], &d.From)
 		}
-		if n > len(c.rbuf) {
-			size := len(c.rbuf)
-			d.Data = c.rbuf
+		if n > len(*buf) {
+			size := len(*buf)
+			d.Data = *buf
 			if grow := min(max(2*size, n), maxReceiveBuffer); grow > size {
-				c.rbuf = make([]byte, grow)
+				*buf = make([]byte, grow)
 			}
 			return d, &TruncatedError{Size: n, Buffer: size, From: from}
 		}
-		d.Data = c.rbuf[:n]
+		d.Data = (*buf)[:n]
 		if c.tap != nil {
 			c.tap.Received(c.unit, c.t.PortID(), from, d.Data)
 		}
