@@ -141,7 +141,6 @@ type packed struct {
 	chunks []packedChunk
 	n      int
 	bytes  int    // bytes of the payloads and their lengths
-	used   int    // bytes in chunks
 	arena  *arena // the memory of the chunks past arenaFrom bytes
 }
 
@@ -161,7 +160,6 @@ func (w *packed) reset() {
 	w.chunks = w.chunks[:0]
 	w.n = 0
 	w.bytes = 0
-	w.used = 0
 	if w.arena != nil {
 		w.arena.reset()
 	}
@@ -201,7 +199,7 @@ func (w *packed) grow(need int) {
 	}
 	size = max(size, need)
 	var b []byte
-	if w.used+size > arenaFrom {
+	if w.bytes+size > arenaFrom {
 		if w.arena == nil {
 			w.arena = &arena{}
 		}
@@ -210,7 +208,6 @@ func (w *packed) grow(need int) {
 	if b == nil {
 		b = make([]byte, 0, size)
 	}
-	w.used += size
 	w.chunks = append(w.chunks, packedChunk{b: b[:0], first: w.n})
 }
 
@@ -255,7 +252,7 @@ func decodePacked[T any, P object[T]](w *packed, f filter[T], what string, extra
 		kept[i] = k
 	}
 	workers := min(runtime.GOMAXPROCS(0), len(w.chunks))
-	if w.used < parallelMin || workers < 2 {
+	if w.bytes < parallelMin || workers < 2 {
 		for i := range w.chunks {
 			if decodeChunk(i); errs[i] != nil {
 				break

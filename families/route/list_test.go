@@ -151,7 +151,7 @@ func TestPackedChunks(t *testing.T) {
 	}
 	check()
 	if w.arena == nil || len(w.arena.maps) == 0 {
-		t.Fatalf("%d bytes packed and no arena mapping", w.used)
+		t.Fatalf("%d bytes packed and no arena mapping", w.bytes)
 	}
 	// A retried dump reuses the first mapping; release unmaps it.
 	w.reset()
