@@ -73,12 +73,10 @@ func (s service[T, P]) list(ctx context.Context, f filter[T], emptyOnENOENT bool
 			}
 			return true
 		}
-		for i := 0; i <= len(more) && ferr == nil && derr == nil; i++ {
-			r := req
-			if i > 0 {
-				r = more[i-1]
+		for _, r := range append([][]byte{req}, more...) {
+			if s.c.dump(ctx, s.getType(), r, s.typ, emptyOnENOENT, add); ferr != nil || derr != nil {
+				break
 			}
-			s.c.dump(ctx, s.getType(), r, s.typ, emptyOnENOENT, add)
 		}
 		out, perr := decodePacked[T, P](&w, f, what, early.n)
 		if perr != nil {

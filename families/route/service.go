@@ -70,12 +70,10 @@ func (s service[T, P]) dump(ctx context.Context, f filter[T], emptyOnENOENT bool
 			}
 			return !stop
 		}
-		for i := 0; i <= len(more) && !stop; i++ {
-			r := req
-			if i > 0 {
-				r = more[i-1]
+		for _, r := range append([][]byte{req}, more...) {
+			if s.c.dump(ctx, s.getType(), r, s.typ, emptyOnENOENT, each); stop {
+				break
 			}
-			s.c.dump(ctx, s.getType(), r, s.typ, emptyOnENOENT, each)
 		}
 	}
 }
