@@ -58,6 +58,8 @@ type readAhead struct {
 	readerIdle, // the reader is waiting for a datagram: deliver what has arrived
 	done, // the reader has exited, or is about to and touches nothing more
 	sawEnd bool // the reader received the datagram that ends the reply
+
+	seq, pid uint32 // the reply the reader looks for the end of
 }
 
 // aheadCache keeps the read-aheads of finished dumps, buffers included, for the next dump on any Conn: a fresh
@@ -127,7 +129,6 @@ func (r *readAhead) release() {
 func (r *readAhead) start(ctx context.Context, c *Conn, seq, pid uint32) {
 	r.c = c
 	r.ctx = readerCtx{Context: ctx, r: r}
-	rctx := &r.ctx
 	r.batch = 1
 	r.notifier, _ = c.t.(WaitNotifier)
 	if r.notifier != nil {
@@ -137,49 +138,64 @@ func (r *readAhead) start(ctx context.Context, c *Conn, seq, pid uint32) {
 		r.notifier.NotifyWait(r.waiting)
 		r.batch = aheadBatch
 	}
-	go func() {
-		for {
-			r.mu.Lock()
-			for len(r.free) == 0 && !r.stopd.Load() {
-				r.readerWaits = true
-				r.room.Wait()
-			}
-			r.readerWaits = false
-			if r.stopd.Load() {
-				r.done = true
-				r.more.Broadcast()
-				r.mu.Unlock()
-				return
-			}
-			s := r.free[len(r.free)-1]
-			r.free = r.free[:len(r.free)-1]
-			r.mu.Unlock()
+	r.seq, r.pid = seq, pid
+	// The reader is started without a closure, which would be an allocation per dump: it takes r from
+	// aheadStarts, which holds one entry per reader started and not yet running.
+	aheadStarts <- r
+	go runAheadReader()
+}
 
-			err := c.recvSlot(rctx, s)
-			s.err = err
-			end, ok := false, true
-			if err == nil {
-				end, ok = scanEnd(s.d.Data, seq, pid)
-			}
-			last := err != nil || end || !ok
+// aheadStarts hands read-aheads to the readers started for them (see start). A reader takes an entry as soon
+// as it runs, so the channel only fills up with that many dumps starting at once.
+var aheadStarts = make(chan *readAhead, 64)
 
-			r.mu.Lock()
-			r.full = append(r.full, s)
-			trickle := r.readerIdle
-			r.readerIdle = false
-			if last {
-				r.done, r.sawEnd = true, end
-			}
-			// stop waits on more too, for done: the last slot always wakes.
-			if last || r.consumerWaits && (trickle || len(r.full) >= r.batch || len(r.free) == 0) {
-				r.more.Broadcast()
-			}
-			r.mu.Unlock()
-			if last {
-				return
-			}
+// runAheadReader runs the reader of a read-ahead that start queued.
+func runAheadReader() { (<-aheadStarts).read() }
+
+// read is the reader: see start.
+func (r *readAhead) read() {
+	c, rctx, seq, pid := r.c, &r.ctx, r.seq, r.pid
+	for {
+		r.mu.Lock()
+		for len(r.free) == 0 && !r.stopd.Load() {
+			r.readerWaits = true
+			r.room.Wait()
 		}
-	}()
+		r.readerWaits = false
+		if r.stopd.Load() {
+			r.done = true
+			r.more.Broadcast()
+			r.mu.Unlock()
+			return
+		}
+		s := r.free[len(r.free)-1]
+		r.free = r.free[:len(r.free)-1]
+		r.mu.Unlock()
+
+		err := c.recvSlot(rctx, s)
+		s.err = err
+		end, ok := false, true
+		if err == nil {
+			end, ok = scanEnd(s.d.Data, seq, pid)
+		}
+		last := err != nil || end || !ok
+
+		r.mu.Lock()
+		r.full = append(r.full, s)
+		trickle := r.readerIdle
+		r.readerIdle = false
+		if last {
+			r.done, r.sawEnd = true, end
+		}
+		// stop waits on more too, for done: the last slot always wakes.
+		if last || r.consumerWaits && (trickle || len(r.full) >= r.batch || len(r.free) == 0) {
+			r.more.Broadcast()
+		}
+		r.mu.Unlock()
+		if last {
+			return
+		}
+	}
 }
 
 // next returns the next received slot, in order, or nil when the reader has stopped and every slot it filled
