@@ -2,7 +2,7 @@
 GO ?= go
 export GOFLAGS ?= -buildvcs=false
 
-.PHONY: all build demo test check unit-test race fmt-check vet
+.PHONY: all build demo test check unit-test race fmt-check vet alloc-test
 
 all: build
 
@@ -20,11 +20,17 @@ fmt-check:
 vet:
 	$(GO) vet ./...
 
-# Every test: unit, namespace integration (root), the qemu VM suite, the short benchmark, the short
-# reliability suite and a short fuzz pass over every Fuzz target.
+# Every test: unit, namespace integration (root), the qemu VM suite, the allocation counts, the short
+# benchmark, the short reliability suite and a short fuzz pass over every Fuzz target.
 test: fmt-check vet
 	$(GO) test -race -count=1 -timeout 20m ./...
+	$(MAKE) alloc-test
 	$(MAKE) bench-short
 	$(MAKE) fuzz-short FUZZTIME=3s
 
 -include mk/*.mk
+
+# The tests that count allocations, once more without the race detector (its instrumentation allocates, so
+# under -race they are not built or do not check).
+alloc-test:
+	$(GO) test -count=1 -run 'Allocations|TestRouteExtraNil' ./families/route ./integration/route

@@ -106,12 +106,12 @@ func retries(n int) int {
 // user space, since New cannot know whether conn has NETLINK_GET_STRICT_CHK on.
 func New(conn *nlkit.Conn) *Client {
 	c := &Client{conn: conn, retries: DefaultDumpRetries}
-	c.Link = &LinkService{service[Link, *Link]{c, unix.RTM_NEWLINK}}
-	c.Addr = &AddrService{service[Addr, *Addr]{c, unix.RTM_NEWADDR}}
-	c.Route = &RouteService{service[Route, *Route]{c, unix.RTM_NEWROUTE}}
-	c.Neigh = &NeighService{service[Neigh, *Neigh]{c, unix.RTM_NEWNEIGH}}
-	c.Rule = &RuleService{service[Rule, *Rule]{c, unix.RTM_NEWRULE}}
-	c.Nexthop = &NexthopService{service[Nexthop, *Nexthop]{c, unix.RTM_NEWNEXTHOP}}
+	c.Link = &LinkService{newService[Link](c, unix.RTM_NEWLINK)}
+	c.Addr = &AddrService{newService[Addr](c, unix.RTM_NEWADDR)}
+	c.Route = &RouteService{newService[Route](c, unix.RTM_NEWROUTE)}
+	c.Neigh = &NeighService{newService[Neigh](c, unix.RTM_NEWNEIGH)}
+	c.Rule = &RuleService{newService[Rule](c, unix.RTM_NEWRULE)}
+	c.Nexthop = &NexthopService{newService[Nexthop](c, unix.RTM_NEWNEXTHOP)}
 	return c
 }
 

@@ -5,6 +5,7 @@ package route
 import (
 	"context"
 	"iter"
+	"sync/atomic"
 
 	"github.com/nlkit/nlkit/proto"
 	"golang.org/x/sys/unix"
@@ -32,8 +33,14 @@ type filter[T any] interface {
 // type T. rtnetlink numbers the messages of each object in fours (the kernel's RTM_FAM()): RTM_NEWx, RTM_DELx,
 // RTM_GETx and RTM_SETx follow each other, so typ, RTM_NEWx, gives all of them.
 type service[T any, P object[T]] struct {
-	c   *Client
-	typ uint16 // RTM_NEWx
+	c       *Client
+	typ     uint16 // RTM_NEWx
+	streams *streamCache[T, P]
+}
+
+// newService returns the service of objects of type T, whose messages are RTM_NEWx typ and its siblings.
+func newService[T any, P object[T]](c *Client, typ uint16) service[T, P] {
+	return service[T, P]{c: c, typ: typ, streams: &streamCache[T, P]{typ: typ}}
 }
 
 // Flags of the Add and Replace requests.
@@ -48,34 +55,77 @@ func (s service[T, P]) getType() uint16 { return s.typ + 2 } // RTM_GETx
 // dump streams the objects of the dump that req requests (and then of those that more request, in turn),
 // keeping those f matches. An error ends the dump it came from; the next one goes on if the loop does. Each
 // object is decoded into one T kept for the whole stream and yielded by value, so the stream allocates per
-// object only what the object's decoder does.
+// object only what the object's decoder does. Its own state is kept for the next dump (streamCache), so beyond
+// the iterator it returns a dump allocates nothing.
 func (s service[T, P]) dump(ctx context.Context, f filter[T], emptyOnENOENT bool, req []byte,
 	more ...[]byte) iter.Seq2[T, error] {
 	return func(yield func(T, error) bool) {
-		var zero T
-		v := new(T)
-		stop := false
-		each := func(m proto.Message, err error) bool {
-			if err == nil {
-				if derr := P(v).UnmarshalBinary(m.Data); derr != nil {
-					err = decodeError(msgTypeName(s.typ), derr)
-				} else if !f.match(v) {
-					return true
-				}
-			}
-			if err != nil {
-				stop = !yield(zero, err)
-			} else {
-				stop = !yield(*v, nil)
-			}
-			return !stop
+		st := s.streams.get()
+		st.f, st.yield, st.stop = f, yield, false
+		defer s.streams.put(st)
+		if s.c.dump(ctx, s.getType(), req, s.typ, emptyOnENOENT, st.each); st.stop {
+			return
 		}
-		for _, r := range append([][]byte{req}, more...) {
-			if s.c.dump(ctx, s.getType(), r, s.typ, emptyOnENOENT, each); stop {
-				break
+		for _, r := range more {
+			if s.c.dump(ctx, s.getType(), r, s.typ, emptyOnENOENT, st.each); st.stop {
+				return
 			}
 		}
 	}
+}
+
+// dumpStream is the state of one dump that service.dump streams: the object being decoded, and the callback that
+// the core's dump calls (made once per stream, since a method value made per dump would be an allocation).
+// A finished stream waits in its service's streamCache.
+type dumpStream[T any, P object[T]] struct {
+	v     T
+	f     filter[T]
+	yield func(T, error) bool
+	stop  bool // yield returned false
+	typ   uint16
+	each  func(proto.Message, error) bool
+}
+
+// streamCache keeps one finished dumpStream of a service for its next dump. It is not a sync.Pool, which the
+// garbage collector empties: a dump that follows a collection would allocate.
+type streamCache[T any, P object[T]] struct {
+	typ  uint16
+	last atomic.Pointer[dumpStream[T, P]]
+}
+
+// get returns the cached stream, or a new one when it is taken (dumps of the service running at once).
+func (sc *streamCache[T, P]) get() *dumpStream[T, P] {
+	if st := sc.last.Swap(nil); st != nil {
+		return st
+	}
+	st := &dumpStream[T, P]{typ: sc.typ}
+	st.each = st.consume
+	return st
+}
+
+// consume decodes one message of the dump and passes the object to yield if the filter keeps it.
+func (st *dumpStream[T, P]) consume(m proto.Message, err error) bool {
+	if err == nil {
+		if derr := P(&st.v).UnmarshalBinary(m.Data); derr != nil {
+			err = decodeError(msgTypeName(st.typ), derr)
+		} else if !st.f.match(&st.v) {
+			return true
+		}
+	}
+	if err != nil {
+		var zero T
+		st.stop = !st.yield(zero, err)
+	} else {
+		st.stop = !st.yield(st.v, nil)
+	}
+	return !st.stop
+}
+
+// put drops what st refers to and keeps it for the next dump.
+func (sc *streamCache[T, P]) put(st *dumpStream[T, P]) {
+	var zero T
+	st.v, st.f, st.yield = zero, nil, nil
+	sc.last.Store(st)
 }
 
 // get sends a request the kernel answers with one object (RTM_GETx without NLM_F_DUMP) and decodes it; what
