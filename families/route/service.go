@@ -5,6 +5,7 @@ package route
 import (
 	"context"
 	"iter"
+	"sync"
 	"sync/atomic"
 
 	"github.com/nlkit/nlkit/proto"
@@ -40,7 +41,20 @@ type service[T any, P object[T]] struct {
 
 // newService returns the service of objects of type T, whose messages are RTM_NEWx typ and its siblings.
 func newService[T any, P object[T]](c *Client, typ uint16) service[T, P] {
-	return service[T, P]{c: c, typ: typ, streams: &streamCache[T, P]{typ: typ}}
+	return service[T, P]{c: c, typ: typ, streams: streamCacheFor[T, P](typ)}
+}
+
+// streamCaches holds the streamCache of each service type, by RTM_NEWx, for the whole process: the Clients
+// share it, so the first dump of a new Client finds a stream too.
+var streamCaches sync.Map
+
+// streamCacheFor returns the streamCache of the service whose objects are T, RTM_NEWx typ.
+func streamCacheFor[T any, P object[T]](typ uint16) *streamCache[T, P] {
+	if v, ok := streamCaches.Load(typ); ok {
+		return v.(*streamCache[T, P])
+	}
+	v, _ := streamCaches.LoadOrStore(typ, &streamCache[T, P]{typ: typ})
+	return v.(*streamCache[T, P])
 }
 
 // Flags of the Add and Replace requests.
@@ -86,8 +100,8 @@ type dumpStream[T any, P object[T]] struct {
 	each  func(proto.Message, error) bool
 }
 
-// streamCache keeps one finished dumpStream of a service for its next dump. It is not a sync.Pool, which the
-// garbage collector empties: a dump that follows a collection would allocate.
+// streamCache keeps one finished dumpStream of a service type for its next dump, on any Client. It is not a
+// sync.Pool, which the garbage collector empties: a dump that follows a collection would allocate.
 type streamCache[T any, P object[T]] struct {
 	typ  uint16
 	last atomic.Pointer[dumpStream[T, P]]
