@@ -297,8 +297,6 @@ func (li *LinkInfo) decode(b []byte) error {
 	return nil
 }
 
-// intern returns the NUL-terminated string in b, without allocating for the kinds and qdiscs the kernel
-// commonly reports.
 // names interns interface names (IFLA_IFNAME), so that dumping the same links again allocates nothing per link.
 // It is bounded: past maxNames entries it starts afresh.
 var names struct {
@@ -326,6 +324,8 @@ func internName(b []byte) string {
 	return s
 }
 
+// intern returns the NUL-terminated string in b, without allocating for the kinds and qdiscs the kernel
+// commonly reports.
 func intern(b []byte) string {
 	for i, c := range b {
 		if c == 0 {
