@@ -206,6 +206,30 @@ func (r *report) targets() []target {
 			}
 		}
 	}
+	// Allocations per message proper: what a larger dump of the same kind costs beyond a smaller one, per extra
+	// message. The per-dump allocations (the iterator, the caller's loop) divide out of it.
+	for _, k := range []scenarioKind{kindRoutes, kindLinks} {
+		var small, large *scenarioResult
+		for _, s := range r.scenarios {
+			if s.spec.kind != k || s.find("nlkit-stream") == nil {
+				continue
+			}
+			if small == nil || s.spec.n < small.spec.n {
+				small = s
+			}
+			if large == nil || s.spec.n > large.spec.n {
+				large = s
+			}
+		}
+		if small == nil || large == small {
+			continue
+		}
+		cs, cl := small.find("nlkit-stream"), large.find("nlkit-stream")
+		v := (median(cl.allocs) - median(cs.allocs)) / float64(cl.msgs-cs.msgs)
+		out = append(out, target{fmt.Sprintf("%s→%s stream allocs per extra msg", small.spec.name(), large.spec.name()),
+			fmt.Sprintf("%s/msg (%.0f→%.0f/dump)", fmtAllocs(v), median(cs.allocs), median(cl.allocs)),
+			verdict(v < 0.001)})
+	}
 	if u := r.units; u != nil {
 		cmp := func(c, base string, limit float64, what string) {
 			cr, br := u.find(c), u.find(base)
