@@ -213,7 +213,12 @@ func (f *AddrFilter) request() []byte {
 
 // List returns the addresses f selects, retrying interrupted dumps (see LinkService.List).
 func (s *AddrService) List(ctx context.Context, f *AddrFilter) ([]Addr, error) {
-	return s.list(ctx, f, false, f.request())
+	return s.AppendList(ctx, nil, f)
+}
+
+// AppendList appends the addresses f selects to dst and returns the extended slice (see LinkService.AppendList).
+func (s *AddrService) AppendList(ctx context.Context, dst []Addr, f *AddrFilter) ([]Addr, error) {
+	return s.list(ctx, dst, f, false, f.request())
 }
 
 // Add adds an address (RTM_NEWADDR with NLM_F_CREATE|NLM_F_EXCL): Index and Local with PrefixLen at least

@@ -77,7 +77,18 @@ func (s *LinkService) All(ctx context.Context, f *LinkFilter) iter.Seq2[Link, er
 // and are returned to the system before List returns. At its peak a List of 1M routes holds 145 MB (96-byte
 // Routes and their 48-byte payloads). All the other services' List work the same way.
 func (s *LinkService) List(ctx context.Context, f *LinkFilter) ([]Link, error) {
-	return s.list(ctx, f, false, f.request())
+	return s.AppendList(ctx, nil, f)
+}
+
+// AppendList appends the links f selects to dst, as List finds them, and returns the extended slice; on an error
+// it returns dst with what List would have returned appended. While dst has room, the links are decoded
+// straight into it as they arrive, overlapping the kernel's work, and need no new memory. So a caller that
+// lists again and again keeps its slice, links = c.Link.AppendList(ctx, links[:0], nil), and after the first
+// time pays about what All does: 100k routes as a reused slice took 1.18x the bare receive loop here, against
+// 1.6x for a List into fresh memory (most of it page faults). What does not fit is appended as List does. Like
+// append, AppendList may overwrite dst's elements past len(dst) whatever it returns.
+func (s *LinkService) AppendList(ctx context.Context, dst []Link, f *LinkFilter) ([]Link, error) {
+	return s.list(ctx, dst, f, false, f.request())
 }
 
 // Get returns the link with ifi_index index (RTM_GETLINK).

@@ -27,7 +27,11 @@ import (
 // they come instead, into chunks copied into the slice at the end: the decoding then overlaps the kernel's work
 // (see nlkit.Conn.Dump), and the chunks take less memory than the payloads would. Which of the two applies is
 // decided from the first packCheck messages.
-func (s service[T, P]) list(ctx context.Context, f filter[T], emptyOnENOENT bool, req []byte,
+//
+// The objects are appended to dst. As long as dst has room they are decoded straight into it as they come, so a
+// slice reused from an earlier list (see RouteService.AppendList) costs no new memory and no page faults, and
+// its decoding overlaps the kernel's work; what does not fit goes the ways above.
+func (s service[T, P]) list(ctx context.Context, dst []T, f filter[T], emptyOnENOENT bool, req []byte,
 	more ...[]byte) ([]T, error) {
 	if ctx == nil {
 		ctx = context.Background()
@@ -45,6 +49,7 @@ func (s service[T, P]) list(ctx context.Context, f filter[T], emptyOnENOENT bool
 			intr, ferr, derr error
 			early            decodedChunks[T]
 			packing          = true
+			direct           = dst // dst and the objects decoded into its room
 		)
 		add := func(m proto.Message, err error) bool {
 			if err != nil {
@@ -54,6 +59,19 @@ func (s service[T, P]) list(ctx context.Context, f filter[T], emptyOnENOENT bool
 				}
 				ferr = err
 				return false
+			}
+			if len(direct) < cap(direct) {
+				direct = direct[:len(direct)+1]
+				v := &direct[len(direct)-1]
+				if err := P(v).UnmarshalBinary(m.Data); err != nil {
+					direct = direct[:len(direct)-1]
+					derr = decodeError(what, err)
+					return false
+				}
+				if !f.match(v) {
+					direct = direct[:len(direct)-1]
+				}
+				return true
 			}
 			if packing {
 				w.add(m.Data)
@@ -78,7 +96,7 @@ func (s service[T, P]) list(ctx context.Context, f filter[T], emptyOnENOENT bool
 				break
 			}
 		}
-		out, perr := decodePacked[T, P](&w, f, what, early.n)
+		out, perr := decodePacked[T, P](direct, &w, f, what, early.n)
 		if perr != nil {
 			return out, perr // it comes before anything that ended the dump
 		}
@@ -216,18 +234,27 @@ const parallelMin = 512 << 10
 // decodePacked decodes every payload of w into one slice made for them all and extra more, keeping those f
 // matches. A payload that does not decode ends the result before it, with a *DecodeError naming what (the
 // message type).
-func decodePacked[T any, P object[T]](w *packed, f filter[T], what string, extra int) ([]T, error) {
+func decodePacked[T any, P object[T]](dst []T, w *packed, f filter[T], what string, extra int) ([]T, error) {
 	if w.n+extra == 0 {
-		return nil, nil
+		return dst, nil
 	}
-	out := make([]T, w.n, w.n+extra)
-	// A large result is bound by first-touch page faults: let the kernel back it with huge pages (see arena).
-	var zero T
-	if size := uintptr(cap(out)) * unsafe.Sizeof(zero); size >= hugePage {
-		adviseHuge(unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(out))), size))
+	base := len(dst)
+	var all []T
+	if cap(dst)-base >= w.n+extra {
+		all = dst[:base+w.n]
+	} else {
+		all = make([]T, base+w.n, base+w.n+extra)
+		// A large result is bound by first-touch page faults: let the kernel back it with huge pages (see
+		// arena).
+		var zero T
+		if size := uintptr(cap(all)) * unsafe.Sizeof(zero); size >= hugePage {
+			adviseHuge(unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(all))), size))
+		}
+		copy(all, dst)
 	}
+	out := all[base:]
 	if w.n == 0 {
-		return out, nil
+		return all, nil
 	}
 	kept := make([]int, len(w.chunks))
 	errs := make([]error, len(w.chunks))
@@ -285,5 +312,5 @@ func decodePacked[T any, P object[T]](w *packed, f filter[T], what string, extra
 		}
 	}
 	clear(out[n:])
-	return out[:n], err
+	return all[:base+n], err
 }

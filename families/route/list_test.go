@@ -221,3 +221,134 @@ func TestArenaSpareMapping(t *testing.T) {
 		t.Fatal("the spare changed")
 	}
 }
+
+// appendCases are the dst slices TestAppendList and TestAppendListStopsAtUndecodable append to, for a dump of
+// n objects: none, a prefix without room, a prefix with room for half, and a prefix with room for all.
+func appendCases(n int) []struct {
+	name string
+	dst  []Link
+} {
+	prefix := []Link{{Index: 1000001, Name: "keep0"}, {Index: 1000002, Name: "keep1"}}
+	withRoom := func(room int) []Link {
+		d := make([]Link, len(prefix), len(prefix)+room)
+		copy(d, prefix)
+		// What lies past len(dst) is the caller's old data, to be overwritten.
+		for i := len(d); i < cap(d); i++ {
+			d[:cap(d)][i] = Link{Index: -1, Name: "stale", Alias: "stale"}
+		}
+		return d
+	}
+	return []struct {
+		name string
+		dst  []Link
+	}{{"nil", nil}, {"full", prefix[:2:2]}, {"half", withRoom(n / 2)}, {"room", withRoom(n + 5)}}
+}
+
+// TestAppendList checks that AppendList appends exactly what the stream yields after dst, whether dst has room
+// for none, some or all of the objects, and that with room for all it fills dst's own array.
+func TestAppendList(t *testing.T) {
+	// 12,000 links are past parallelMin of payloads: List decodes them on every CPU.
+	for _, c := range []struct{ n, alias int }{{0, 0}, {1, 0}, {100, 0}, {12000, 0}, {100, 1000}, {3000, 1000}} {
+		cl, _ := linkDumpAlias(t, c.n, -1, c.alias)
+		for _, f := range []*LinkFilter{nil, {Kind: "bridge"}} {
+			want, err := stream(cl.Link.All(context.Background(), f))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, a := range appendCases(c.n) {
+				t.Run(fmt.Sprintf("%d/%d/%v/%s", c.n, c.alias, f != nil, a.name), func(t *testing.T) {
+					prefix := append([]Link(nil), a.dst...)
+					got, err := cl.Link.AppendList(context.Background(), a.dst, f)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if len(got) < len(prefix) || len(prefix) > 0 && !reflect.DeepEqual(got[:len(prefix)], prefix) {
+						t.Fatalf("the prefix changed: %+v", got[:min(len(got), len(prefix))])
+					}
+					sameLinks(t, got[len(prefix):], want)
+					if a.name == "room" && len(got) > 0 && &got[0] != &a.dst[:1][0] {
+						t.Error("dst had room for every link, but AppendList made a new array")
+					}
+				})
+			}
+		}
+	}
+}
+
+// TestAppendListStopsAtUndecodable checks that AppendList, like List, keeps the objects before an undecodable
+// payload (after dst) and reports a *DecodeError, wherever the payload falls against dst's room.
+func TestAppendListStopsAtUndecodable(t *testing.T) {
+	for _, c := range []struct{ n, bad, alias int }{{10, 0, 0}, {10, 9, 0}, {12000, 6007, 0}, {12000, 5, 0},
+		{3000, 5, 1000}, {3000, 2000, 1000}} {
+		cl, _ := linkDumpAlias(t, c.n, c.bad, c.alias)
+		want, _ := stream(cl.Link.All(context.Background(), nil))
+		for _, a := range appendCases(c.n) {
+			t.Run(fmt.Sprintf("%d/%d/%d/%s", c.n, c.bad, c.alias, a.name), func(t *testing.T) {
+				n := len(a.dst)
+				got, err := cl.Link.AppendList(context.Background(), a.dst, nil)
+				var de *DecodeError
+				if !errors.As(err, &de) {
+					t.Fatalf("error %v, want *DecodeError", err)
+				}
+				if len(got) != n+c.bad {
+					t.Fatalf("%d links after dst, want the %d before the bad one", len(got)-n, c.bad)
+				}
+				sameLinks(t, got[n:], want)
+			})
+		}
+	}
+}
+
+// TestAppendListInterrupted checks that a retried dump starts again after dst instead of appending twice.
+func TestAppendListInterrupted(t *testing.T) {
+	k := &kernel{links: []Link{{Index: 1, Name: "lo"}, {Index: 2, Name: "eth0"}}, intr: 2}
+	c := k.client(t)
+	dst := make([]Link, 1, 10)
+	dst[0] = Link{Index: 99, Name: "mine"}
+	got, err := c.Link.AppendList(context.Background(), dst, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 3 || got[0].Name != "mine" || got[1].Name != "lo" || got[2].Name != "eth0" {
+		t.Fatalf("%+v", got)
+	}
+	if n := len(k.requests()); n != 3 {
+		t.Errorf("%d dumps, want 3", n)
+	}
+}
+
+// TestAppendListAllocations checks that AppendList into a slice with room decodes in place: it allocates about
+// what streaming the same dump does, not the packed payloads or chunks List needs.
+func TestAppendListAllocations(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector's instrumentation allocates; make alloc-test runs this without it")
+	}
+	for _, alias := range []int{0, 1000} {
+		cl, _ := linkDumpAlias(t, 3000, -1, alias)
+		ctx := context.Background()
+		links := make([]Link, 0, 3000)
+		streamed := testing.AllocsPerRun(5, func() {
+			for _, err := range cl.Link.All(ctx, nil) {
+				if err != nil {
+					t.Fatal(err)
+				}
+			}
+		})
+		appended := testing.AllocsPerRun(5, func() {
+			var err error
+			if links, err = cl.Link.AppendList(ctx, links[:0], nil); err != nil || len(links) != 3000 {
+				t.Fatal(len(links), err)
+			}
+		})
+		listed := testing.AllocsPerRun(5, func() {
+			if _, err := cl.Link.List(ctx, nil); err != nil {
+				t.Fatal(err)
+			}
+		})
+		t.Logf("alias %d: allocations per call: All %.0f, AppendList with room %.0f, List %.0f", alias, streamed,
+			appended, listed)
+		if appended > streamed+2 {
+			t.Errorf("alias %d: AppendList with room allocated %.0f times, streaming %.0f", alias, appended, streamed)
+		}
+	}
+}

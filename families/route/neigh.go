@@ -225,14 +225,20 @@ func (s *NeighService) ports(ctx context.Context, f *NeighFilter) (*portsFilter,
 
 // List returns the neighbour entries f selects, retrying interrupted dumps (see LinkService.List).
 func (s *NeighService) List(ctx context.Context, f *NeighFilter) ([]Neigh, error) {
+	return s.AppendList(ctx, nil, f)
+}
+
+// AppendList appends the neighbour entries f selects to dst and returns the extended slice (see
+// LinkService.AppendList).
+func (s *NeighService) AppendList(ctx context.Context, dst []Neigh, f *NeighFilter) ([]Neigh, error) {
 	if f == nil || f.Master == 0 || s.c.strict {
-		return s.list(ctx, f, false, f.request())
+		return s.list(ctx, dst, f, false, f.request())
 	}
 	pf, err := s.ports(ctx, f)
 	if err != nil {
-		return nil, err
+		return dst, err
 	}
-	return s.list(ctx, pf, false, f.request())
+	return s.list(ctx, dst, pf, false, f.request())
 }
 
 // Add adds a neighbour entry (RTM_NEWNEIGH with NLM_F_CREATE|NLM_F_EXCL): Index, Dst, LLAddr, and State

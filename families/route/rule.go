@@ -241,7 +241,12 @@ func (f *RuleFilter) request() []byte {
 
 // List returns the rules f selects, retrying interrupted dumps (see LinkService.List).
 func (s *RuleService) List(ctx context.Context, f *RuleFilter) ([]Rule, error) {
-	return s.list(ctx, f, false, f.request())
+	return s.AppendList(ctx, nil, f)
+}
+
+// AppendList appends the rules f selects to dst and returns the extended slice (see LinkService.AppendList).
+func (s *RuleService) AppendList(ctx context.Context, dst []Rule, f *RuleFilter) ([]Rule, error) {
+	return s.list(ctx, dst, f, false, f.request())
 }
 
 // Add adds a rule (RTM_NEWRULE with NLM_F_CREATE|NLM_F_EXCL) with ip rule add's defaults: action FR_ACT_TO_TBL
