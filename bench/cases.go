@@ -48,6 +48,8 @@ func allCases() []dumpCase {
 			links: true, open: openNlkitStream},
 		{name: "nlkit-slice", desc: "nlkit route: c.Route.List / c.Link.List", nlkit: true, routes: true, links: true,
 			open: openNlkitSlice},
+		{name: "nlkit-append", desc: "nlkit route: c.Route.AppendList / c.Link.AppendList into the slice of the previous round",
+			nlkit: true, routes: true, links: true, open: openNlkitAppend},
 		{name: "nlkit-raw", desc: "nlkit core: conn.Dump, no decoding", nlkit: true, routes: true, links: true,
 			open: openNlkitRaw},
 		{name: "mem-floor", desc: "the floor, then make([]route.Route or Link, n) written page by page (huge pages advised): the least any slice of the dump costs",
@@ -165,7 +167,17 @@ type nlkitRoute struct {
 	c     *route.Client
 	kind  scenarioKind
 	slice bool
+	keep  *kept // nlkit-append: the slices kept from the previous round
 }
+
+// kept is what nlkit-append keeps between the rounds of a scenario.
+type kept struct {
+	routes []route.Route
+	links  []route.Link
+}
+
+// appendKept holds nlkit-append's slices by scenario name.
+var appendKept = map[string]*kept{}
 
 func dialRoute(sc *scenario) (*route.Client, error) { return route.Dial(&route.Config{NetNS: sc.fd()}) }
 
@@ -185,10 +197,35 @@ func openNlkitSlice(sc *scenario) (dumper, error) {
 	return &nlkitRoute{c: c, kind: sc.spec.kind, slice: true}, nil
 }
 
+func openNlkitAppend(sc *scenario) (dumper, error) {
+	c, err := dialRoute(sc)
+	if err != nil {
+		return nil, err
+	}
+	k := appendKept[sc.spec.name()]
+	if k == nil {
+		k = &kept{}
+		appendKept[sc.spec.name()] = k
+	}
+	return &nlkitRoute{c: c, kind: sc.spec.kind, slice: true, keep: k}, nil
+}
+
 func (d *nlkitRoute) dump() (int, error) {
 	ctx := context.Background()
 	n := 0
 	switch {
+	case d.keep != nil && d.kind == kindRoutes:
+		var err error
+		if d.keep.routes, err = d.c.Route.AppendList(ctx, d.keep.routes[:0], mainTableV4); err != nil {
+			return 0, err
+		}
+		n = len(d.keep.routes)
+	case d.keep != nil:
+		var err error
+		if d.keep.links, err = d.c.Link.AppendList(ctx, d.keep.links[:0], nil); err != nil {
+			return 0, err
+		}
+		n = len(d.keep.links)
 	case d.kind == kindRoutes && !d.slice:
 		for r, err := range d.c.Route.All(ctx, mainTableV4) {
 			if err != nil {

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
+	"runtime/debug"
 	"slices"
 	"strconv"
 	"strings"
@@ -125,15 +126,17 @@ func runScenario(sc *scenario, o *options) (*scenarioResult, error) {
 	return res, nil
 }
 
-// timedDump opens a case's connection, collects garbage, and times one dump. It also returns the dump's
-// allocations and the context switches of this process during it.
+// timedDump opens a case's connection, collects garbage and returns free memory to the system, and times one
+// dump. It also returns the dump's allocations and the context switches of this process during it.
 func timedDump(sc *scenario, c dumpCase) (n int, el time.Duration, allocs, csw float64, err error) {
 	d, err := c.open(sc)
 	if err != nil {
 		return 0, 0, 0, 0, fmt.Errorf("open: %w", err)
 	}
 	defer d.close()
-	runtime.GC()
+	// Collect, and give back to the system what the earlier cases left: otherwise the runtime's scavenger
+	// returns it in the background during this dump, and a case runs slower after one that allocates a lot.
+	debug.FreeOSMemory()
 	var m0, m1 runtime.MemStats
 	runtime.ReadMemStats(&m0)
 	cs0 := contextSwitches()
