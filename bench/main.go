@@ -9,8 +9,9 @@
 // Dumps: each scenario (a namespace with N IPv4 routes on a veth, or N veth links) is dumped by every case in
 // interleaved rounds (every case once per round, the order rotating), in this process, with a GC and the
 // return of free memory to the system (debug.FreeOSMemory) before each timed dump. The time covers one full
-// dump on an open socket (opening it is not timed), and for `ip` the whole process. The ratio to the floor is the median over rounds of case/floor in the same round. Allocations are the
-// runtime.MemStats Mallocs delta of the timed dump divided by the messages it returned. Peak RSS is measured in a
+// dump on an open socket (opening it is not timed), and for `ip` the whole process. The ratio to the floor is
+// the median over rounds of case/floor in the same round. Allocations are the runtime.MemStats Mallocs delta of
+// the timed dump divided by the messages it returned. Peak RSS is measured in a
 // child process per case (this binary re-executed with -child), which opens a socket, does one dump and reports
 // its VmHWM; getrusage(RUSAGE_SELF).ru_maxrss is not used, because Go starts children with vfork semantics and
 // the kernel then carries the parent's high-water mark into the child's ru_maxrss.
