@@ -29,7 +29,7 @@ import (
 // decided from the first packCheck messages.
 //
 // The objects are appended to dst. As long as dst has room they are decoded straight into it as they come, so a
-// slice reused from an earlier list (see RouteService.AppendList) costs no new memory and no page faults, and
+// slice reused from an earlier list (see LinkService.AppendList) costs no new memory and no page faults, and
 // its decoding overlaps the kernel's work; what does not fit goes the ways above.
 func (s service[T, P]) list(ctx context.Context, dst []T, f filter[T], emptyOnENOENT bool, req []byte,
 	more ...[]byte) ([]T, error) {
@@ -231,8 +231,8 @@ func (w *packed) grow(need int) {
 // 10,000 routes, or 350 links).
 const parallelMin = 512 << 10
 
-// decodePacked decodes every payload of w into one slice made for them all and extra more, keeping those f
-// matches. A payload that does not decode ends the result before it, with a *DecodeError naming what (the
+// decodePacked appends every payload of w, decoded, to dst, keeping those f matches, with room left for extra
+// more. Without that room in dst it makes one slice for them all. A payload that does not decode ends the result before it, with a *DecodeError naming what (the
 // message type).
 func decodePacked[T any, P object[T]](dst []T, w *packed, f filter[T], what string, extra int) ([]T, error) {
 	if w.n+extra == 0 {
@@ -243,7 +243,13 @@ func decodePacked[T any, P object[T]](dst []T, w *packed, f filter[T], what stri
 	if cap(dst)-base >= w.n+extra {
 		all = dst[:base+w.n]
 	} else {
-		all = make([]T, base+w.n, base+w.n+extra)
+		size := base + w.n + extra
+		if cap(dst) > 0 {
+			// A caller's slice that is too small for this dump is likely reused for the next one, which may be
+			// a little larger: leave room, as append does when it grows a slice.
+			size += size / 8
+		}
+		all = make([]T, base+w.n, size)
 		// A large result is bound by first-touch page faults: let the kernel back it with huge pages (see
 		// arena).
 		var zero T
