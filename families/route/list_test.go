@@ -352,3 +352,21 @@ func TestAppendListAllocations(t *testing.T) {
 		}
 	}
 }
+
+// TestAppendListGrowth checks the room AppendList leaves when it has to make a new array: none for List or a nil
+// dst, an eighth more for a caller's slice that was too small.
+func TestAppendListGrowth(t *testing.T) {
+	for _, alias := range []int{0, 1000} {
+		cl, _ := linkDumpAlias(t, 100, -1, alias)
+		ctx := context.Background()
+		listed, err := cl.Link.List(ctx, nil)
+		if err != nil || len(listed) != 100 || cap(listed) != 100 {
+			t.Fatalf("alias %d: List: len %d cap %d, %v", alias, len(listed), cap(listed), err)
+		}
+		small := make([]Link, 1, 2)
+		grown, err := cl.Link.AppendList(ctx, small, nil)
+		if err != nil || len(grown) != 101 || cap(grown) != 101+101/8 {
+			t.Fatalf("alias %d: AppendList into cap 2: len %d cap %d, %v", alias, len(grown), cap(grown), err)
+		}
+	}
+}
