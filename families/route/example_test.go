@@ -61,6 +61,36 @@ func ExampleRouteService_All() {
 	}
 }
 
+// AppendList lists into a slice kept from the previous call: the routes are decoded into its array as they
+// arrive, with no new memory. A fake kernel stands in here, with 3 routes in the main table.
+func ExampleRouteService_AppendList() {
+	conn := nltest.Dial(unix.NETLINK_ROUTE, func(req []proto.Message) ([]proto.Message, error) {
+		var out []proto.Message
+		for i := range 3 {
+			r := route.Route{Dst: netip.PrefixFrom(netip.AddrFrom4([4]byte{10, byte(i), 0, 0}), 16), OIF: 2,
+				Table: route.TableMain}
+			b, _ := r.MarshalBinary()
+			out = append(out, proto.Message{Header: proto.Header{Type: unix.RTM_NEWROUTE}, Data: b})
+		}
+		return out, nil
+	})
+	c := route.New(conn)
+	defer c.Close()
+	main4 := &route.RouteFilter{Family: unix.AF_INET, Table: route.TableMain}
+	var routes []route.Route
+	for range 2 {
+		before := routes[:cap(routes)]
+		var err error
+		if routes, err = c.Route.AppendList(context.Background(), routes[:0], main4); err != nil {
+			log.Fatal(err)
+		}
+		fmt.Println(len(routes), routes[2].Dst, "same array:", len(before) > 0 && &before[0] == &routes[0])
+	}
+	// Output:
+	// 3 10.2.0.0/16 same array: false
+	// 3 10.2.0.0/16 same array: true
+}
+
 // Add creates links of any kind the kernel has; here a veth pair, up, and an address on one end.
 func ExampleLinkService_Add() {
 	c, err := route.Dial(nil)
