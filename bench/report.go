@@ -301,7 +301,7 @@ func (r *report) markdown() string {
 		fmt.Fprintf(&b, "; the bench ran at nice %d", r.o.nice)
 	}
 	b.WriteString("\n")
-	b.WriteString("\nMethod: one full dump per case per round, cases interleaved (rotating order), a GC and debug.FreeOSMemory before each " +
+	b.WriteString("\nMethod: one full dump per case per round, cases interleaved (shuffled per round, fixed seed), a GC and debug.FreeOSMemory before each " +
 		"timed dump, the socket opened outside the timed region (`ip` is timed as a whole process). " +
 		"`x floor` is the median over rounds of time/floor-time in the same round. allocs are " +
 		"runtime.MemStats.Mallocs over the timed dump. Peak RSS: a fresh process per case doing one dump " +
