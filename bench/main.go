@@ -7,9 +7,9 @@
 //	go run . -short    # CI: 10k routes, 1k links, 3 rounds, small custom-unit counts; writes nothing
 //
 // Dumps: each scenario (a namespace with N IPv4 routes on a veth, or N veth links) is dumped by every case in
-// interleaved rounds (every case once per round, in an order shuffled per round), in this process, with a GC and the
-// return of free memory to the system (debug.FreeOSMemory) before each timed dump. The time covers one full
-// dump on an open socket (opening it is not timed), and for `ip` the whole process. The ratio to the floor is
+// interleaved rounds (every case once per round, in an order shuffled per round), in this process, with a GC
+// and the return of free memory to the system (debug.FreeOSMemory) before each timed dump. The time covers one
+// full dump on an open socket (opening it is not timed), and for `ip` the whole process. The ratio to the floor is
 // the median over rounds of case/floor in the same round. Allocations are the runtime.MemStats Mallocs delta of
 // the timed dump divided by the messages it returned. Peak RSS is measured in a
 // child process per case (this binary re-executed with -child), which opens a socket, does one dump and reports
