@@ -111,6 +111,7 @@ type Conn struct {
 	rbuf    []byte
 	oob     []byte
 	dgram   Datagram
+	batch   batchState // ReceiveDatagrams's buffers
 	dropped atomic.Uint64
 
 	// watchReg is the kept cancellation watch (see watch); watching is it while a receive uses it.

@@ -132,6 +132,10 @@ type sockTransport struct {
 	sbuf   []byte
 	serr   unix.Errno
 	sendFn func(fd uintptr) bool
+
+	// sendmmsg and recvmmsg state (batch_linux.go); the closures are built on first use.
+	batch                    batchIO
+	sendBatchFn, recvBatchFn func(fd uintptr) bool
 }
 
 func newSockTransport(nc *netlink.Conn) (*sockTransport, error) {
