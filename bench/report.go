@@ -245,6 +245,7 @@ func (r *report) targets() []target {
 		cmp("nlkit-conn-rt", "bare-rt", 0.9, "core round trips")
 		cmp("nlkit-16", "bare-16", 1.0, "batched one-way")
 		cmp("nlkit-16", "bare-1", 1.0, "batched one-way")
+		cmp("nlkit-16x16", "bare-16", 1.0, "sendmmsg/recvmmsg one-way")
 	}
 	return out
 }

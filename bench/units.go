@@ -54,6 +54,9 @@ func unitCases() []unitCase {
 		{name: "nlkit-16", desc: "Conn.SendTo with 16 messages per datagram; ReceiveDatagram", batch: unitBatch,
 			nlkit: true, base: "bare-16",
 			run: func(h netns.NsHandle, n int) (time.Duration, error) { return connOneWay(h, n, unitBatch) }},
+		{name: "nlkit-16x16", desc: "Conn.SendRawBatch of 16 datagrams of 16 messages (sendmmsg); ReceiveDatagrams (recvmmsg)",
+			batch: unitBatch, nlkit: true, base: "bare-16",
+			run: func(h netns.NsHandle, n int) (time.Duration, error) { return connBatchOneWay(h, n, unitBatch) }},
 	}
 }
 
@@ -449,6 +452,63 @@ func connOneWay(h netns.NsHandle, n, k int) (time.Duration, error) {
 		if err := tx.SendTo(to, msgs...); err != nil {
 			return 0, err
 		}
+	}
+	err = <-done
+	return time.Since(start), err
+}
+
+// connBatchOneWay is connOneWay with k messages per datagram and k datagrams per call on both sides.
+func connBatchOneWay(h netns.NsHandle, n, k int) (time.Duration, error) {
+	rx, err := dialUsersock(h)
+	if err != nil {
+		return 0, err
+	}
+	defer rx.Close()
+	tx, err := dialUsersock(h)
+	if err != nil {
+		return 0, err
+	}
+	defer tx.Close()
+	done := make(chan error, 1)
+	go func() {
+		bg := context.Background()
+		for got := 0; got < n; {
+			ds, err := rx.ReceiveDatagrams(bg, k)
+			if err != nil {
+				done <- err
+				return
+			}
+			for i := range ds {
+				it := ds[i].Messages()
+				for it.Next() {
+					got++
+				}
+				if err := it.Err(); err != nil {
+					done <- err
+					return
+				}
+			}
+		}
+		done <- nil
+	}()
+	msgs := make([]proto.Message, k)
+	for i := range msgs {
+		msgs[i] = proto.Message{Header: proto.Header{Type: unitType, Flags: proto.FlagRequest,
+			Sequence: uint32(i + 1), PortID: tx.PortID()}, Data: payload()}
+	}
+	dgram := proto.AppendMessages(nil, msgs...)
+	bufs := make([][]byte, k)
+	for i := range bufs {
+		bufs[i] = dgram
+	}
+	to := nlkit.Addr{PortID: rx.PortID()}
+	start := time.Now()
+	for sent := 0; sent < n; {
+		calls := min(k, (n-sent+k-1)/k) // datagrams still to send
+		if _, err := tx.SendRawBatch(bufs[:calls], to); err != nil {
+			return 0, err
+		}
+		sent += calls * k
 	}
 	err = <-done
 	return time.Since(start), err
