@@ -73,7 +73,7 @@ type batchState struct {
 }
 
 // ReceiveDatagrams waits for the next datagram and returns it with up to max-1 more that are already queued
-// (max is at most MaxBatch), in order, without copying: ReceiveDatagram for many datagrams, with one system call
+// (max is at most MaxBatch; below 1 it counts as 1), in order, without copying: ReceiveDatagram for many datagrams, with one system call
 // (recvmmsg(2)) for all of them on a socket. The datagrams and the slice are the Conn's, valid until its next
 // receive. Each datagram has a buffer of the Conn's receive buffer size; a datagram larger than that is returned
 // cut short, with a *TruncatedError for the first such in the batch, and the buffers grow for the next call.
