@@ -84,8 +84,8 @@ func (s *LinkService) List(ctx context.Context, f *LinkFilter) ([]Link, error) {
 // it returns dst with what List would have returned appended. While dst has room, the links are decoded
 // straight into it as they arrive, overlapping the kernel's work, and need no new memory. So a caller that
 // lists again and again keeps its slice, links = c.Link.AppendList(ctx, links[:0], nil), and after the first
-// time pays about what All does: 100k and 1M routes into a reused slice took 1.16x and 1.10x the bare receive
-// loop in bench/RESULTS.md, against 1.87x and 1.33x for a List into fresh memory (most of it page faults). What does not fit is appended as List does, into
+// time pays about what All does: 100k and 1M routes into a reused slice took 1.12x and 1.03x the bare receive
+// loop in bench/RESULTS.md, against 1.92x and 1.29x for a List into fresh memory (most of it page faults). What does not fit is appended as List does, into
 // a new array with an eighth more room than needed when dst had some, for a table that grows. Like append,
 // AppendList may overwrite dst's elements past len(dst) whatever it returns; an *InterruptedError's Results is
 // the returned slice.
