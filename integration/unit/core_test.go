@@ -18,9 +18,12 @@ import (
 	"golang.org/x/sys/unix"
 )
 
+// rtmsgDump is an RTM_GETROUTE dump of the IPv4 routes: unlike the IPv6 ones, which gain the link-local
+// addresses' routes a second or two after a link comes up, they stay as the test made them.
 func rtmsgDump() proto.Message {
-	return proto.Message{Header: proto.Header{Type: unix.RTM_GETROUTE},
-		Data: make([]byte, unix.SizeofRtMsg)}
+	data := make([]byte, unix.SizeofRtMsg)
+	data[0] = unix.AF_INET
+	return proto.Message{Header: proto.Header{Type: unix.RTM_GETROUTE}, Data: data}
 }
 
 // fillRoutes adds n routes to the named namespace with ip -batch.
