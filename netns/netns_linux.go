@@ -65,8 +65,9 @@ func New() (NsHandle, error) {
 // fn runs on a new goroutine locked to its OS thread (runtime.LockOSThread),
 // which enters h with setns(2) and afterwards moves back to the thread's
 // original namespace. If moving back fails, the goroutine exits with the
-// thread still locked so that the Go runtime terminates the thread: no
-// goroutine ever runs on a thread left in h by Do. The calling goroutine's
+// thread still locked so that the Go runtime terminates the thread (or, if it
+// is the process's main thread, parks it for good): no goroutine ever runs on
+// a thread left in h by Do. The calling goroutine's
 // thread never changes namespace.
 //
 // Do behaves as if fn ran on the calling goroutine: it returns fn's error; if
