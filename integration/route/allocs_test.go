@@ -8,6 +8,7 @@ package route_test
 import (
 	"context"
 	"fmt"
+	"math"
 	"runtime"
 	"testing"
 
@@ -82,8 +83,7 @@ func TestDumpAllocations(t *testing.T) {
 			allocs := allocsPerDump(procs, c.dump)
 			t.Logf("%s, GOMAXPROCS %d: %.1f allocations per dump (%d objects with extra attributes)", c.what,
 				procs, allocs, count.extras)
-			// The runtime now and then allocates for itself (a goroutine record when its free lists are on
-			// the other P, a sudog after a collection): up to a quarter per dump is let through, while a real
+			// Up to a quarter per dump is let through for the runtime (see allocsPerDump), while a real
 			// per-dump allocation adds a whole one.
 			if max := float64(dumpAllocsMax + count.extras); allocs > max+0.25 {
 				t.Errorf("%s, GOMAXPROCS %d: %.1f allocations per dump, want at most %.0f", c.what, procs, allocs,
@@ -93,18 +93,24 @@ func TestDumpAllocations(t *testing.T) {
 	}
 }
 
-// allocsPerDump is testing.AllocsPerRun at GOMAXPROCS procs: the average allocations of 20 dumps after 100
-// (enough for the runtime's caches of goroutines to settle).
+// allocsPerDump is testing.AllocsPerRun at GOMAXPROCS procs: after 100 dumps (enough for the runtime's caches
+// of goroutines to settle), the average allocations per dump of the quietest of 5 runs of 10 dumps. The runtime
+// allocates for itself now and then (a goroutine record, a sudog after a collection), on a slow machine more
+// often; an allocation nlkit makes per dump shows in every run.
 func allocsPerDump(procs int, dump func() int) float64 {
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
 	for range 100 {
 		dump()
 	}
-	var before, after runtime.MemStats
-	runtime.ReadMemStats(&before)
-	for range 20 {
-		dump()
+	least := math.Inf(1)
+	for range 5 {
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		for range 10 {
+			dump()
+		}
+		runtime.ReadMemStats(&after)
+		least = min(least, float64(after.Mallocs-before.Mallocs)/10)
 	}
-	runtime.ReadMemStats(&after)
-	return float64(after.Mallocs-before.Mallocs) / 20
+	return least
 }
