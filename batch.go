@@ -2,10 +2,6 @@ package nlkit
 
 import (
 	"context"
-	"errors"
-	"os"
-	"syscall"
-	"time"
 )
 
 // MaxBatch is the most datagrams one SendRawBatch system call sends and one ReceiveDatagrams call returns.
@@ -97,27 +93,15 @@ func (c *Conn) ReceiveDatagrams(ctx context.Context, max int) ([]Datagram, error
 	}
 	b.size(max, len(c.rbuf), len(c.oob))
 	for {
-		if c.closed.Load() {
-			return nil, ErrClosed
-		}
-		if ctx != nil && ctx.Err() != nil {
-			return nil, ctx.Err()
+		if err := c.recvStopped(ctx); err != nil {
+			return nil, err
 		}
 		n, err := br.RecvBatch(b.bufs[:max], b.oobs[:max], b.ns, b.oobns, b.froms)
 		if err != nil {
-			switch {
-			case errors.Is(err, syscall.EINTR):
+			if err = c.recvFailed(ctx, err); err == nil {
 				continue
-			case errors.Is(err, os.ErrDeadlineExceeded):
-				if ctx != nil && ctx.Err() != nil {
-					return nil, ctx.Err()
-				}
-				_ = c.t.SetReadDeadline(time.Time{}) // left by an earlier, finished cancellation
-				continue
-			case c.closed.Load() || errors.Is(err, os.ErrClosed):
-				return nil, ErrClosed
 			}
-			return nil, &OpError{Op: "receive", Unit: c.unit, Err: err}
+			return nil, err
 		}
 		ds, terr := c.batchDatagrams(n)
 		if len(ds) == 0 && terr == nil {

@@ -113,29 +113,15 @@ func (c *Conn) recvLocked(ctx context.Context) (*Datagram, error) {
 // *buf gives a *TruncatedError and replaces *buf with a larger one. c.recvMu must be held.
 func (c *Conn) recvInto(ctx context.Context, buf *[]byte, d *Datagram) (*Datagram, error) {
 	for {
-		if c.closed.Load() {
-			return nil, ErrClosed
-		}
-		// The read deadline set on cancellation arrives late; check first so a cancelled dump stops at once.
-		if ctx != nil && ctx.Err() != nil {
-			return nil, ctx.Err()
+		if err := c.recvStopped(ctx); err != nil {
+			return nil, err
 		}
 		n, oobn, from, err := c.t.RecvMsg(*buf, c.oob)
 		if err != nil {
-			switch {
-			case errors.Is(err, syscall.EINTR):
+			if err = c.recvFailed(ctx, err); err == nil {
 				continue
-			case errors.Is(err, os.ErrDeadlineExceeded):
-				if ctx != nil && ctx.Err() != nil {
-					return nil, ctx.Err()
-				}
-				// A deadline left by an earlier, finished cancellation: clear it and go on.
-				_ = c.t.SetReadDeadline(time.Time{})
-				continue
-			case c.closed.Load() || errors.Is(err, os.ErrClosed):
-				return nil, ErrClosed
 			}
-			return nil, &OpError{Op: "receive", Unit: c.unit, Err: err}
+			return nil, err
 		}
 		if c.kernelOnly && from.PortID != 0 {
 			c.dropped.Add(1)
@@ -159,6 +145,37 @@ func (c *Conn) recvInto(ctx context.Context, buf *[]byte, d *Datagram) (*Datagra
 		}
 		return d, nil
 	}
+}
+
+// recvStopped is the error a receive returns before it starts: ErrClosed, or the error of a done ctx (the read
+// deadline set on cancellation arrives late, so a cancelled dump checks first to stop at once).
+func (c *Conn) recvStopped(ctx context.Context) error {
+	if c.closed.Load() {
+		return ErrClosed
+	}
+	if ctx != nil {
+		return ctx.Err()
+	}
+	return nil
+}
+
+// recvFailed turns an error of the Transport's receive into the one to return, or nil when the receive should
+// be tried again: after EINTR, and after a read deadline left by an earlier, finished cancellation, which it
+// clears.
+func (c *Conn) recvFailed(ctx context.Context, err error) error {
+	switch {
+	case errors.Is(err, syscall.EINTR):
+		return nil
+	case errors.Is(err, os.ErrDeadlineExceeded):
+		if ctx != nil && ctx.Err() != nil {
+			return ctx.Err()
+		}
+		_ = c.t.SetReadDeadline(time.Time{})
+		return nil
+	case c.closed.Load() || errors.Is(err, os.ErrClosed):
+		return ErrClosed
+	}
+	return &OpError{Op: "receive", Unit: c.unit, Err: err}
 }
 
 // Control message types (cmsg_level SOL_SOCKET / SOL_NETLINK) read from recvmsg.
