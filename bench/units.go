@@ -411,41 +411,20 @@ func connRoundTrips(h netns.NsHandle, n int) (time.Duration, error) {
 }
 
 func connOneWay(h netns.NsHandle, n, k int) (time.Duration, error) {
-	rx, err := dialUsersock(h)
+	rx, tx, err := usersockPair(h)
 	if err != nil {
 		return 0, err
 	}
 	defer rx.Close()
-	tx, err := dialUsersock(h)
-	if err != nil {
-		return 0, err
-	}
 	defer tx.Close()
-	done := make(chan error, 1)
-	go func() {
-		bg := context.Background()
-		for got := 0; got < n; {
-			d, err := rx.ReceiveDatagram(bg)
-			if err != nil {
-				done <- err
-				return
-			}
-			it := d.Messages()
-			for it.Next() {
-				got++
-			}
-			if err := it.Err(); err != nil {
-				done <- err
-				return
-			}
+	done := countUntil(n, func() (int, error) {
+		d, err := rx.ReceiveDatagram(context.Background())
+		if err != nil {
+			return 0, err
 		}
-		done <- nil
-	}()
-	msgs := make([]proto.Message, k)
-	for i := range msgs {
-		msgs[i] = proto.Message{Header: proto.Header{Type: unitType, Flags: proto.FlagRequest,
-			Sequence: uint32(i + 1)}, Data: payload()}
-	}
+		return countIn(d)
+	})
+	msgs := oneWayMessages(k)
 	to := nlkit.Addr{PortID: rx.PortID()}
 	start := time.Now()
 	for sent := 0; sent < n; sent += k {
@@ -457,46 +436,25 @@ func connOneWay(h netns.NsHandle, n, k int) (time.Duration, error) {
 	return time.Since(start), err
 }
 
-// connBatchOneWay is connOneWay with k messages per datagram and k datagrams per call on both sides.
+// connBatchOneWay is connOneWay with k messages per datagram and up to k datagrams per call on both sides.
 func connBatchOneWay(h netns.NsHandle, n, k int) (time.Duration, error) {
-	rx, err := dialUsersock(h)
+	rx, tx, err := usersockPair(h)
 	if err != nil {
 		return 0, err
 	}
 	defer rx.Close()
-	tx, err := dialUsersock(h)
-	if err != nil {
-		return 0, err
-	}
 	defer tx.Close()
-	done := make(chan error, 1)
-	go func() {
-		bg := context.Background()
-		for got := 0; got < n; {
-			ds, err := rx.ReceiveDatagrams(bg, k)
-			if err != nil {
-				done <- err
-				return
-			}
-			for i := range ds {
-				it := ds[i].Messages()
-				for it.Next() {
-					got++
-				}
-				if err := it.Err(); err != nil {
-					done <- err
-					return
-				}
-			}
+	done := countUntil(n, func() (int, error) {
+		ds, err := rx.ReceiveDatagrams(context.Background(), k)
+		got := 0
+		for i := 0; err == nil && i < len(ds); i++ {
+			var c int
+			c, err = countIn(&ds[i])
+			got += c
 		}
-		done <- nil
-	}()
-	msgs := make([]proto.Message, k)
-	for i := range msgs {
-		msgs[i] = proto.Message{Header: proto.Header{Type: unitType, Flags: proto.FlagRequest,
-			Sequence: uint32(i + 1), PortID: tx.PortID()}, Data: payload()}
-	}
-	dgram := proto.AppendMessages(nil, msgs...)
+		return got, err
+	})
+	dgram := proto.AppendMessages(nil, oneWayMessages(k)...)
 	bufs := make([][]byte, k)
 	for i := range bufs {
 		bufs[i] = dgram
@@ -504,14 +462,64 @@ func connBatchOneWay(h netns.NsHandle, n, k int) (time.Duration, error) {
 	to := nlkit.Addr{PortID: rx.PortID()}
 	start := time.Now()
 	for sent := 0; sent < n; {
-		calls := min(k, (n-sent+k-1)/k) // datagrams still to send
-		if _, err := tx.SendRawBatch(bufs[:calls], to); err != nil {
+		m := min(k, (n-sent+k-1)/k) // the datagrams still to send, up to k
+		if _, err := tx.SendRawBatch(bufs[:m], to); err != nil {
 			return 0, err
 		}
-		sent += calls * k
+		sent += m * k
 	}
 	err = <-done
 	return time.Since(start), err
+}
+
+// usersockPair dials a receiver and a sender on NETLINK_USERSOCK in h.
+func usersockPair(h netns.NsHandle) (rx, tx *nlkit.Conn, err error) {
+	if rx, err = dialUsersock(h); err != nil {
+		return nil, nil, err
+	}
+	if tx, err = dialUsersock(h); err != nil {
+		rx.Close()
+		return nil, nil, err
+	}
+	return rx, tx, nil
+}
+
+// countUntil calls recv, which reports how many messages it received, on a goroutine of its own until n have
+// arrived, and then reports on the channel it returns (an error from recv ends it early).
+func countUntil(n int, recv func() (int, error)) <-chan error {
+	done := make(chan error, 1)
+	go func() {
+		for got := 0; got < n; {
+			c, err := recv()
+			if err != nil {
+				done <- err
+				return
+			}
+			got += c
+		}
+		done <- nil
+	}()
+	return done
+}
+
+// countIn counts the messages of d.
+func countIn(d *nlkit.Datagram) (int, error) {
+	c := 0
+	it := d.Messages()
+	for it.Next() {
+		c++
+	}
+	return c, it.Err()
+}
+
+// oneWayMessages are the k messages of one one-way datagram.
+func oneWayMessages(k int) []proto.Message {
+	msgs := make([]proto.Message, k)
+	for i := range msgs {
+		msgs[i] = proto.Message{Header: proto.Header{Type: unitType, Flags: proto.FlagRequest,
+			Sequence: uint32(i + 1)}, Data: payload()}
+	}
+	return msgs
 }
 
 // contextSwitches is the process's voluntary and involuntary context switches so far (getrusage).
