@@ -3,7 +3,7 @@
 #   make fuzz-short          run each Fuzz target of every package for $(FUZZTIME) (default 5s), one after the
 #                            other; fails at the first target that finds a crash. Go 1.26's fuzzing coordinator
 #                            sometimes ends a run with a bare "context deadline exceeded" and no failing input
-#                            (go.dev/issue/75804, fixed in Go 1.27): such a run is retried (3 tries), and is not
+#                            (go.dev/issue/75804, fixed in Go 1.27): such a run is retried (6 tries), and is not
 #                            counted as a finding.
 #   make fuzz-short FUZZ_KEEP=1
 #                            also copy the corpus each run generated (kept by go in its cache,
@@ -35,7 +35,7 @@ fuzz-short:
 	cache=$$($(GO) env GOCACHE)/fuzz; out=$$(mktemp); trap 'rm -f "$$out"' EXIT; \
 	echo "$$targets" | while read -r pkg name; do \
 		echo "fuzz-short: $$pkg $$name"; \
-		for try in 1 2 3; do \
+		for try in 1 2 3 4 5 6; do \
 			$(GO) test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) "$$pkg" >"$$out" 2>&1; rc=$$?; \
 			cat "$$out"; \
 			[ $$rc -eq 0 ] && break; \
