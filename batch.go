@@ -149,7 +149,7 @@ func (c *Conn) batchDatagrams(n int) ([]Datagram, error) {
 			parseControl(b.oobs[i][:b.oobns[i]], &d.From)
 		}
 		size := len(b.bufs[i])
-		d.Data = b.bufs[i][:min(b.ns[i], size)]
+		d.Data, d.Size = b.bufs[i][:min(b.ns[i], size)], b.ns[i]
 		if b.ns[i] > size && terr == nil {
 			terr = &TruncatedError{Size: b.ns[i], Buffer: size, From: from}
 			if grow := min(max(2*size, b.ns[i]), maxReceiveBuffer); grow > len(c.rbuf) {

@@ -154,6 +154,22 @@ func TestTruncatedDatagramGrowsBuffer(t *testing.T) {
 	}
 }
 
+func TestDatagramSize(t *testing.T) {
+	conn, fake := nltest.New(0, nil, &nlkit.Config{ReceiveBuffer: 64})
+	defer conn.Close()
+	fake.Inject(nlkit.Addr{}, thing(string(make([]byte, 100))))
+	fake.Inject(nlkit.Addr{}, thing("ok"))
+	d, err := conn.ReceiveDatagram(context.Background())
+	var te *nlkit.TruncatedError
+	if !errors.As(err, &te) || d == nil || d.Size != 116 || len(d.Data) != 64 || !d.Truncated() {
+		t.Fatalf("cut datagram: %v, %+v", err, d)
+	}
+	d, err = conn.ReceiveDatagram(context.Background())
+	if err != nil || d.Size != 20 || len(d.Data) != 20 || d.Truncated() {
+		t.Fatalf("whole datagram: %v, %+v", err, d)
+	}
+}
+
 func TestMalformedDatagramIsTyped(t *testing.T) {
 	conn, fake := nltest.New(0, nil, nil)
 	defer conn.Close()

@@ -17,7 +17,14 @@ import (
 type Datagram struct {
 	From Sender
 	Data []byte
+	// Size is the datagram's full size as the kernel reported it (MSG_TRUNC): len(Data), or more when the
+	// datagram did not fit the buffer and Data holds only its start. A receive that cuts a datagram short also
+	// returns a *TruncatedError; Size tells which datagrams of a ReceiveDatagrams batch were cut.
+	Size int
 }
+
+// Truncated reports whether the datagram was cut short to fit the receive buffer (Size > len(Data)).
+func (d *Datagram) Truncated() bool { return d.Size > len(d.Data) }
 
 // Messages returns an iterator over the datagram's messages.
 func (d *Datagram) Messages() proto.Iter { return proto.NewIter(d.Data) }
@@ -131,6 +138,7 @@ func (c *Conn) recvInto(ctx context.Context, buf *[]byte, d *Datagram) (*Datagra
 		if oobn > 0 {
 			parseControl(c.oob[:oobn], &d.From)
 		}
+		d.Size = n
 		if n > len(*buf) {
 			size := len(*buf)
 			d.Data = *buf

@@ -122,16 +122,21 @@ func TestBatchTruncated(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, d := range got {
-			ds = append(ds, nlkit.Datagram{From: d.From, Data: append([]byte(nil), d.Data...)})
+			ds = append(ds, nlkit.Datagram{From: d.From, Data: append([]byte(nil), d.Data...), Size: d.Size})
 		}
 	}
 	checkNumbered(t, ds[0], 0)
 	checkNumbered(t, ds[2], 2)
+	for i, want := range []int{116, 2016, 116} {
+		if ds[i].Size != want || ds[i].Truncated() != (i == 1) {
+			t.Errorf("datagram %d: Size %d, Truncated %v; want %d, %v", i, ds[i].Size, ds[i].Truncated(), want, i == 1)
+		}
+	}
 	if _, err := send.SendRawBatch([][]byte{numbered(3, 2000)}, to); err != nil {
 		t.Fatal(err)
 	}
 	got, err := recv.ReceiveDatagrams(ctx, 16)
-	if err != nil || len(got) != 1 || len(got[0].Data) != 2016 {
+	if err != nil || len(got) != 1 || len(got[0].Data) != 2016 || got[0].Size != 2016 || got[0].Truncated() {
 		t.Fatalf("after growing: %d datagrams, %v", len(got), err)
 	}
 	checkNumbered(t, got[0], 3)
