@@ -98,28 +98,48 @@ func (s *Server) Stats() ServerStats {
 // Serve answers requests until ctx is cancelled or the server is closed, which return nil. A malformed datagram
 // is reported (OnMalformed, the log, Stats) and answered with EBADMSG when a header could be read; a reply that
 // cannot be delivered (the client left) is counted. Neither stops the server.
+//
+// Requests that are already queued when Serve receives are taken together, up to 16 datagrams in one system
+// call (recvmmsg(2)), so a busy server spends fewer calls per request; they are answered in order.
 func (s *Server) Serve(ctx context.Context, h Handler) error {
 	for {
-		d, err := s.conn.ReceiveDatagram(ctx)
-		switch {
-		case err == nil:
-		case errors.Is(err, nlkit.ErrClosed) || ctx.Err() != nil:
-			return nil
-		default:
-			var te *nlkit.TruncatedError
-			if errors.As(err, &te) {
-				s.reportMalformed(d.From, err, d.Data)
-				continue
+		ds, err := s.conn.ReceiveDatagrams(ctx, serveBatch)
+		if err != nil && !truncated(err) {
+			if errors.Is(err, nlkit.ErrClosed) || ctx.Err() != nil {
+				return nil
 			}
 			return err
 		}
-		it := d.Messages()
-		for it.Next() {
-			s.handle(ctx, h, it.Message(), d.From)
+		// A datagram cut short is reported by serveDatagram, and the others of its batch are served.
+		for i := range ds {
+			s.serveDatagram(ctx, h, &ds[i])
 		}
-		if err := it.Err(); err != nil {
-			s.reportMalformed(d.From, err, d.Data)
-		}
+	}
+}
+
+// serveBatch is the most datagrams Serve takes in one receive. Each has a buffer of the receive buffer's size
+// (64 KiB by default), so it bounds the server's memory (1 MiB) as well as its system calls: with 16 requests
+// queued, a receive costs a sixteenth of a system call per request.
+const serveBatch = 16
+
+// truncated reports whether err is a *nlkit.TruncatedError.
+func truncated(err error) bool {
+	var te *nlkit.TruncatedError
+	return errors.As(err, &te)
+}
+
+// serveDatagram answers the requests of one datagram, or reports it when it is malformed.
+func (s *Server) serveDatagram(ctx context.Context, h Handler, d *nlkit.Datagram) {
+	if d.Truncated() {
+		s.reportMalformed(d.From, &nlkit.TruncatedError{Size: d.Size, Buffer: len(d.Data), From: d.From.Addr}, d.Data)
+		return
+	}
+	it := d.Messages()
+	for it.Next() {
+		s.handle(ctx, h, it.Message(), d.From)
+	}
+	if err := it.Err(); err != nil {
+		s.reportMalformed(d.From, err, d.Data)
 	}
 }
 

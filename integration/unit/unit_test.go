@@ -433,3 +433,82 @@ func TestPeerReceivesEveryMessageOfADatagram(t *testing.T) {
 		}
 	}
 }
+
+// TestServerBatchWithCutDatagram queues requests before the server runs, so that it takes them in one batch:
+// two datagrams among them are too large for the server's buffer. The others are answered, in order; each large
+// one is reported as cut short and answered with EBADMSG.
+func TestServerBatchWithCutDatagram(t *testing.T) {
+	ns := nstest.New(t)
+	var reported []error
+	var mu sync.Mutex
+	srv, err := unit.Listen(&unit.ServerConfig{Config: unit.Config{NetNS: ns.Handle.Fd(), ReceiveBuffer: 256},
+		OnMalformed: func(_ nlkit.Sender, err error) {
+			mu.Lock()
+			reported = append(reported, err)
+			mu.Unlock()
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	raw, err := nlkit.Dial(nlkit.UnitUsersock, &nlkit.Config{NetNS: ns.Handle.Fd()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	req := func(seq uint32, size int) proto.Message {
+		return proto.Message{Header: proto.Header{Type: 0x20, Flags: proto.FlagRequest, Sequence: seq},
+			Data: bytes.Repeat([]byte{byte(seq)}, size)}
+	}
+	two := req(2, 8).AppendTo(nil)
+	two = req(3, 8).AppendTo(two)
+	bufs := [][]byte{req(1, 8).AppendTo(nil), two, req(4, 1000).AppendTo(nil), req(5, 8).AppendTo(nil),
+		req(6, 600).AppendTo(nil)}
+	if n, err := raw.SendRawBatch(bufs, nlkit.Addr{PortID: srv.PortID()}); err != nil || n != len(bufs) {
+		t.Fatalf("sent %d of %d: %v", n, len(bufs), err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	sctx, stop := context.WithCancel(ctx)
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(sctx, echo) }()
+	var got []string
+	for len(got) < 6 {
+		msgs, _, err := raw.Receive(ctx)
+		if err != nil {
+			t.Fatalf("after %v: %v", got, err)
+		}
+		for _, m := range msgs {
+			if m.Header.Type == proto.TypeError {
+				ack, err := proto.ParseAck(m)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !errors.Is(ack.Err(), syscall.EBADMSG) {
+					t.Fatalf("answer to %d: %v, want EBADMSG", m.Header.Sequence, ack.Err())
+				}
+				got = append(got, fmt.Sprintf("%d:EBADMSG", m.Header.Sequence))
+				continue
+			}
+			got = append(got, fmt.Sprintf("%d:%d bytes", m.Header.Sequence, len(m.Data)))
+		}
+	}
+	stop() // and wait, so that Stats has counted the last reply
+	if err := <-served; err != nil {
+		t.Errorf("Serve: %v", err)
+	}
+	want := []string{"1:8 bytes", "2:8 bytes", "3:8 bytes", "4:EBADMSG", "5:8 bytes", "6:EBADMSG"}
+	if strings.Join(got, ", ") != strings.Join(want, ", ") {
+		t.Fatalf("answers %v, want %v", got, want)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	var te1, te2 *nlkit.TruncatedError
+	if len(reported) != 2 || !errors.As(reported[0], &te1) || te1.Size != 1016 || te1.Buffer != 256 ||
+		!errors.As(reported[1], &te2) || te2.Size != 616 || te2.Buffer != 256 {
+		t.Fatalf("reported %v, want TruncatedErrors of 1016 and 616 bytes in 256", reported)
+	}
+	if st := srv.Stats(); st.Requests != 4 || st.Replies != 4 || st.Malformed != 2 {
+		t.Fatalf("stats %+v", st)
+	}
+}
