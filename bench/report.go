@@ -243,6 +243,7 @@ func (r *report) targets() []target {
 		}
 		cmp("nlkit-unit-rt", "bare-rt", 0.9, "unit round trips")
 		cmp("nlkit-conn-rt", "bare-rt", 0.9, "core round trips")
+		cmp("nlkit-unit-8c", "bare-8c", 0.9, "unit server with 8 clients, round trips")
 		cmp("nlkit-16", "bare-16", 1.0, "batched one-way")
 		cmp("nlkit-16", "bare-1", 1.0, "batched one-way")
 		cmp("nlkit-16x16", "bare-16", 1.0, "sendmmsg/recvmmsg one-way")

@@ -24,6 +24,7 @@ const (
 	unitType    = 0x10 // NLMSG_MIN_TYPE
 	unitStop    = 0x11
 	unitBatch   = 16
+	unitClients = 8 // clients of the many-clients cases
 )
 
 type unitCase struct {
@@ -45,6 +46,10 @@ func unitCases() []unitCase {
 			base: "bare-rt", run: unitRoundTrips},
 		{name: "nlkit-conn-rt", desc: "core Conn.SendTo + ReceiveDatagram ping-pong", rt: true, nlkit: true,
 			base: "bare-rt", run: connRoundTrips},
+		{name: "bare-8c", desc: fmt.Sprintf("bare server loop (recvfrom, sendto to the sender), %d bare clients doing round trips at once", unitClients),
+			rt: true, run: bareManyClients},
+		{name: "nlkit-unit-8c", desc: fmt.Sprintf("families/unit Server.Serve (echo), %d unit Clients doing Request at once", unitClients),
+			rt: true, nlkit: true, base: "bare-8c", run: unitManyClients},
 		{name: "bare-1", desc: "bare sendto loop, 1 message per datagram", batch: 1,
 			run: func(h netns.NsHandle, n int) (time.Duration, error) { return bareOneWay(h, n, 1) }},
 		{name: "bare-16", desc: "bare sendto loop, 16 messages per datagram", batch: unitBatch,
@@ -278,6 +283,98 @@ func bareRoundTrips(h netns.NsHandle, n int) (time.Duration, error) {
 	return el, <-done
 }
 
+// bareManyClients is the bare form of a server with several clients: one goroutine answers each request to its
+// sender (recvfrom with an address, sendto), and unitClients goroutines each do their share of n round trips.
+func bareManyClients(h netns.NsHandle, n int) (time.Duration, error) {
+	srv, err := openBare(h)
+	if err != nil {
+		return 0, err
+	}
+	defer srv.close()
+	done := make(chan error, 1)
+	go func() {
+		buf := make([]byte, 64<<10)
+		var from unix.RawSockaddrNetlink
+		for {
+			fromLen := uint32(unix.SizeofSockaddrNetlink)
+			r, _, e := unix.Syscall6(unix.SYS_RECVFROM, uintptr(srv.fd), uintptr(unsafe.Pointer(&buf[0])),
+				uintptr(len(buf)), 0, uintptr(unsafe.Pointer(&from)), uintptr(unsafe.Pointer(&fromLen)))
+			if e == unix.EINTR {
+				continue
+			}
+			if e != 0 {
+				done <- e
+				return
+			}
+			if binary.NativeEndian.Uint16(buf[4:]) == unitStop {
+				done <- nil
+				return
+			}
+			if err := srv.send(buf[:r], &from); err != nil {
+				done <- err
+				return
+			}
+		}
+	}()
+	clients := make([]*bareSock, unitClients)
+	for i := range clients {
+		if clients[i], err = openBare(h); err != nil {
+			return 0, err
+		}
+		defer clients[i].close()
+	}
+	to := addrOf(srv.pid)
+	errs := make(chan error, unitClients)
+	start := time.Now()
+	for i, cl := range clients {
+		go func() {
+			msg := rawMessages(1, unitType)
+			buf := make([]byte, 64<<10)
+			for range share(n, i) {
+				if err := cl.send(msg, to); err != nil {
+					errs <- err
+					return
+				}
+				if _, err := cl.recv(buf); err != nil {
+					errs <- err
+					return
+				}
+			}
+			errs <- nil
+		}()
+	}
+	err = waitAll(errs)
+	el := time.Since(start)
+	if serr := clients[0].send(rawMessages(1, unitStop), to); serr != nil && err == nil {
+		err = serr
+	}
+	if derr := <-done; err == nil {
+		err = derr
+	}
+	return el, err
+}
+
+// share is client i's part of n requests split among unitClients.
+func share(n, i int) int { return n/unitClients + btoi(i < n%unitClients) }
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// waitAll collects one result from each of unitClients goroutines and returns the first error.
+func waitAll(errs <-chan error) error {
+	var first error
+	for range unitClients {
+		if err := <-errs; err != nil && first == nil {
+			first = err
+		}
+	}
+	return first
+}
+
 func bareOneWay(h netns.NsHandle, n, k int) (time.Duration, error) {
 	rx, err := openBare(h)
 	if err != nil {
@@ -354,6 +451,51 @@ func unitRoundTrips(h netns.NsHandle, n int) (time.Duration, error) {
 		}
 	}
 	return time.Since(start), nil
+}
+
+// unitManyClients is bareManyClients with a families/unit Server and unitClients unit Clients.
+func unitManyClients(h netns.NsHandle, n int) (time.Duration, error) {
+	cfg := unit.Config{NetNS: h.Fd()}
+	srv, err := unit.Listen(&unit.ServerConfig{Config: cfg, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		return 0, err
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	served := make(chan error, 1)
+	go func() {
+		served <- srv.Serve(ctx, func(_ context.Context, req unit.Request) ([]byte, error) {
+			return req.Message.Data, nil
+		})
+	}()
+	defer func() {
+		cancel()
+		srv.Close()
+		<-served
+	}()
+	clients := make([]*unit.Client, unitClients)
+	for i := range clients {
+		if clients[i], err = unit.DialClient(srv.PortID(), &unit.ClientConfig{Config: cfg}); err != nil {
+			return 0, err
+		}
+		defer clients[i].Close()
+	}
+	errs := make(chan error, unitClients)
+	start := time.Now()
+	for i, cl := range clients {
+		go func() {
+			p := payload()
+			bg := context.Background()
+			for range share(n, i) {
+				if _, err := cl.Request(bg, 0, p); err != nil {
+					errs <- err
+					return
+				}
+			}
+			errs <- nil
+		}()
+	}
+	err = waitAll(errs)
+	return time.Since(start), err
 }
 
 func connRoundTrips(h netns.NsHandle, n int) (time.Duration, error) {
