@@ -87,7 +87,7 @@ func (s *scenarioResult) rows(md bool) string {
 		b.WriteString("| " + strings.Join(head, " | ") + " |\n")
 		b.WriteString("|---|--:|--:|--:|--:|--:|--:|--:|---|\n")
 	} else {
-		fmt.Fprintf(&b, "%-14s %10s %9s %8s %11s %12s %9s %12s  %s\n", head[0], head[1], head[2], head[3], head[4],
+		fmt.Fprintf(&b, "%-17s %10s %9s %8s %11s %12s %9s %12s  %s\n", head[0], head[1], head[2], head[3], head[4],
 			head[5], head[6], head[7], head[8])
 	}
 	for _, c := range s.cases {
@@ -101,7 +101,7 @@ func (s *scenarioResult) rows(md bool) string {
 		if md {
 			b.WriteString("| " + strings.Join(cols, " | ") + " |\n")
 		} else {
-			fmt.Fprintf(&b, "%-14s %10s %9s %8s %11s %12s %9s %12s  %s\n", cols[0], cols[1], cols[2], cols[3], cols[4],
+			fmt.Fprintf(&b, "%-17s %10s %9s %8s %11s %12s %9s %12s  %s\n", cols[0], cols[1], cols[2], cols[3], cols[4],
 				cols[5], cols[6], cols[7], cols[8])
 		}
 	}
@@ -159,6 +159,15 @@ func (r *report) resultLines() string {
 
 type target struct{ what, got, verdict string }
 
+// pairRatio is the median over rounds of c's time divided by base's time in the same round.
+func pairRatio(c, base *caseResult) float64 {
+	var r []float64
+	for i := range min(len(c.times), len(base.times)) {
+		r = append(r, float64(c.times[i])/float64(base.times[i]))
+	}
+	return median(r)
+}
+
 func verdict(ok bool) string {
 	if ok {
 		return "met"
@@ -190,6 +199,11 @@ func (r *report) targets() []target {
 			}
 		case s.spec.kind == kindLinks && s.spec.n >= 5000:
 			ratio("nlkit-stream", 1.15, "typed stream")
+		}
+		if fi, st, one := s.find("floor-idle"), s.find("nlkit-stream-idle"), s.find("nlkit-single-idle"); fi != nil &&
+			st != nil && one != nil {
+			out = append(out, target{name + " after 250 ms idle (information)",
+				fmt.Sprintf("stream %.2fx, one P %.2fx floor-idle", pairRatio(st, fi), pairRatio(one, fi)), "-"})
 		}
 		if cr := s.find("nlkit-stream"); cr != nil {
 			v := cr.allocsPerMsg()
