@@ -3,6 +3,7 @@ package proto
 import (
 	"encoding/binary"
 	"fmt"
+	"unsafe"
 )
 
 // Message is one netlink message: a header and the payload after it (NLMSG_DATA, nlmsg_len - NLMSG_HDRLEN bytes).
@@ -160,17 +161,23 @@ func (it *Iter) Next() bool {
 		it.err = &MessageError{Kind: ErrOverlong, Offset: it.off, Length: l, Available: len(b)}
 		return false
 	}
-	it.cur.Header = Header{
-		Length:   l,
-		Type:     binary.NativeEndian.Uint16(b[4:6]),
-		Flags:    binary.NativeEndian.Uint16(b[6:8]),
-		Sequence: binary.NativeEndian.Uint32(b[8:12]),
-		PortID:   binary.NativeEndian.Uint32(b[12:16]),
-	}
+	// Header is laid out as struct nlmsghdr in host byte order: one 16-byte copy reads it.
+	it.cur.Header = *(*Header)(unsafe.Pointer(unsafe.SliceData(b)))
 	it.cur.Data = b[HeaderLen:l]
 	it.off += min(Align(int(l)), len(b))
 	return true
 }
+
+// Header must be laid out as struct nlmsghdr for Next's copy: 16 bytes, with nlmsg_type at 4, nlmsg_flags at 6,
+// nlmsg_seq at 8 and nlmsg_pid at 12. Each difference below overflows uintptr, which does not compile, unless it
+// is zero.
+const (
+	_ = uintptr(0) - (unsafe.Sizeof(Header{}) ^ HeaderLen)
+	_ = uintptr(0) - (unsafe.Offsetof(Header{}.Type) ^ 4)
+	_ = uintptr(0) - (unsafe.Offsetof(Header{}.Flags) ^ 6)
+	_ = uintptr(0) - (unsafe.Offsetof(Header{}.Sequence) ^ 8)
+	_ = uintptr(0) - (unsafe.Offsetof(Header{}.PortID) ^ 12)
+)
 
 // Message returns the current message. Its Data aliases the datagram.
 func (it *Iter) Message() Message { return it.cur }
