@@ -152,9 +152,14 @@ func (c *Conn) readAhead(ctx context.Context, st *replies) (done, short bool, er
 			short = true
 			break
 		}
-		if s.err != nil {
+		switch {
+		case s.err != nil:
 			err = s.err
-		} else {
+		case ctx.Err() != nil:
+			// Cancelled: the datagrams read ahead are not yielded, as a receive would not have been made. The
+			// dump is not done, so the rest is drained before the next request.
+			err = ctx.Err()
+		default:
 			done, err = st.consume(&s.d)
 		}
 		r.put(s)
