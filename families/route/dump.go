@@ -34,30 +34,26 @@ func (e *InterruptedError[T]) Error() string {
 // Unwrap returns the last *nlkit.DumpInterruptedError.
 func (e *InterruptedError[T]) Unwrap() error { return e.Err }
 
-// dump sends a dump request and yields the payloads of the replies of type want. A dump that ends in an error
-// yields it wrapped in an *OpError; NLM_F_DUMP_INTR is yielded as the *nlkit.DumpInterruptedError itself.
-// emptyOnENOENT turns an ENOENT answer (a filtered table that does not exist) into an empty dump.
-func (c *Client) dump(ctx context.Context, typ uint16, data []byte, want uint16, emptyOnENOENT bool,
-	yield func(proto.Message, error) bool) {
+// dump sends a dump request and passes the core's replies to yield as they are, as the core's Dump yields them:
+// messages of every type, and the error that ends the dump. yield is called straight by the core, with no loop
+// of its own in between (a range loop here would add a call per message), so it filters the types itself
+// (m.Header.Type, RTM_NEWx) and maps the error with dumpError.
+func (c *Client) dump(ctx context.Context, typ uint16, data []byte, yield func(proto.Message, error) bool) {
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	for m, err := range c.conn.Dump(ctx, proto.Message{Header: proto.Header{Type: typ}, Data: data}) {
-		if err != nil {
-			switch {
-			case errors.Is(err, nlkit.ErrDumpInterrupted):
-				yield(proto.Message{}, err)
-			case emptyOnENOENT && errors.Is(err, unix.ENOENT):
-			default:
-				yield(proto.Message{}, &OpError{Op: msgTypeName(typ) + " dump", Err: err})
-			}
-			return
-		}
-		if m.Header.Type != want {
-			continue
-		}
-		if !yield(m, nil) {
-			return
-		}
+	c.conn.Dump(ctx, proto.Message{Header: proto.Header{Type: typ}, Data: data})(yield)
+}
+
+// dumpError maps the error that ended a dump of type typ (RTM_GETx) to what a dump yields: an *OpError, or
+// the *nlkit.DumpInterruptedError itself for NLM_F_DUMP_INTR. It returns nil when emptyOnENOENT is set and the
+// kernel answered ENOENT (a filtered table that does not exist): the dump is then empty.
+func dumpError(typ uint16, emptyOnENOENT bool, err error) error {
+	switch {
+	case errors.Is(err, nlkit.ErrDumpInterrupted):
+		return err
+	case emptyOnENOENT && errors.Is(err, unix.ENOENT):
+		return nil
 	}
+	return &OpError{Op: msgTypeName(typ) + " dump", Err: err}
 }

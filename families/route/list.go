@@ -53,12 +53,15 @@ func (s service[T, P]) list(ctx context.Context, dst []T, f filter[T], emptyOnEN
 		)
 		add := func(m proto.Message, err error) bool {
 			if err != nil {
-				if errors.Is(err, nlkit.ErrDumpInterrupted) {
+				if err = dumpError(s.getType(), emptyOnENOENT, err); errors.Is(err, nlkit.ErrDumpInterrupted) {
 					intr = err
-					return true
+				} else {
+					ferr = err
 				}
-				ferr = err
 				return false
+			}
+			if m.Header.Type != s.typ {
+				return true
 			}
 			if len(direct) < cap(direct) {
 				direct = direct[:len(direct)+1]
@@ -92,7 +95,7 @@ func (s service[T, P]) list(ctx context.Context, dst []T, f filter[T], emptyOnEN
 			return true
 		}
 		for _, r := range append([][]byte{req}, more...) {
-			if s.c.dump(ctx, s.getType(), r, s.typ, emptyOnENOENT, add); ferr != nil || derr != nil {
+			if s.c.dump(ctx, s.getType(), r, add); ferr != nil || derr != nil {
 				break
 			}
 		}

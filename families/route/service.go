@@ -75,13 +75,13 @@ func (s service[T, P]) dump(ctx context.Context, f filter[T], emptyOnENOENT bool
 	more ...[]byte) iter.Seq2[T, error] {
 	return func(yield func(T, error) bool) {
 		st := s.streams.get()
-		st.f, st.yield, st.stop = f, yield, false
+		st.f, st.yield, st.stop, st.emptyOnENOENT = f, yield, false, emptyOnENOENT
 		defer s.streams.put(st)
-		if s.c.dump(ctx, s.getType(), req, s.typ, emptyOnENOENT, st.each); st.stop {
+		if s.c.dump(ctx, s.getType(), req, st.each); st.stop {
 			return
 		}
 		for _, r := range more {
-			if s.c.dump(ctx, s.getType(), r, s.typ, emptyOnENOENT, st.each); st.stop {
+			if s.c.dump(ctx, s.getType(), r, st.each); st.stop {
 				return
 			}
 		}
@@ -92,12 +92,13 @@ func (s service[T, P]) dump(ctx context.Context, f filter[T], emptyOnENOENT bool
 // the core's dump calls (made once per stream, since a method value made per dump would be an allocation).
 // A finished stream waits in its service's streamCache.
 type dumpStream[T any, P object[T]] struct {
-	v     T
-	f     filter[T]
-	yield func(T, error) bool
-	stop  bool // yield returned false
-	typ   uint16
-	each  func(proto.Message, error) bool
+	v             T
+	f             filter[T]
+	yield         func(T, error) bool
+	stop          bool // yield returned false
+	emptyOnENOENT bool // see dumpError
+	typ           uint16
+	each          func(proto.Message, error) bool
 }
 
 // streamCache keeps one finished dumpStream of a service type for its next dump, on any Client. It is not a
@@ -117,22 +118,30 @@ func (sc *streamCache[T, P]) get() *dumpStream[T, P] {
 	return st
 }
 
-// consume decodes one message of the dump and passes the object to yield if the filter keeps it.
+// consume is the core's yield for one dump (see Client.dump): it decodes a message of the dump's type and passes
+// the object to yield if the filter keeps it, and passes on the error that ends the dump.
 func (st *dumpStream[T, P]) consume(m proto.Message, err error) bool {
-	if err == nil {
-		if derr := P(&st.v).UnmarshalBinary(m.Data); derr != nil {
-			err = decodeError(msgTypeName(st.typ), derr)
-		} else if !st.f.match(&st.v) {
-			return true
+	switch {
+	case err != nil:
+		if err = dumpError(st.typ+2, st.emptyOnENOENT, err); err != nil {
+			st.fail(err)
 		}
+		return false // the core's dump has ended; the stream may go on with its next one
+	case m.Header.Type != st.typ:
+		return true
 	}
-	if err != nil {
-		var zero T
-		st.stop = !st.yield(zero, err)
-	} else {
+	if derr := P(&st.v).UnmarshalBinary(m.Data); derr != nil {
+		st.fail(decodeError(msgTypeName(st.typ), derr))
+	} else if st.f.match(&st.v) {
 		st.stop = !st.yield(st.v, nil)
 	}
 	return !st.stop
+}
+
+// fail yields err with T's zero value (kept out of consume, which would otherwise zero a T per message).
+func (st *dumpStream[T, P]) fail(err error) {
+	var zero T
+	st.stop = !st.yield(zero, err)
 }
 
 // put drops what st refers to and keeps it for the next dump.
