@@ -419,11 +419,13 @@ func dialUsersock(h netns.NsHandle) (*nlkit.Conn, error) {
 
 func payload() []byte { return make([]byte, unitPayload) }
 
-func unitRoundTrips(h netns.NsHandle, n int) (time.Duration, error) {
+// echoServer starts a families/unit echo server in h and returns its portid, the clients' config, and the
+// function that stops it.
+func echoServer(h netns.NsHandle) (uint32, unit.Config, func(), error) {
 	cfg := unit.Config{NetNS: h.Fd()}
 	srv, err := unit.Listen(&unit.ServerConfig{Config: cfg, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
-		return 0, err
+		return 0, cfg, nil, err
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	served := make(chan error, 1)
@@ -432,12 +434,20 @@ func unitRoundTrips(h netns.NsHandle, n int) (time.Duration, error) {
 			return req.Message.Data, nil
 		})
 	}()
-	defer func() {
+	return srv.PortID(), cfg, func() {
 		cancel()
 		srv.Close()
 		<-served
-	}()
-	cl, err := unit.DialClient(srv.PortID(), &unit.ClientConfig{Config: cfg})
+	}, nil
+}
+
+func unitRoundTrips(h netns.NsHandle, n int) (time.Duration, error) {
+	srv, cfg, stop, err := echoServer(h)
+	if err != nil {
+		return 0, err
+	}
+	defer stop()
+	cl, err := unit.DialClient(srv, &unit.ClientConfig{Config: cfg})
 	if err != nil {
 		return 0, err
 	}
@@ -455,26 +465,14 @@ func unitRoundTrips(h netns.NsHandle, n int) (time.Duration, error) {
 
 // unitManyClients is bareManyClients with a families/unit Server and unitClients unit Clients.
 func unitManyClients(h netns.NsHandle, n int) (time.Duration, error) {
-	cfg := unit.Config{NetNS: h.Fd()}
-	srv, err := unit.Listen(&unit.ServerConfig{Config: cfg, Logger: slog.New(slog.DiscardHandler)})
+	srv, cfg, stop, err := echoServer(h)
 	if err != nil {
 		return 0, err
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	served := make(chan error, 1)
-	go func() {
-		served <- srv.Serve(ctx, func(_ context.Context, req unit.Request) ([]byte, error) {
-			return req.Message.Data, nil
-		})
-	}()
-	defer func() {
-		cancel()
-		srv.Close()
-		<-served
-	}()
+	defer stop()
 	clients := make([]*unit.Client, unitClients)
 	for i := range clients {
-		if clients[i], err = unit.DialClient(srv.PortID(), &unit.ClientConfig{Config: cfg}); err != nil {
+		if clients[i], err = unit.DialClient(srv, &unit.ClientConfig{Config: cfg}); err != nil {
 			return 0, err
 		}
 		defer clients[i].Close()
