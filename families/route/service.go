@@ -123,7 +123,7 @@ func (sc *streamCache[T, P]) get() *dumpStream[T, P] {
 func (st *dumpStream[T, P]) consume(m proto.Message, err error) bool {
 	switch {
 	case err != nil:
-		if err = dumpError(st.typ+2, st.emptyOnENOENT, err); err != nil {
+		if err = dumpError(st.typ+2 /* RTM_GETx */, st.emptyOnENOENT, err); err != nil {
 			st.fail(err)
 		}
 		return false // the core's dump has ended; the stream may go on with its next one
