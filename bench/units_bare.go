@@ -91,16 +91,24 @@ func countMessages(b []byte) int {
 	return n
 }
 
+// barePair opens two bare sockets in h, as usersockPair opens two Conns.
+func barePair(h netns.NsHandle) (a, b *bareSock, err error) {
+	if a, err = openBare(h); err != nil {
+		return nil, nil, err
+	}
+	if b, err = openBare(h); err != nil {
+		a.close()
+		return nil, nil, err
+	}
+	return a, b, nil
+}
+
 func bareRoundTrips(h netns.NsHandle, n int) (time.Duration, error) {
-	srv, err := openBare(h)
+	srv, cli, err := barePair(h)
 	if err != nil {
 		return 0, err
 	}
 	defer srv.close()
-	cli, err := openBare(h)
-	if err != nil {
-		return 0, err
-	}
 	defer cli.close()
 	done := make(chan error, 1)
 	go func() {
@@ -213,15 +221,11 @@ func bareManyClients(h netns.NsHandle, n int) (time.Duration, error) {
 }
 
 func bareOneWay(h netns.NsHandle, n, k int) (time.Duration, error) {
-	rx, err := openBare(h)
+	rx, tx, err := barePair(h)
 	if err != nil {
 		return 0, err
 	}
 	defer rx.close()
-	tx, err := openBare(h)
-	if err != nil {
-		return 0, err
-	}
 	defer tx.close()
 	done := make(chan error, 1)
 	go func() {
