@@ -118,13 +118,23 @@ func (s *rawSocket) send() error {
 
 // recvInto receives one datagram into b with a blocking recvfrom.
 func (s *rawSocket) recvInto(b []byte) (int, error) {
+	n, err := recvfrom(s.fd, b)
+	if err != nil {
+		return 0, fmt.Errorf("recvfrom: %w", err)
+	}
+	return n, nil
+}
+
+// recvfrom receives one datagram into b with a blocking recvfrom(2) and no sender address, retrying on EINTR:
+// the receive of every bare loop (the floor, the custom-unit bare cases).
+func recvfrom(fd int, b []byte) (int, error) {
 	for {
-		r, _, e := unix.Syscall6(unix.SYS_RECVFROM, uintptr(s.fd), uintptr(unsafe.Pointer(&b[0])), uintptr(len(b)), 0, 0, 0)
+		r, _, e := unix.Syscall6(unix.SYS_RECVFROM, uintptr(fd), uintptr(unsafe.Pointer(&b[0])), uintptr(len(b)), 0, 0, 0)
 		if e == unix.EINTR {
 			continue
 		}
 		if e != 0 {
-			return 0, fmt.Errorf("recvfrom: %w", e)
+			return 0, e
 		}
 		return int(r), nil
 	}

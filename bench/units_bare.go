@@ -47,18 +47,7 @@ func (s *bareSock) send(b []byte, to *unix.RawSockaddrNetlink) error {
 	}
 }
 
-func (s *bareSock) recv(b []byte) (int, error) {
-	for {
-		r, _, e := unix.Syscall6(unix.SYS_RECVFROM, uintptr(s.fd), uintptr(unsafe.Pointer(&b[0])), uintptr(len(b)), 0, 0, 0)
-		if e == unix.EINTR {
-			continue
-		}
-		if e != 0 {
-			return 0, e
-		}
-		return int(r), nil
-	}
-}
+func (s *bareSock) recv(b []byte) (int, error) { return recvfrom(s.fd, b) }
 
 func addrOf(pid uint32) *unix.RawSockaddrNetlink {
 	return &unix.RawSockaddrNetlink{Family: unix.AF_NETLINK, Pid: pid}
