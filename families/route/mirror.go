@@ -9,37 +9,71 @@ import (
 	"net/netip"
 	"slices"
 	"sync"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
 
-// Mirror is an in-memory copy of the chosen objects of a namespace, kept current by a Watcher: it starts from
-// a snapshot dumped after the event socket joined its groups, applies every event after it, and starts over
-// from a fresh snapshot when events were lost (ENOBUFS). Its accessors return copies, consistent with one
-// point in the event stream, and are safe to call from any goroutine while it updates.
+// Mirror is an in-memory copy of the chosen objects of one namespace, kept current by a Watcher and true to
+// the kernel's own rules: it starts from a snapshot dumped after the event socket joined its groups, applies
+// every event after it as the kernel applied the change, re-dumps the objects the kernel changes without a
+// notification, and starts over from a fresh snapshot when events were lost (ENOBUFS, a notification cut
+// short). Its accessors return copies, consistent with one point in the event stream, and are safe to call
+// from any goroutine while it updates.
 //
-// Keys: links by index (AF_BRIDGE port messages are ignored); addresses by family, link, local address, prefix
-// length and peer; routes by family, table, destination, source, TOS and priority, with several routes under
-// one key for IPv4 routes added with NLM_F_APPEND (a route event for an IPv6 key replaces or deletes the whole
-// key, as the kernel merges IPv6 nexthops into one multipath route); neighbours by family, link and address
-// (proxy entries and bridge FDB entries are not kept); rules by all their fields; nexthops by id.
+// Keys, as the kernel identifies its objects:
+//   - links by ifi_index (AF_BRIDGE port messages are not whole links and are ignored);
+//   - addresses by family, link, IFA_LOCAL, prefix length and IFA_ADDRESS (the peer);
+//   - IPv4 routes by table, destination, TOS and priority, each key an ordered alias list (fib_table_insert):
+//     NLM_F_REPLACE replaces the first alias, NLM_F_APPEND adds at the end, NLM_F_CREATE alone ("prepend")
+//     at the front, RTM_DELROUTE removes the alias it names;
+//   - IPv6 routes by table, destination, source and metric, each key the kernel's list of fib6 entries: routes
+//     with different nexthops coexist (fe80::/64 on every link), gateway routes are siblings shown as one
+//     multipath route, added and deleted one hop at a time (fib6_add_rt2, fib6_del_route);
+//   - neighbours by family, link and address (AF_INET and AF_INET6; proxy entries and the bridge FDB are not
+//     kept); rules by all their fields; nexthop objects by NHA_ID.
+//
+// Changes the kernel makes without a notification, and how the Mirror follows them: it re-dumps the objects
+// concerned, once for a burst of events (it first applies every event already queued), before it applies
+// the next event, so that a reader who sees a later change also sees these.
+//   - a link deleted: its IPv4 routes, the nexthop objects on it and its neighbours go silently, and rules
+//     naming it as iif/oif become detached (FIB_RULE_IIF_DETACHED): routes, nexthops, rules and neighbours
+//     are re-dumped;
+//   - a link going up or down or losing its carrier (IFF_UP, IFF_RUNNING, IFF_LOWER_UP): IPv4 routes flushed
+//     (fib_sync_down_dev), multipath hops marked RTNH_F_DEAD/RTNH_F_LINKDOWN, nexthops removed
+//     (nexthop_flush_dev), neighbours flushed: routes, nexthops and neighbours are re-dumped;
+//   - a link's master changing (a VRF or bridge enslavement) re-dumps routes, nexthops and neighbours; its MTU
+//     changing re-dumps routes (IPv6 routes' path MTU, rt6_mtu_change); a link appearing or renamed
+//     re-dumps rules (iif/oif attach by name);
+//   - an address removed: IPv4 routes using it as prefsrc go (fib_sync_down_addr): routes are re-dumped;
+//   - a nexthop object removed or replaced: routes using it go or change, and groups lose the member: routes
+//     and nexthops are re-dumped.
+//
 // LinkData and slices inside the objects are shared between copies: treat them as read-only.
 type Mirror struct {
-	w      *Watcher
-	cancel context.CancelFunc
-	done   chan struct{}
+	w        *Watcher
+	cancel   context.CancelFunc
+	done     chan struct{}
+	onChange func(Change)
 
-	mu       sync.RWMutex
-	cond     *sync.Cond
+	mu      sync.RWMutex
+	cond    *sync.Cond
+	s       mirrorState
+	gen     uint64
+	resyncs uint64
+	redumps uint64
+	err     error
+}
+
+// mirrorState is the Mirror's copy of the kernel's objects.
+type mirrorState struct {
 	links    map[int32]Link
 	addrs    map[addrKey]Addr
-	routes   map[routeKey][]Route
+	r4       map[routeKey][]Route     // IPv4 alias lists, in the kernel's order
+	r6       map[routeKey][]fib6Entry // IPv6 fib6 entries, in the kernel's order
 	neighs   map[neighKey]Neigh
 	rules    map[Rule]struct{}
 	nexthops map[uint32]Nexthop
-	gen      uint64
-	resyncs  uint64
-	err      error
 }
 
 type addrKey struct {
@@ -50,40 +84,74 @@ type addrKey struct {
 	peer      netip.Addr
 }
 
-type routeKey struct {
-	family   uint8
-	table    uint32
-	dst, src netip.Prefix
-	tos      uint8
-	priority uint32
-}
-
 type neighKey struct {
 	family uint8
 	index  int32
 	dst    netip.Addr
 }
 
+// ErrMirrorAllNamespaces is NewMirror's answer to a WatchConfig with AllNamespaces: a Mirror holds the objects
+// of one namespace, and objects of several namespaces share indexes and keys. Watch every namespace with a
+// Watcher (each event carries its NSID), or one Mirror per namespace.
+var ErrMirrorAllNamespaces = errors.New("route: a Mirror follows one namespace; WatchConfig.AllNamespaces is for a Watcher")
+
+// MirrorOption changes how a Mirror reports.
+type MirrorOption func(*Mirror)
+
+// OnChange makes the Mirror call fn with each change it applied, in order, from its own goroutine, after the
+// change is visible through its accessors: objects added, changed and removed, by an event, by a re-dump after
+// a silent change, or by a resync (where it reports only what differed from its copy). The Mirror waits for fn
+// to return before it applies the next change: fn must not block for long, and must not call Close.
+func OnChange(fn func(Change)) MirrorOption { return func(m *Mirror) { m.onChange = fn } }
+
 // NewMirror starts a Mirror of cfg's objects (cfg.InitialSnapshot is implied). It returns once the first
-// snapshot is loaded. It runs until Close or until ctx is cancelled.
-func NewMirror(ctx context.Context, cfg *WatchConfig) (*Mirror, error) {
+// snapshot is loaded. It runs until Close or until ctx is cancelled. A cfg with AllNamespaces gives
+// ErrMirrorAllNamespaces.
+func NewMirror(ctx context.Context, cfg *WatchConfig, opts ...MirrorOption) (*Mirror, error) {
 	c := WatchConfig{}
 	if cfg != nil {
 		c = *cfg
+	}
+	if c.AllNamespaces {
+		return nil, ErrMirrorAllNamespaces
 	}
 	c.InitialSnapshot = true
 	w, err := NewWatcher(&c)
 	if err != nil {
 		return nil, err
 	}
+	return NewMirrorWatcher(ctx, w, opts...)
+}
+
+// NewMirrorWatcher starts a Mirror on a Watcher that has not delivered an event yet (from NewWatcher or
+// NewWatcherConn); the Mirror owns it from then on and closes it. It returns once the first snapshot is
+// loaded. A Watcher of all namespaces gives ErrMirrorAllNamespaces.
+func NewMirrorWatcher(ctx context.Context, w *Watcher, opts ...MirrorOption) (*Mirror, error) {
+	if w.cfg.AllNamespaces || w.started {
+		w.Close()
+		if w.cfg.AllNamespaces {
+			return nil, ErrMirrorAllNamespaces
+		}
+		return nil, errors.New("route: NewMirrorWatcher: the Watcher has already delivered events")
+	}
+	w.cfg.InitialSnapshot = true
 	ev, err := w.Next(ctx)
 	if err != nil {
 		w.Close()
 		return nil, err
 	}
 	m := &Mirror{w: w, done: make(chan struct{})}
+	for _, o := range opts {
+		o(m)
+	}
 	m.cond = sync.NewCond(m.mu.RLocker())
-	m.load(ev.Snapshot)
+	m.mu.Lock()
+	m.s = newState(ev.Snapshot, WatchAll)
+	m.gen++
+	m.mu.Unlock()
+	if m.onChange != nil {
+		m.report(diffState(&mirrorState{}, &m.s, WatchAll, CauseResync))
+	}
 	ctx, m.cancel = context.WithCancel(context.WithoutCancel(ctx))
 	go m.run(ctx)
 	return m, nil
@@ -94,27 +162,127 @@ func (m *Mirror) run(ctx context.Context) {
 	for {
 		ev, err := m.w.Next(ctx)
 		if err != nil {
-			var de *DecodeError
-			m.mu.Lock()
-			m.err = err
-			m.gen++
-			m.mu.Unlock()
-			m.cond.Broadcast()
-			if errors.As(err, &de) {
+			if !m.fail(err) {
+				return
+			}
+			continue
+		}
+		dirty := m.handle(&ev)
+		for dirty != 0 {
+			if dirty, err = m.drain(ctx, dirty); err != nil {
+				if !m.fail(err) {
+					return
+				}
 				continue
 			}
-			return
+			if dirty != 0 {
+				if err := m.redump(ctx, dirty); err != nil {
+					m.fail(err)
+					return
+				}
+				dirty = 0
+			}
 		}
-		m.mu.Lock()
+	}
+}
+
+// fail records err; it reports whether the Mirror goes on (a message it could not decode).
+func (m *Mirror) fail(err error) bool {
+	var de *DecodeError
+	m.mu.Lock()
+	m.err = err
+	m.gen++
+	m.mu.Unlock()
+	m.cond.Broadcast()
+	return errors.As(err, &de)
+}
+
+// handle applies one event and returns the objects to re-dump for the changes the kernel made with it silently.
+func (m *Mirror) handle(ev *Event) WatchObjects {
+	var changes []Change
+	m.mu.Lock()
+	var dirty WatchObjects
+	if ev.Kind == EventResync {
+		old := m.s
+		m.s = newState(ev.Snapshot, WatchAll)
+		m.resyncs++
+		if m.onChange != nil {
+			changes = diffState(&old, &m.s, WatchAll, CauseResync)
+		}
+	} else {
+		dirty = m.silent(ev) & m.w.cfg.Objects
+		changes = m.apply(ev)
+	}
+	m.gen++
+	m.mu.Unlock()
+	m.cond.Broadcast()
+	m.report(changes)
+	return dirty
+}
+
+// drainFor bounds how long the Mirror waits for more queued events before a re-dump, and drainMax how many it
+// applies first, so that a burst of link changes costs one re-dump and a steady stream cannot delay it forever.
+const (
+	drainFor = 2 * time.Millisecond
+	drainMax = 4096
+)
+
+// drain applies the events already queued (each ends the wait for the next within drainFor) and returns the
+// objects to re-dump, with theirs added. A resync in between makes the re-dump unneeded.
+func (m *Mirror) drain(ctx context.Context, dirty WatchObjects) (WatchObjects, error) {
+	for range drainMax {
+		dctx, cancel := context.WithTimeout(ctx, drainFor)
+		ev, err := m.w.Next(dctx)
+		cancel()
+		if err != nil {
+			if ctx.Err() == nil && errors.Is(err, context.DeadlineExceeded) {
+				return dirty, nil
+			}
+			return dirty, err
+		}
+		more := m.handle(&ev)
 		if ev.Kind == EventResync {
-			m.resyncs++
-			m.loadLocked(ev.Snapshot)
-		} else {
-			m.apply(&ev)
+			dirty = 0
 		}
-		m.gen++
-		m.mu.Unlock()
-		m.cond.Broadcast()
+		dirty |= more
+	}
+	return dirty, nil
+}
+
+// redump dumps the objects dirty names again and puts them in place of the Mirror's, reporting what differed.
+// Events that arrive meanwhile queue on the event socket and are applied after it; applying one the dump
+// already shows changes nothing (the Mirror's rules are idempotent).
+func (m *Mirror) redump(ctx context.Context, dirty WatchObjects) error {
+	var s *Snapshot
+	var err error
+	for try := 0; ; try++ {
+		if s, err = TakeSnapshot(ctx, m.w.dump, dirty, m.w.cfg.Family); err == nil {
+			break
+		}
+		if ctx.Err() != nil || try == 4 {
+			return err
+		}
+		time.Sleep(10 * time.Millisecond << try)
+	}
+	fresh := newState(s, dirty)
+	var changes []Change
+	m.mu.Lock()
+	old := m.s
+	m.s.replace(&fresh, dirty)
+	m.redumps++
+	if m.onChange != nil {
+		changes = diffState(&old, &m.s, dirty, CauseRedump)
+	}
+	m.gen++
+	m.mu.Unlock()
+	m.cond.Broadcast()
+	m.report(changes)
+	return nil
+}
+
+func (m *Mirror) report(changes []Change) {
+	for _, c := range changes {
+		m.onChange(c)
 	}
 }
 
@@ -133,18 +301,25 @@ func (m *Mirror) Err() error {
 	return m.err
 }
 
-// Generation counts the changes applied (events and snapshots); it grows with every update.
+// Generation counts the changes applied (events, re-dumps and snapshots); it grows with every update.
 func (m *Mirror) Generation() uint64 {
 	m.mu.RLock()
 	defer m.mu.RUnlock()
 	return m.gen
 }
 
-// Resyncs counts the snapshots loaded after lost events (ENOBUFS).
+// Resyncs counts the snapshots loaded after lost events (ENOBUFS, a notification cut short).
 func (m *Mirror) Resyncs() uint64 {
 	m.mu.RLock()
 	defer m.mu.RUnlock()
 	return m.resyncs
+}
+
+// Redumps counts the re-dumps after changes the kernel makes without notifications (see Mirror).
+func (m *Mirror) Redumps() uint64 {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	return m.redumps
 }
 
 // Wait blocks until the Generation is greater than after, or ctx ends, or the Mirror stops; it returns the
@@ -171,135 +346,210 @@ func (m *Mirror) Wait(ctx context.Context, after uint64) (uint64, error) {
 	return m.gen, nil
 }
 
-func (m *Mirror) load(s *Snapshot) {
-	m.mu.Lock()
-	m.loadLocked(s)
-	m.gen++
-	m.mu.Unlock()
-}
-
-func (m *Mirror) loadLocked(s *Snapshot) {
-	m.links = map[int32]Link{}
-	m.addrs = map[addrKey]Addr{}
-	m.routes = map[routeKey][]Route{}
-	m.neighs = map[neighKey]Neigh{}
-	m.rules = map[Rule]struct{}{}
-	m.nexthops = map[uint32]Nexthop{}
-	for _, l := range s.Links {
-		m.links[l.Index] = l
-	}
-	for _, a := range s.Addrs {
-		m.addrs[keyOfAddr(&a)] = a
-	}
-	for _, r := range s.Routes {
-		k := keyOfRoute(&r)
-		m.routes[k] = append(m.routes[k], r)
-	}
-	for _, n := range s.Neighs {
-		if keepNeigh(&n) {
-			m.neighs[keyOfNeigh(&n)] = n
+// newState builds the state of the objects objs names from a snapshot.
+func newState(s *Snapshot, objs WatchObjects) mirrorState {
+	var st mirrorState
+	if objs&WatchLinks != 0 {
+		st.links = make(map[int32]Link, len(s.Links))
+		for _, l := range s.Links {
+			st.links[l.Index] = l
 		}
 	}
-	for _, r := range s.Rules {
-		m.rules[r] = struct{}{}
+	if objs&WatchAddrs != 0 {
+		st.addrs = make(map[addrKey]Addr, len(s.Addrs))
+		for _, a := range s.Addrs {
+			st.addrs[keyOfAddr(&a)] = a
+		}
 	}
-	for _, nh := range s.Nexthops {
-		m.nexthops[nh.ID] = nh
+	if objs&WatchRoutes != 0 {
+		st.r4, st.r6 = map[routeKey][]Route{}, map[routeKey][]fib6Entry{}
+		for i := range s.Routes {
+			r := &s.Routes[i]
+			k := keyOfRoute(r)
+			switch r.Family {
+			case unix.AF_INET:
+				st.r4[k] = append(st.r4[k], *r)
+			case unix.AF_INET6:
+				st.r6[k] = append(st.r6[k], entriesOf(r)...)
+			}
+		}
+	}
+	if objs&WatchNeighs != 0 {
+		st.neighs = make(map[neighKey]Neigh, len(s.Neighs))
+		for _, n := range s.Neighs {
+			if keepNeigh(&n) {
+				st.neighs[keyOfNeigh(&n)] = n
+			}
+		}
+	}
+	if objs&WatchRules != 0 {
+		st.rules = make(map[Rule]struct{}, len(s.Rules))
+		for _, r := range s.Rules {
+			st.rules[r] = struct{}{}
+		}
+	}
+	if objs&WatchNexthops != 0 {
+		st.nexthops = make(map[uint32]Nexthop, len(s.Nexthops))
+		for _, nh := range s.Nexthops {
+			st.nexthops[nh.ID] = nh
+		}
+	}
+	return st
+}
+
+// replace puts the objects objs names from f in place of s's.
+func (s *mirrorState) replace(f *mirrorState, objs WatchObjects) {
+	if objs&WatchLinks != 0 {
+		s.links = f.links
+	}
+	if objs&WatchAddrs != 0 {
+		s.addrs = f.addrs
+	}
+	if objs&WatchRoutes != 0 {
+		s.r4, s.r6 = f.r4, f.r6
+	}
+	if objs&WatchNeighs != 0 {
+		s.neighs = f.neighs
+	}
+	if objs&WatchRules != 0 {
+		s.rules = f.rules
+	}
+	if objs&WatchNexthops != 0 {
+		s.nexthops = f.nexthops
 	}
 }
 
-func keyOfAddr(a *Addr) addrKey { return addrKey{a.Family, a.Index, a.Local, a.PrefixLen, a.Peer} }
-func keyOfRoute(r *Route) routeKey {
-	return routeKey{r.Family, r.Table, r.Dst, r.ext().Src, r.TOS, r.Priority}
-}
+func keyOfAddr(a *Addr) addrKey    { return addrKey{a.Family, a.Index, a.Local, a.PrefixLen, a.Peer} }
 func keyOfNeigh(n *Neigh) neighKey { return neighKey{n.Family, n.Index, n.Dst} }
 
 func keepNeigh(n *Neigh) bool {
 	return n.Flags&NeighProxy == 0 && (n.Family == unix.AF_INET || n.Family == unix.AF_INET6)
 }
 
-// sameNexthops reports whether two routes under one key go the same way (the kernel's nexthop match).
-func sameNexthops(a, b *Route) bool {
-	ax, bx := a.ext(), b.ext()
-	if a.Type != b.Type || a.OIF != b.OIF || a.Gateway != b.Gateway || ax.Via != bx.Via ||
-		a.NexthopID != b.NexthopID || len(ax.MultiPath) != len(bx.MultiPath) {
-		return false
-	}
-	for i := range ax.MultiPath {
-		x, y := ax.MultiPath[i], bx.MultiPath[i]
-		if x.OIF != y.OIF || x.Gateway != y.Gateway || x.Via != y.Via {
-			return false
-		}
-	}
-	return true
-}
+// linkStateFlags are the link flags whose change makes the kernel flush routes, nexthops and neighbours.
+const linkStateFlags = unix.IFF_UP | unix.IFF_RUNNING | unix.IFF_LOWER_UP
 
-func (m *Mirror) apply(ev *Event) {
-	del := ev.Kind == EventDelete
+// silent returns the objects the kernel may have changed without a notification along with ev (see Mirror).
+// It reads the state before ev is applied.
+func (m *Mirror) silent(ev *Event) WatchObjects {
+	const linkGone = WatchRoutes | WatchNexthops | WatchRules | WatchNeighs
 	switch {
 	case ev.Link != nil && ev.Link.Family != unix.AF_BRIDGE:
-		put(m.links, ev.Link.Index, *ev.Link, del)
-	case ev.Addr != nil:
-		put(m.addrs, keyOfAddr(ev.Addr), *ev.Addr, del)
-	case ev.Route != nil:
-		m.applyRoute(ev)
-	case ev.Neigh != nil && keepNeigh(ev.Neigh):
-		put(m.neighs, keyOfNeigh(ev.Neigh), *ev.Neigh, del)
-	case ev.Rule != nil:
-		put(m.rules, *ev.Rule, struct{}{}, del)
+		if ev.Kind == EventDelete {
+			return linkGone
+		}
+		old, ok := m.s.links[ev.Link.Index]
+		if !ok {
+			return WatchRules
+		}
+		var d WatchObjects
+		if uint32(old.Flags^ev.Link.Flags)&linkStateFlags != 0 || old.Master != ev.Link.Master {
+			d |= WatchRoutes | WatchNexthops | WatchNeighs
+		}
+		if old.MTU != ev.Link.MTU {
+			d |= WatchRoutes
+		}
+		if old.Name != ev.Link.Name {
+			d |= WatchRules
+		}
+		return d
+	case ev.Addr != nil && ev.Kind == EventDelete:
+		return WatchRoutes
 	case ev.Nexthop != nil:
-		put(m.nexthops, ev.Nexthop.ID, *ev.Nexthop, del)
+		if _, ok := m.s.nexthops[ev.Nexthop.ID]; ok || ev.Kind == EventDelete {
+			return WatchRoutes | WatchNexthops
+		}
 	}
+	return 0
 }
 
-// put stores v under k, or deletes k.
-func put[K comparable, V any](m map[K]V, k K, v V, del bool) {
+// apply applies one event to the state and returns the changes it made (when someone listens).
+func (m *Mirror) apply(ev *Event) []Change {
+	del := ev.Kind == EventDelete
+	s := &m.s
+	var ch []Change
+	report := m.onChange != nil
+	switch {
+	case ev.Link != nil && ev.Link.Family != unix.AF_BRIDGE:
+		ch = put(s.links, ev.Link.Index, *ev.Link, del, report)
+	case ev.Addr != nil:
+		ch = put(s.addrs, keyOfAddr(ev.Addr), *ev.Addr, del, report)
+	case ev.Route != nil:
+		ch = m.applyRoute(ev, report)
+	case ev.Neigh != nil && keepNeigh(ev.Neigh):
+		ch = put(s.neighs, keyOfNeigh(ev.Neigh), *ev.Neigh, del, report)
+	case ev.Rule != nil:
+		_, had := s.rules[*ev.Rule]
+		if del {
+			delete(s.rules, *ev.Rule)
+		} else {
+			s.rules[*ev.Rule] = struct{}{}
+		}
+		if report && had == del {
+			r := *ev.Rule
+			ch = []Change{{Kind: kindOf(del), Cause: CauseEvent}}
+			if del {
+				ch[0].Old = &r
+			} else {
+				ch[0].New = &r
+			}
+		}
+	case ev.Nexthop != nil:
+		ch = put(s.nexthops, ev.Nexthop.ID, *ev.Nexthop, del, report)
+	}
+	return ch
+}
+
+// put stores v under k, or deletes k, and returns the change when report is set.
+func put[K comparable, V any](m map[K]V, k K, v V, del, report bool) []Change {
+	old, had := m[k]
 	if del {
 		delete(m, k)
 	} else {
 		m[k] = v
 	}
+	if !report {
+		return nil
+	}
+	return changeOf(had, &old, !del, &v, CauseEvent)
 }
 
-func (m *Mirror) applyRoute(ev *Event) {
+func (m *Mirror) applyRoute(ev *Event, report bool) []Change {
 	r := ev.Route
 	if r.Flags&unix.RTM_F_CLONED != 0 || (r.Family != unix.AF_INET && r.Family != unix.AF_INET6) {
-		return // route cache entries and other families are not in dumps
+		return nil // route cache entries and other families are not in dumps
 	}
 	k := keyOfRoute(r)
-	list := m.routes[k]
-	i := slices.IndexFunc(list, func(x Route) bool { return sameNexthops(&x, r) })
-	switch {
-	case r.Family == unix.AF_INET6:
-		// IPv6 merges the nexthops of a key into one route: every event carries the whole route.
-		if ev.Kind == EventDelete {
-			delete(m.routes, k)
+	var before []Route
+	if report {
+		before = m.s.routesOf(nil, k)
+	}
+	del := ev.Kind == EventDelete
+	if r.Family == unix.AF_INET {
+		if l := apply4(m.s.r4[k], r, del, ev.Flags); len(l) > 0 {
+			m.s.r4[k] = l
 		} else {
-			m.routes[k] = []Route{*r}
+			delete(m.s.r4, k)
 		}
-		return
-	case ev.Kind == EventDelete:
-		if i < 0 {
-			i = 0
-		}
-		if len(list) > 0 {
-			list = slices.Delete(list, i, i+1)
-		}
-	case ev.Flags&unix.NLM_F_REPLACE != 0 && len(list) > 0:
-		if i < 0 {
-			i = 0
-		}
-		list[i] = *r
-	case i >= 0:
-		list[i] = *r
-	default:
-		list = append(list, *r)
-	}
-	if len(list) == 0 {
-		delete(m.routes, k)
 	} else {
-		m.routes[k] = list
+		if es := apply6(m.s.r6[k], r, del, ev.Flags); len(es) > 0 {
+			m.s.r6[k] = es
+		} else {
+			delete(m.s.r6, k)
+		}
 	}
+	if !report {
+		return nil
+	}
+	return diffRoutes(nil, before, m.s.routesOf(nil, k), CauseEvent)
+}
+
+// routesOf appends the routes of one key, as the kernel shows them.
+func (s *mirrorState) routesOf(out []Route, k routeKey) []Route {
+	if k.family == unix.AF_INET {
+		return append(out, s.r4[k]...)
+	}
+	return render6(out, s.r6[k])
 }
 
 // Snapshot returns a copy of everything the Mirror holds, sorted as the accessors sort. What the objects point
@@ -307,72 +557,89 @@ func (m *Mirror) applyRoute(ev *Event) {
 func (m *Mirror) Snapshot() Snapshot {
 	m.mu.RLock()
 	defer m.mu.RUnlock()
-	return Snapshot{Links: m.linksLocked(), Addrs: m.addrsLocked(), Routes: m.routesLocked(),
-		Neighs: m.neighsLocked(), Rules: m.rulesLocked(), Nexthops: m.nexthopsLocked()}
+	return Snapshot{Links: m.s.sortedLinks(), Addrs: sorted(m.s.addrs, SortAddrs), Routes: m.s.sortedRoutes(),
+		Neighs: sorted(m.s.neighs, SortNeighs), Rules: m.s.sortedRules(), Nexthops: m.s.sortedNexthops()}
 }
 
 // Link returns the link with index i.
 func (m *Mirror) Link(i int32) (Link, bool) {
 	m.mu.RLock()
 	defer m.mu.RUnlock()
-	l, ok := m.links[i]
+	l, ok := m.s.links[i]
 	return l, ok
 }
 
-// Links returns the links, by index.
-func (m *Mirror) Links() []Link { m.mu.RLock(); defer m.mu.RUnlock(); return m.linksLocked() }
+// Links returns the links, sorted (SortLinks).
+func (m *Mirror) Links() []Link { m.mu.RLock(); defer m.mu.RUnlock(); return m.s.sortedLinks() }
 
-// Addrs returns the addresses, sorted by link, family and address.
-func (m *Mirror) Addrs() []Addr { m.mu.RLock(); defer m.mu.RUnlock(); return m.addrsLocked() }
-
-// Routes returns the routes, sorted (SortRoutes). The routes are copies, but their Extra (with its MultiPath
-// and Encap) is the Mirror's own: read it, and Clone a route before changing its Extra.
-func (m *Mirror) Routes() []Route { m.mu.RLock(); defer m.mu.RUnlock(); return m.routesLocked() }
-
-// Neighs returns the neighbours, sorted by link, family and address.
-func (m *Mirror) Neighs() []Neigh { m.mu.RLock(); defer m.mu.RUnlock(); return m.neighsLocked() }
-
-// Rules returns the rules, sorted by family and priority.
-func (m *Mirror) Rules() []Rule { m.mu.RLock(); defer m.mu.RUnlock(); return m.rulesLocked() }
-
-// Nexthops returns the nexthops, by id.
-func (m *Mirror) Nexthops() []Nexthop { m.mu.RLock(); defer m.mu.RUnlock(); return m.nexthopsLocked() }
-
-func (m *Mirror) linksLocked() []Link {
-	return sorted(m.links, func(ls []Link) {
-		slices.SortFunc(ls, func(a, b Link) int { return cmp.Compare(a.Index, b.Index) })
-	})
+// Addrs returns the addresses, sorted (SortAddrs).
+func (m *Mirror) Addrs() []Addr {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	return sorted(m.s.addrs, SortAddrs)
 }
 
-func (m *Mirror) addrsLocked() []Addr   { return sorted(m.addrs, SortAddrs) }
-func (m *Mirror) neighsLocked() []Neigh { return sorted(m.neighs, SortNeighs) }
+// Routes returns the routes, sorted (SortRoutes), routes of one key in the kernel's order. The routes are
+// copies, but their Extra (with its MultiPath and Encap) is the Mirror's own: read it, and Clone a route before
+// changing its Extra.
+func (m *Mirror) Routes() []Route { m.mu.RLock(); defer m.mu.RUnlock(); return m.s.sortedRoutes() }
 
-func (m *Mirror) routesLocked() []Route {
+// Neighs returns the neighbours, sorted (SortNeighs).
+func (m *Mirror) Neighs() []Neigh {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	return sorted(m.s.neighs, SortNeighs)
+}
+
+// Rules returns the rules, sorted (SortRules).
+func (m *Mirror) Rules() []Rule { m.mu.RLock(); defer m.mu.RUnlock(); return m.s.sortedRules() }
+
+// Nexthops returns the nexthop objects, sorted (SortNexthops).
+func (m *Mirror) Nexthops() []Nexthop {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	return m.s.sortedNexthops()
+}
+
+func (s *mirrorState) sortedLinks() []Link       { return sorted(s.links, SortLinks) }
+func (s *mirrorState) sortedNexthops() []Nexthop { return sorted(s.nexthops, SortNexthops) }
+
+func (s *mirrorState) sortedRoutes() []Route {
 	n := 0
-	for _, l := range m.routes {
+	for _, l := range s.r4 {
+		n += len(l)
+	}
+	for _, l := range s.r6 {
 		n += len(l)
 	}
 	out := make([]Route, 0, n)
-	for _, l := range m.routes {
+	for _, l := range s.r4 {
 		out = append(out, l...)
+	}
+	for _, es := range s.r6 {
+		out = render6(out, es)
 	}
 	SortRoutes(out)
 	return out
 }
 
-func (m *Mirror) rulesLocked() []Rule {
-	out := make([]Rule, 0, len(m.rules))
-	for r := range m.rules {
+func (s *mirrorState) sortedRules() []Rule {
+	out := make([]Rule, 0, len(s.rules))
+	for r := range s.rules {
 		out = append(out, r)
 	}
 	SortRules(out)
 	return out
 }
 
-func (m *Mirror) nexthopsLocked() []Nexthop {
-	return sorted(m.nexthops, func(nhs []Nexthop) {
-		slices.SortFunc(nhs, func(a, b Nexthop) int { return cmp.Compare(a.ID, b.ID) })
-	})
+// SortLinks sorts links by index.
+func SortLinks(ls []Link) {
+	slices.SortFunc(ls, func(a, b Link) int { return cmp.Compare(a.Index, b.Index) })
+}
+
+// SortNexthops sorts nexthop objects by id.
+func SortNexthops(nhs []Nexthop) {
+	slices.SortFunc(nhs, func(a, b Nexthop) int { return cmp.Compare(a.ID, b.ID) })
 }
 
 // sorted copies the values of m into a new slice and sorts it.
