@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 
+	"github.com/nlkit/nlkit"
 	"github.com/nlkit/nlkit/families/route"
 	"github.com/nlkit/nlkit/pcap"
 	"golang.org/x/sys/unix"
@@ -61,7 +62,7 @@ func (a *app) cmdMonitor(argv []string) error {
 	if err != nil {
 		return err
 	}
-	cfg := &route.WatchConfig{Objects: objs, Family: a.family, NetNS: fd, Dial: a.dialEvents}
+	ncfg := &nlkit.Config{NetNS: fd}
 	if file != "" {
 		f, err := os.Create(file)
 		if err != nil {
@@ -72,17 +73,28 @@ func (a *app) cmdMonitor(argv []string) error {
 		if err != nil {
 			return err
 		}
-		cfg.Tap = pw
+		ncfg.Tap = pw
 		defer func() {
 			if werr := pw.Err(); werr != nil {
 				fmt.Fprintf(a.stderr, "nlkit monitor: writing %s: %v\n", file, werr)
 			}
 		}()
 	}
-	if cfg.Dump, err = a.client(); err != nil {
+	dump, err := a.client()
+	if err != nil {
 		return err
 	}
-	w, err := route.NewWatcher(cfg)
+	// The event socket is monitor's own, so that one Tap sees all it receives: the Watcher drains it after
+	// lost events rather than dialing another.
+	dial := a.dialEvents
+	if dial == nil {
+		dial = func(cfg *nlkit.Config) (*nlkit.Conn, error) { return nlkit.Dial(nlkit.UnitRoute, cfg) }
+	}
+	conn, err := dial(ncfg)
+	if err != nil {
+		return fmt.Errorf("cannot open netlink socket: %w", err)
+	}
+	w, err := route.NewWatcherConn(conn, dump, &route.WatchConfig{Objects: objs, Family: a.family})
 	if err != nil {
 		return fmt.Errorf("cannot open netlink socket: %w", err)
 	}
@@ -155,7 +167,8 @@ func (a *app) printEvent(ev *route.Event, label bool) {
 	case ev.Kind == route.EventResync && ev.Snapshot != nil:
 		a.links = newLinkCache(ev.Snapshot.Links)
 		if ev.Lost {
-			fmt.Fprintln(a.stderr, "nlkit monitor: events were lost (the receive queue overflowed); state resynchronised")
+			fmt.Fprintln(a.stderr, "nlkit monitor: events were lost (the receive queue overflowed, or a "+
+				"notification did not fit the buffer); state resynchronised")
 		}
 		return
 	default:

@@ -63,58 +63,130 @@ type WatchConfig struct {
 	Objects WatchObjects
 	// Family limits addresses, routes and rules to AF_INET or AF_INET6; 0 follows both.
 	Family uint8
-	// NetNS is a namespace file descriptor to watch; 0 is the calling thread's namespace.
+	// NetNS is a namespace file descriptor to watch; 0 is the calling thread's namespace. The Watcher works on
+	// its own duplicate of it (F_DUPFD_CLOEXEC), taken in NewWatcher and closed by Close: the caller may close
+	// its descriptor once NewWatcher returns, and the number being reused for another file does not move the
+	// watch.
 	NetNS int
 	// AllNamespaces turns on NETLINK_LISTEN_ALL_NSID: events of every namespace that has an nsid in the
-	// watcher's namespace arrive too, each with its NSID. Resynchronisation snapshots cover the watcher's own
-	// namespace only.
+	// watcher's namespace arrive too, each with its NSID. Resynchronisation snapshots (EventResync) cover the
+	// watcher's own namespace only: after lost events, the state of the other namespaces is not dumped again.
 	AllNamespaces bool
 	// SocketReceiveBuffer sets the event socket's SO_RCVBUF(FORCE); 0 keeps the kernel default. A small buffer
-	// overflows sooner (ENOBUFS), which the Watcher survives by resynchronising.
+	// overflows sooner (ENOBUFS), which the Watcher survives by resynchronising. It applies to the sockets the
+	// Watcher dials, not to a connection given to NewWatcherConn.
 	SocketReceiveBuffer int
 	// InitialSnapshot makes the first event an EventResync with the state from a dump taken after the event
 	// socket joined its groups, so that no change falls between the two.
 	InitialSnapshot bool
 
 	// Tap sees every datagram of the event socket, the first one and those opened after an overflow (see
-	// nlkit.Tap; package pcap records them). Snapshots are dumped on another socket, which it does not see.
+	// nlkit.Tap; package pcap records them). Snapshots are dumped on another socket, which it does not see. It
+	// applies to the sockets the Watcher dials; give a connection for NewWatcherConn its Tap when dialing it.
 	Tap nlkit.Tap
-
-	// Dial, when set, opens the event socket instead of nlkit.Dial(nlkit.UnitRoute, cfg), at the start and after
-	// an overflow; cfg carries the groups, the namespace, the options and the Tap.
-	Dial func(cfg *nlkit.Config) (*nlkit.Conn, error)
-	// Conn, when set, is used as the event socket instead of dialing one (the Watcher joins the groups on it,
-	// drains it after an overflow, and closes it; Tap does not apply to it); Dump, when set, is the Client used
-	// for snapshots. Tests use Dial or Conn, and Dump, with nltest.
-	Conn *nlkit.Conn
-	Dump *Client // see Conn
 }
 
 // Watcher follows rtnetlink notifications: typed new/delete events for links, addresses, routes, neighbours,
-// rules and nexthops. When the kernel reports that events were lost (ENOBUFS: the socket's receive queue
-// overflowed), the Watcher dumps the watched objects again and delivers an EventResync with the fresh state
-// instead of stopping: a watch never stops silently. It ends only when its context is cancelled, it is closed,
-// or its socket fails, and then says why.
+// rules and nexthops. When events were lost, the Watcher dumps the watched objects again and delivers an
+// EventResync with the fresh state instead of stopping: a watch never stops silently. Events are lost when the
+// socket's receive queue overflows (ENOBUFS), and when a notification is larger than the receive buffer (the
+// kernel cuts it, MSG_TRUNC: a multipath route with thousands of nexthops makes an RTM_NEWROUTE of tens of
+// kilobytes); the buffer then grows so that the next one fits. A watch ends only when its context is
+// cancelled, it is closed, or its socket fails, and then says why.
 //
 // A Watcher is meant for one goroutine (Next is not safe for concurrent calls); Close may be called from any
 // goroutine and unblocks Next.
 type Watcher struct {
-	cfg     WatchConfig
+	cfg     WatchConfig // cfg.NetNS is the Watcher's own descriptor (see ownNS)
 	dump    *Client
 	ownDump bool
+	ownNS   bool // cfg.NetNS was duplicated from the caller's and is still open (under mu once started)
+	given   bool // the event socket came from NewWatcherConn: drained after lost events, never dialed again
+	dialFn  func(cfg *nlkit.Config) (*nlkit.Conn, error)
+	rbuf    int // the receive buffer of the event sockets the Watcher dials; grows after a cut notification
 	queue   []Event
 	started bool
 	resyncs uint64
 	groups  []uint32
 
-	mu     sync.Mutex // guards conn and closed: Close may come from another goroutine
-	conn   *nlkit.Conn
-	closed bool
+	mu      sync.Mutex // guards conn, closed, dialing and ownNS: Close may come from another goroutine
+	conn    *nlkit.Conn
+	closed  bool
+	dialing bool // restart is dialing with cfg.NetNS: Close leaves the descriptor to it
 }
 
 // NewWatcher opens the event socket, joins the rtnetlink groups for cfg.Objects (any process may join them),
-// and opens a second socket for snapshots, so that events keep queueing while a snapshot is dumped.
+// and opens a second socket for snapshots, so that events keep queueing while a snapshot is dumped. After lost
+// events it opens a new event socket (in the same namespace: see WatchConfig.NetNS).
 func NewWatcher(cfg *WatchConfig) (*Watcher, error) {
+	return newWatcher(cfg, nil, nil)
+}
+
+// newWatcher is NewWatcher with the event sockets opened by dial (nil: nlkit.Dial) and snapshots dumped through
+// dump (nil: a Client it dials and closes). Tests give nltest fakes.
+func newWatcher(cfg *WatchConfig, dial func(cfg *nlkit.Config) (*nlkit.Conn, error), dump *Client) (*Watcher, error) {
+	w, err := prepareWatcher(cfg)
+	if err != nil {
+		return nil, err
+	}
+	w.dialFn = dial
+	conn, err := w.dial()
+	if err != nil {
+		w.closeNSLocked()
+		return nil, err
+	}
+	w.conn = conn
+	if err := w.openDump(dump); err != nil {
+		conn.Close()
+		w.closeNSLocked()
+		return nil, err
+	}
+	return w, nil
+}
+
+// NewWatcherConn starts a Watcher on an event socket the caller opened: a NETLINK_ROUTE Conn, dialed in the
+// namespace to watch with the nlkit.Config it needs (a Tap, SO_RCVBUF, AcceptUserSenders...); a Conn from
+// nltest makes a Watcher without root. The Watcher joins the groups for cfg.Objects on conn (and turns on
+// NETLINK_LISTEN_ALL_NSID when cfg.AllNamespaces is set), drains conn after lost events instead of opening a
+// new socket, and closes it on Close; conn is the Watcher's from the call on, and is closed on error too.
+//
+// Snapshots are dumped through dump, which stays the caller's (Close does not close it), or when dump is nil
+// through a Client the Watcher dials in cfg.NetNS and closes. cfg.Tap and cfg.SocketReceiveBuffer apply only
+// to sockets the Watcher dials: set with them, NewWatcherConn fails. conn grows its receive buffer after a
+// notification that did not fit, up to the Conn's limit (1 MiB); a larger one is lost, and resynchronised,
+// every time it comes.
+func NewWatcherConn(conn *nlkit.Conn, dump *Client, cfg *WatchConfig) (*Watcher, error) {
+	if conn == nil {
+		return nil, errors.New("route: NewWatcherConn: nil Conn")
+	}
+	if cfg != nil && (cfg.Tap != nil || cfg.SocketReceiveBuffer != 0) {
+		conn.Close()
+		return nil, errors.New("route: NewWatcherConn: WatchConfig.Tap and SocketReceiveBuffer apply to the " +
+			"sockets a Watcher dials; set them in the nlkit.Config of the given Conn")
+	}
+	w, err := prepareWatcher(cfg)
+	if err != nil {
+		conn.Close()
+		return nil, err
+	}
+	w.conn, w.given = conn, true
+	err = w.joinGroups(conn)
+	if err == nil && w.cfg.AllNamespaces {
+		err = conn.SetOption(nlkit.OptListenAllNSID, true)
+	}
+	if err == nil {
+		err = w.openDump(dump)
+	}
+	if err != nil {
+		conn.Close()
+		w.closeNSLocked()
+		return nil, err
+	}
+	return w, nil
+}
+
+// prepareWatcher copies cfg, fills in its defaults, and duplicates its namespace descriptor.
+func prepareWatcher(cfg *WatchConfig) (*Watcher, error) {
 	w := &Watcher{}
 	if cfg != nil {
 		w.cfg = *cfg
@@ -123,42 +195,59 @@ func NewWatcher(cfg *WatchConfig) (*Watcher, error) {
 		w.cfg.Objects = WatchAll
 	}
 	w.groups = w.cfg.Objects.groups(w.cfg.Family)
-	if w.cfg.Conn != nil {
-		w.conn = w.cfg.Conn
-		for _, g := range w.groups {
-			if err := w.conn.JoinGroup(g); err != nil {
-				return nil, err
-			}
-		}
-	} else {
-		conn, err := w.dial()
+	if w.cfg.NetNS > 0 {
+		fd, err := unix.FcntlInt(uintptr(w.cfg.NetNS), unix.F_DUPFD_CLOEXEC, 0)
 		if err != nil {
-			return nil, err
+			return nil, &nlkit.OpError{Op: "duplicate namespace descriptor", Unit: nlkit.UnitRoute, Err: err}
 		}
-		w.conn = conn
-	}
-	w.dump = w.cfg.Dump
-	if w.dump == nil {
-		d, err := Dial(&Config{NetNS: w.cfg.NetNS})
-		if err != nil {
-			w.conn.Close()
-			return nil, err
-		}
-		w.dump, w.ownDump = d, true
+		w.cfg.NetNS, w.ownNS = fd, true
 	}
 	return w, nil
 }
 
+func (w *Watcher) joinGroups(conn *nlkit.Conn) error {
+	for _, g := range w.groups {
+		if err := conn.JoinGroup(g); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// openDump sets the snapshot Client: dump, or one dialed in the watched namespace.
+func (w *Watcher) openDump(dump *Client) error {
+	if dump != nil {
+		w.dump = dump
+		return nil
+	}
+	d, err := Dial(&Config{NetNS: w.cfg.NetNS})
+	if err != nil {
+		return err
+	}
+	w.dump, w.ownDump = d, true
+	return nil
+}
+
+// closeNSLocked closes the Watcher's namespace descriptor; w.mu must be held once Next may run.
+func (w *Watcher) closeNSLocked() {
+	if w.ownNS {
+		unix.Close(w.cfg.NetNS)
+		w.ownNS = false
+	}
+}
+
+// dial opens an event socket joined to the groups, in the watched namespace.
 func (w *Watcher) dial() (*nlkit.Conn, error) {
 	cfg := &nlkit.Config{Groups: w.groups, NetNS: w.cfg.NetNS, ListenAllNSID: w.cfg.AllNamespaces,
-		SocketReceiveBuffer: w.cfg.SocketReceiveBuffer, Tap: w.cfg.Tap}
-	if w.cfg.Dial != nil {
-		return w.cfg.Dial(cfg)
+		SocketReceiveBuffer: w.cfg.SocketReceiveBuffer, ReceiveBuffer: w.rbuf, Tap: w.cfg.Tap}
+	if w.dialFn != nil {
+		return w.dialFn(cfg)
 	}
 	return nlkit.Dial(nlkit.UnitRoute, cfg)
 }
 
-// Close closes the Watcher's sockets; a Next blocked in another goroutine returns nlkit.ErrClosed.
+// Close closes the Watcher's sockets and its namespace descriptor; a Next blocked in another goroutine returns
+// nlkit.ErrClosed.
 func (w *Watcher) Close() error {
 	w.mu.Lock()
 	if w.closed {
@@ -172,6 +261,12 @@ func (w *Watcher) Close() error {
 	if w.ownDump {
 		w.dump.Close()
 	}
+	// A restart dialing with the descriptor closes it when it finds the Watcher closed.
+	w.mu.Lock()
+	if !w.dialing {
+		w.closeNSLocked()
+	}
+	w.mu.Unlock()
 	return err
 }
 
@@ -184,22 +279,34 @@ func (w *Watcher) current() (*nlkit.Conn, error) {
 	return w.conn, nil
 }
 
-// restart forgets the events queued before an overflow. Those are older than the events the kernel dropped, so
+// restart forgets the events queued before the loss. Those are older than the events the kernel dropped, so
 // replaying them after a fresh snapshot could bring back what the lost events removed. A Watcher that dialed its
 // socket replaces it with a new one (joined before the snapshot is dumped, so nothing after it is missed); one
 // given a Conn drains it.
 func (w *Watcher) restart(ctx context.Context) error {
 	w.queue = w.queue[:0]
-	if w.cfg.Conn == nil {
-		conn, err := w.dial()
-		if err != nil {
-			return err
-		}
+	if !w.given {
 		w.mu.Lock()
 		if w.closed {
 			w.mu.Unlock()
-			conn.Close()
 			return nlkit.ErrClosed
+		}
+		w.dialing = true
+		w.mu.Unlock()
+		conn, err := w.dial()
+		w.mu.Lock()
+		w.dialing = false
+		if w.closed {
+			w.closeNSLocked()
+			w.mu.Unlock()
+			if conn != nil {
+				conn.Close()
+			}
+			return nlkit.ErrClosed
+		}
+		if err != nil {
+			w.mu.Unlock()
+			return err
 		}
 		old := w.conn
 		w.conn = conn
@@ -215,8 +322,9 @@ func (w *Watcher) restart(ctx context.Context) error {
 		dctx, cancel := context.WithTimeout(ctx, time.Millisecond)
 		_, err := conn.ReceiveDatagram(dctx)
 		cancel()
+		var te *nlkit.TruncatedError
 		switch {
-		case err == nil, errors.Is(err, unix.ENOBUFS):
+		case err == nil, errors.Is(err, unix.ENOBUFS), errors.As(err, &te):
 		case ctx.Err() != nil:
 			return ctx.Err()
 		case errors.Is(err, context.DeadlineExceeded):
@@ -228,12 +336,26 @@ func (w *Watcher) restart(ctx context.Context) error {
 	return nil
 }
 
-// Resyncs counts the resynchronisations after lost events (ENOBUFS).
+// lost reports whether err from the event socket means that events were lost, and so that the Watcher must
+// resynchronise: ENOBUFS, or a notification cut to fit the receive buffer (*nlkit.TruncatedError), after which
+// the event sockets the Watcher dials get a buffer that holds it.
+func (w *Watcher) lost(err error) bool {
+	var te *nlkit.TruncatedError
+	if errors.As(err, &te) {
+		w.rbuf = max(w.rbuf, 2*te.Buffer, te.Size)
+		return true
+	}
+	return errors.Is(err, unix.ENOBUFS)
+}
+
+// Resyncs counts the resynchronisations after lost events (ENOBUFS, or a notification too large for the
+// receive buffer).
 func (w *Watcher) Resyncs() uint64 { return w.resyncs }
 
-// Next returns the next event. After ENOBUFS it returns an EventResync (Lost true) with a fresh Snapshot.
-// A message that cannot be decoded is returned as a *DecodeError, and the Watcher goes on with the next
-// call. Other errors (nlkit.ErrClosed, ctx.Err(), a socket error) end the watch.
+// Next returns the next event. After lost events (ENOBUFS, or a notification larger than the receive buffer,
+// which the kernel cuts with MSG_TRUNC) it returns an EventResync (Lost true) with a fresh Snapshot. A message
+// that cannot be decoded is returned as a *DecodeError, and the Watcher goes on with the next call. Other
+// errors (nlkit.ErrClosed, ctx.Err(), a socket error, a failed snapshot) end the watch.
 func (w *Watcher) Next(ctx context.Context) (Event, error) {
 	if ctx == nil {
 		ctx = context.Background()
@@ -251,7 +373,7 @@ func (w *Watcher) Next(ctx context.Context) (Event, error) {
 		}
 		d, err := conn.ReceiveDatagram(ctx)
 		if err != nil {
-			if errors.Is(err, unix.ENOBUFS) {
+			if w.lost(err) {
 				w.resyncs++
 				if err := w.restart(ctx); err != nil {
 					return Event{}, err

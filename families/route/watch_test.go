@@ -5,6 +5,7 @@ package route
 import (
 	"context"
 	"errors"
+	"net/netip"
 	"sync"
 	"testing"
 	"time"
@@ -28,9 +29,8 @@ func newWatchFixture(t *testing.T, cfg WatchConfig) *watchFixture {
 		{Family: unix.AF_INET, Dst: mustPrefix("127.0.0.0/8"), Table: TableLocal, Type: TypeLocal}}}
 	_, fake := nltest.New(unix.NETLINK_ROUTE, nil, nil)
 	tr := &enobufsTransport{Fake: fake}
-	cfg.Conn = nlkit.NewConn(unix.NETLINK_ROUTE, tr, &nlkit.Config{Groups: []uint32{unix.RTNLGRP_LINK}})
-	cfg.Dump = k.client(t)
-	w, err := NewWatcher(&cfg)
+	conn := nlkit.NewConn(unix.NETLINK_ROUTE, tr, &nlkit.Config{Groups: []uint32{unix.RTNLGRP_LINK}})
+	w, err := NewWatcherConn(conn, k.client(t), &cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -167,90 +167,6 @@ func TestWatchGroupsFamily(t *testing.T) {
 	}
 }
 
-func waitGen(t *testing.T, m *Mirror, after uint64) uint64 {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	g, err := m.Wait(ctx, after)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return g
-}
-
-func TestMirror(t *testing.T) {
-	f := newWatchFixture(t, WatchConfig{})
-	f.w.Close() // the Mirror makes its own Watcher on the same fakes
-	_, fake := nltest.New(unix.NETLINK_ROUTE, nil, nil)
-	tr := &enobufsTransport{Fake: fake}
-	cfg := &WatchConfig{Objects: WatchAll, Conn: nlkit.NewConn(unix.NETLINK_ROUTE, tr, nil), Dump: f.k.client(t)}
-	m, err := NewMirror(context.Background(), cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer m.Close()
-	if ls := m.Links(); len(ls) != 1 || ls[0].Name != "lo" || len(m.Routes()) != 1 {
-		t.Fatalf("initial %v %v", ls, m.Routes())
-	}
-	gen := m.Generation()
-	inject := func(typ uint16, flags uint16, v interface{ MarshalBinary() ([]byte, error) }) {
-		tr.Fake.Inject(nltest.Addr{Groups: 1}, proto.Message{Header: proto.Header{Type: typ, Flags: flags}, Data: mustMarshal(t, v)})
-		gen = waitGen(t, m, gen)
-	}
-	inject(unix.RTM_NEWLINK, 0, &Link{Index: 2, Name: "v0"})
-	inject(unix.RTM_NEWLINK, 0, &Link{Family: unix.AF_BRIDGE, Index: 2, Name: "v0"})
-	inject(unix.RTM_DELLINK, 0, &Link{Family: unix.AF_BRIDGE, Index: 2, Name: "v0"}) // a port leaving a bridge
-	inject(unix.RTM_NEWADDR, 0, &Addr{Family: unix.AF_INET, Index: 2, Local: mustAddr("10.0.0.1"), PrefixLen: 24})
-	r1 := Route{Family: unix.AF_INET, Dst: mustPrefix("10.1.0.0/16"), Table: TableMain, Type: TypeUnicast, OIF: 2}
-	r2 := r1
-	r2.OIF = 3
-	inject(unix.RTM_NEWROUTE, unix.NLM_F_CREATE|unix.NLM_F_EXCL, &r1)
-	inject(unix.RTM_NEWROUTE, unix.NLM_F_CREATE|unix.NLM_F_APPEND, &r2) // two routes under one key
-	r6 := Route{Family: unix.AF_INET6, Dst: mustPrefix("2001:db8::/64"), Table: TableMain, Type: TypeUnicast, OIF: 2}
-	inject(unix.RTM_NEWROUTE, 0, &r6)
-	inject(unix.RTM_NEWNEIGH, 0, &Neigh{Family: unix.AF_INET, Index: 2, Dst: mustAddr("10.0.0.2"), State: NeighReachable})
-	inject(unix.RTM_NEWNEIGH, 0, &Neigh{Family: unix.AF_INET, Index: 2, Dst: mustAddr("10.0.0.3"), Flags: NeighProxy})
-	inject(unix.RTM_NEWRULE, 0, &Rule{Family: unix.AF_INET, Priority: 5, Table: 100, Action: RuleToTable})
-	inject(unix.RTM_NEWNEXTHOP, 0, &Nexthop{ID: 4, Blackhole: true})
-	s := m.Snapshot()
-	if len(s.Links) != 2 || len(s.Addrs) != 1 || len(s.Routes) != 4 || len(s.Neighs) != 1 || len(s.Rules) != 1 ||
-		len(s.Nexthops) != 1 {
-		t.Fatalf("after adds: %d links %d addrs %d routes %d neighs %d rules %d nexthops", len(s.Links), len(s.Addrs),
-			len(s.Routes), len(s.Neighs), len(s.Rules), len(s.Nexthops))
-	}
-	if l, ok := m.Link(2); !ok || l.Name != "v0" {
-		t.Errorf("Link(2) = %v %v", l, ok)
-	}
-	r1b := r1
-	r1b.Priority = 0
-	r1b.EnsureExtra().Metrics.MTU = 1300
-	inject(unix.RTM_NEWROUTE, unix.NLM_F_REPLACE, &r1b) // replaces the first under the key
-	inject(unix.RTM_DELROUTE, 0, &r2)
-	inject(unix.RTM_DELROUTE, 0, &r6)
-	inject(unix.RTM_DELADDR, 0, &Addr{Family: unix.AF_INET, Index: 2, Local: mustAddr("10.0.0.1"), PrefixLen: 24})
-	inject(unix.RTM_DELNEIGH, 0, &Neigh{Family: unix.AF_INET, Index: 2, Dst: mustAddr("10.0.0.2")})
-	inject(unix.RTM_DELRULE, 0, &Rule{Family: unix.AF_INET, Priority: 5, Table: 100, Action: RuleToTable})
-	inject(unix.RTM_DELNEXTHOP, 0, &Nexthop{ID: 4})
-	s = m.Snapshot()
-	if len(s.Routes) != 2 || s.Routes[0].Ext().Metrics.MTU != 1300 || s.Routes[0].OIF != 2 || len(s.Addrs) != 0 ||
-		len(s.Neighs) != 0 || len(s.Rules) != 0 || len(s.Nexthops) != 0 {
-		t.Fatalf("after deletes: %+v", s)
-	}
-	// Lost events: the Mirror reloads from a fresh dump.
-	f.k.mu.Lock()
-	f.k.links = []Link{{Index: 1, Name: "lo"}, {Index: 9, Name: "new"}}
-	f.k.mu.Unlock()
-	tr.overflow()
-	gen = waitGen(t, m, gen)
-	if ls := m.Links(); len(ls) != 2 || ls[1].Name != "new" || m.Resyncs() != 1 {
-		t.Fatalf("after resync: %v (resyncs %d)", ls, m.Resyncs())
-	}
-	m.Close()
-	if !errors.Is(m.Err(), nlkit.ErrClosed) && !errors.Is(m.Err(), context.Canceled) {
-		t.Errorf("Err after Close: %v", m.Err())
-	}
-}
-
 // countTap counts the datagrams a Conn receives.
 type countTap struct {
 	mu       sync.Mutex
@@ -270,41 +186,192 @@ func (c *countTap) count() int {
 	return c.received
 }
 
-// TestWatcherTapAndDial: WatchConfig.Tap reaches the event socket the Watcher dials (through WatchConfig.Dial
-// here), and the socket it dials again after an overflow.
+// fakeDialer opens nltest event sockets for newWatcher and keeps them, with the configs they were dialed with.
+type fakeDialer struct {
+	dialed []*enobufsTransport
+	cfgs   []*nlkit.Config
+}
+
+func (d *fakeDialer) dial(cfg *nlkit.Config) (*nlkit.Conn, error) {
+	_, fake := nltest.New(unix.NETLINK_ROUTE, nil, cfg)
+	tr := &enobufsTransport{Fake: fake}
+	d.dialed, d.cfgs = append(d.dialed, tr), append(d.cfgs, cfg)
+	return nlkit.NewConn(unix.NETLINK_ROUTE, tr, cfg), nil
+}
+
+// TestWatcherTapAndDial: WatchConfig.Tap reaches the event socket the Watcher dials, and the socket it dials
+// again after an overflow.
 func TestWatcherTapAndDial(t *testing.T) {
 	k := &kernel{links: []Link{{Index: 1, Name: "lo"}}}
 	tap := &countTap{}
-	var dialed []*enobufsTransport
-	var cfgs []*nlkit.Config
-	w, err := NewWatcher(&WatchConfig{Objects: WatchLinks | WatchRoutes, Family: unix.AF_INET, Tap: tap,
-		Dump: k.client(t),
-		Dial: func(cfg *nlkit.Config) (*nlkit.Conn, error) {
-			_, fake := nltest.New(unix.NETLINK_ROUTE, nil, cfg)
-			tr := &enobufsTransport{Fake: fake}
-			dialed, cfgs = append(dialed, tr), append(cfgs, cfg)
-			return nlkit.NewConn(unix.NETLINK_ROUTE, tr, cfg), nil
-		}})
+	d := &fakeDialer{}
+	w, err := newWatcher(&WatchConfig{Objects: WatchLinks | WatchRoutes, Family: unix.AF_INET, Tap: tap},
+		d.dial, k.client(t))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer w.Close()
-	if len(dialed) != 1 || cfgs[0].Tap != tap || !dialed[0].Fake.Joined(unix.RTNLGRP_LINK) ||
-		!dialed[0].Fake.Joined(unix.RTNLGRP_IPV4_ROUTE) || dialed[0].Fake.Joined(unix.RTNLGRP_IPV6_ROUTE) {
-		t.Fatalf("dialed %d sockets, config %+v", len(dialed), cfgs)
+	if len(d.dialed) != 1 || d.cfgs[0].Tap != tap || !d.dialed[0].Fake.Joined(unix.RTNLGRP_LINK) ||
+		!d.dialed[0].Fake.Joined(unix.RTNLGRP_IPV4_ROUTE) || d.dialed[0].Fake.Joined(unix.RTNLGRP_IPV6_ROUTE) {
+		t.Fatalf("dialed %d sockets, config %+v", len(d.dialed), d.cfgs)
 	}
-	dialed[0].Fake.Inject(nltest.Addr{Groups: 1},
+	d.dialed[0].Fake.Inject(nltest.Addr{Groups: 1},
 		proto.Message{Header: proto.Header{Type: unix.RTM_NEWLINK}, Data: mustMarshal(t, &Link{Index: 5, Name: "v0"})})
 	if ev := next(t, w); ev.Link == nil || ev.Link.Name != "v0" || tap.count() != 1 {
 		t.Fatalf("event %v, tap saw %d datagrams", ev, tap.count())
 	}
-	dialed[0].overflow()
-	if ev := next(t, w); ev.Kind != EventResync || !ev.Lost || len(dialed) != 2 || cfgs[1].Tap != tap {
-		t.Fatalf("after ENOBUFS: %v, %d sockets dialed", ev, len(dialed))
+	d.dialed[0].overflow()
+	if ev := next(t, w); ev.Kind != EventResync || !ev.Lost || len(d.dialed) != 2 || d.cfgs[1].Tap != tap {
+		t.Fatalf("after ENOBUFS: %v, %d sockets dialed", ev, len(d.dialed))
 	}
-	dialed[1].Fake.Inject(nltest.Addr{Groups: 1},
+	d.dialed[1].Fake.Inject(nltest.Addr{Groups: 1},
 		proto.Message{Header: proto.Header{Type: unix.RTM_DELLINK}, Data: mustMarshal(t, &Link{Index: 5, Name: "v0"})})
 	if ev := next(t, w); ev.Kind != EventDelete || tap.count() != 2 {
 		t.Fatalf("after resync: %v, tap saw %d datagrams", ev, tap.count())
+	}
+}
+
+// bigRoute is an IPv4 route with hops nexthops: with 3000, its RTM_NEWROUTE is about 48 KB, more than the
+// 32 KiB an event socket starts with.
+func bigRoute(hops int) Route {
+	r := Route{Family: unix.AF_INET, Dst: mustPrefix("10.99.0.0/16"), Table: TableMain, Type: TypeUnicast,
+		Protocol: unix.RTPROT_BOOT}
+	mp := make([]NextHop, hops)
+	for i := range mp {
+		mp[i] = NextHop{OIF: 2, Gateway: netip.AddrFrom4([4]byte{10, 50, byte((i + 2) >> 8), byte(i + 2)})}
+	}
+	r.EnsureExtra().MultiPath = mp
+	return r
+}
+
+// TestWatcherResyncOnTruncated: a notification larger than the receive buffer is lost (MSG_TRUNC); the Watcher
+// resynchronises as after ENOBUFS, and its connection, grown, takes the next one whole. A datagram of more than
+// 64 KiB (two such routes) is lost once, then received whole.
+func TestWatcherResyncOnTruncated(t *testing.T) {
+	f := newWatchFixture(t, WatchConfig{Objects: WatchLinks | WatchRoutes})
+	big := bigRoute(3000)
+	msg := proto.Message{Header: proto.Header{Type: unix.RTM_NEWROUTE}, Data: mustMarshal(t, &big)}
+	if len(msg.Data) <= nlkit.DefaultReceiveBuffer {
+		t.Fatalf("the route's message is %d bytes, not more than the %d-byte buffer", len(msg.Data), nlkit.DefaultReceiveBuffer)
+	}
+	// The fake kernel does not list the route: the real one cannot put a route of more than about 32 KiB in
+	// a dump.
+	f.ev.Fake.Inject(nltest.Addr{Groups: 1}, msg)
+	ev := next(t, f.w)
+	if ev.Kind != EventResync || !ev.Lost || f.w.Resyncs() != 1 || len(ev.Snapshot.Routes) != 1 {
+		t.Fatalf("after a cut notification: %v (resyncs %d)", ev, f.w.Resyncs())
+	}
+	f.ev.Fake.Inject(nltest.Addr{Groups: 1}, msg)
+	if ev := next(t, f.w); ev.Kind != EventNew || ev.Route == nil || len(ev.Route.Ext().MultiPath) != 3000 {
+		t.Fatalf("the same notification again: %v", ev)
+	}
+
+	// Two in one datagram: more than 64 KiB.
+	f.ev.Fake.Inject(nltest.Addr{Groups: 1}, msg, msg)
+	if ev := next(t, f.w); ev.Kind != EventResync || !ev.Lost || f.w.Resyncs() != 2 {
+		t.Fatalf("after a cut datagram of %d bytes: %v (resyncs %d)", 2*len(msg.Data), ev, f.w.Resyncs())
+	}
+	f.ev.Fake.Inject(nltest.Addr{Groups: 1}, msg, msg)
+	for i := range 2 {
+		if ev := next(t, f.w); ev.Kind != EventNew || ev.Route == nil || len(ev.Route.Ext().MultiPath) != 3000 {
+			t.Fatalf("route %d of the datagram again: %v", i, ev)
+		}
+	}
+	// The watch goes on.
+	f.inject(t, unix.RTM_NEWLINK, &Link{Index: 7, Name: "after"})
+	if ev := next(t, f.w); ev.Link == nil || ev.Link.Name != "after" || f.w.Resyncs() != 2 {
+		t.Fatalf("after the resyncs: %v (resyncs %d)", ev, f.w.Resyncs())
+	}
+}
+
+// TestWatcherTruncatedDialsLarger: a Watcher that dials its event sockets opens the next one with a buffer that
+// holds the datagram it lost, even one beyond the 1 MiB a Conn grows to by itself.
+func TestWatcherTruncatedDialsLarger(t *testing.T) {
+	k := &kernel{links: []Link{{Index: 1, Name: "lo"}}}
+	d := &fakeDialer{}
+	w, err := newWatcher(&WatchConfig{Objects: WatchLinks}, d.dial, k.client(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	// A NLMSG_NOOP of 1.5 MiB (no event), then a link, in one datagram.
+	huge := []proto.Message{{Header: proto.Header{Type: proto.TypeNoop}, Data: make([]byte, 3<<19)},
+		{Header: proto.Header{Type: unix.RTM_NEWLINK}, Data: mustMarshal(t, &Link{Index: 5, Name: "v0"})}}
+	size := len(proto.AppendMessages(nil, huge...))
+	d.dialed[0].Fake.Inject(nltest.Addr{Groups: 1}, huge...)
+	if ev := next(t, w); ev.Kind != EventResync || !ev.Lost || w.Resyncs() != 1 {
+		t.Fatalf("after a cut datagram: %v (resyncs %d)", ev, w.Resyncs())
+	}
+	if len(d.dialed) != 2 || d.cfgs[1].ReceiveBuffer < size {
+		t.Fatalf("%d sockets dialed, the last with a %d-byte buffer for a %d-byte datagram", len(d.dialed),
+			d.cfgs[len(d.cfgs)-1].ReceiveBuffer, size)
+	}
+	d.dialed[1].Fake.Inject(nltest.Addr{Groups: 1}, huge...)
+	if ev := next(t, w); ev.Kind != EventNew || ev.Link == nil || ev.Link.Name != "v0" || w.Resyncs() != 1 {
+		t.Fatalf("the datagram again: %v (resyncs %d)", ev, w.Resyncs())
+	}
+	// After an overflow, the socket dialed again keeps the larger buffer.
+	d.dialed[1].overflow()
+	if ev := next(t, w); ev.Kind != EventResync || len(d.dialed) != 3 || d.cfgs[2].ReceiveBuffer < size {
+		t.Fatalf("after ENOBUFS: %v, %d sockets dialed", ev, len(d.dialed))
+	}
+}
+
+// TestWatcherOwnsNetNS: the Watcher dials with its own duplicate of WatchConfig.NetNS, taken at the start, the
+// same after the caller closed its descriptor, and closes it on Close.
+func TestWatcherOwnsNetNS(t *testing.T) {
+	callers, err := unix.Open("/dev/null", unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want unix.Stat_t
+	if err := unix.Fstat(callers, &want); err != nil {
+		t.Fatal(err)
+	}
+	k := &kernel{links: []Link{{Index: 1, Name: "lo"}}}
+	d := &fakeDialer{}
+	w, err := newWatcher(&WatchConfig{Objects: WatchLinks, NetNS: callers}, d.dial, k.client(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	own := d.cfgs[0].NetNS
+	var st unix.Stat_t
+	if own == callers || own <= 0 || unix.Fstat(own, &st) != nil || st.Ino != want.Ino || st.Dev != want.Dev {
+		t.Fatalf("the Watcher dialed with descriptor %d (the caller's is %d)", own, callers)
+	}
+	if flags, err := unix.FcntlInt(uintptr(own), unix.F_GETFD, 0); err != nil || flags&unix.FD_CLOEXEC == 0 {
+		t.Errorf("the Watcher's descriptor: flags %#x, %v; want FD_CLOEXEC", flags, err)
+	}
+	unix.Close(callers)
+	d.dialed[0].overflow()
+	if ev := next(t, w); ev.Kind != EventResync || len(d.cfgs) != 2 || d.cfgs[1].NetNS != own {
+		t.Fatalf("after ENOBUFS: %v, dialed with %+v", ev, d.cfgs)
+	}
+	w.Close()
+	if err := unix.Fstat(own, &st); err == nil && st.Ino == want.Ino && st.Dev == want.Dev {
+		t.Errorf("descriptor %d still open after Close", own)
+	}
+}
+
+// TestNewWatcherConnOptions: NewWatcherConn refuses the options that belong to a socket it does not dial, and
+// closes the Conn it was given.
+func TestNewWatcherConnOptions(t *testing.T) {
+	k := &kernel{}
+	for _, cfg := range []WatchConfig{{Tap: &countTap{}}, {SocketReceiveBuffer: 1 << 20}} {
+		conn, _ := nltest.New(unix.NETLINK_ROUTE, nil, nil)
+		if w, err := NewWatcherConn(conn, k.client(t), &cfg); err == nil {
+			w.Close()
+			t.Errorf("NewWatcherConn with %+v: no error", cfg)
+		}
+		if _, err := conn.ReceiveDatagram(context.Background()); !errors.Is(err, nlkit.ErrClosed) {
+			t.Errorf("the Conn after a refused NewWatcherConn: %v", err)
+		}
+	}
+	// AllNamespaces needs NETLINK_LISTEN_ALL_NSID on the socket: a fake has none to set.
+	conn, _ := nltest.New(unix.NETLINK_ROUTE, nil, nil)
+	if w, err := NewWatcherConn(conn, k.client(t), &WatchConfig{AllNamespaces: true}); err == nil {
+		w.Close()
+		t.Error("NewWatcherConn with AllNamespaces on a fake: no error")
 	}
 }

@@ -47,9 +47,8 @@ func TestSpoofedRouteEvent(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		w, err := route.NewWatcher(&route.WatchConfig{Objects: route.WatchLinks, NetNS: fd, Conn: conn})
+		w, err := route.NewWatcherConn(conn, nil, &route.WatchConfig{Objects: route.WatchLinks, NetNS: fd})
 		if err != nil {
-			conn.Close()
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { w.Close() })
