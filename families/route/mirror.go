@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/nlkit/nlkit"
 	"golang.org/x/sys/unix"
 )
 
@@ -145,13 +146,13 @@ func NewMirrorWatcher(ctx context.Context, w *Watcher, opts ...MirrorOption) (*M
 		o(m)
 	}
 	m.cond = sync.NewCond(m.mu.RLocker())
-	m.mu.Lock()
-	m.s = newState(ev.Snapshot, WatchAll)
-	m.gen++
-	m.mu.Unlock()
-	if m.onChange != nil {
-		m.report(diffState(&mirrorState{}, &m.s, WatchAll, CauseResync))
-	}
+	m.update(func() []Change {
+		m.s = newState(ev.Snapshot, WatchAll)
+		if m.onChange == nil {
+			return nil
+		}
+		return diffState(&mirrorState{}, &m.s, WatchAll, CauseResync)
+	})
 	ctx, m.cancel = context.WithCancel(context.WithoutCancel(ctx))
 	go m.run(ctx)
 	return m, nil
@@ -167,20 +168,16 @@ func (m *Mirror) run(ctx context.Context) {
 			}
 			continue
 		}
-		dirty := m.handle(&ev)
-		for dirty != 0 {
-			if dirty, err = m.drain(ctx, dirty); err != nil {
-				if !m.fail(err) {
-					return
-				}
-				continue
-			}
-			if dirty != 0 {
-				if err := m.redump(ctx, dirty); err != nil {
-					m.fail(err)
-					return
-				}
-				dirty = 0
+		m.mu.RLock()
+		dirty := m.silent(&ev, nil)
+		m.mu.RUnlock()
+		if dirty == 0 || ev.Kind == EventResync {
+			m.update(func() []Change { return m.applyOne(&ev) })
+			continue
+		}
+		if err := m.redump(ctx, ev, dirty); err != nil {
+			if m.fail(err); ctx.Err() != nil || errors.Is(err, nlkit.ErrClosed) {
+				return
 			}
 		}
 	}
@@ -197,92 +194,151 @@ func (m *Mirror) fail(err error) bool {
 	return errors.As(err, &de)
 }
 
-// handle applies one event and returns the objects to re-dump for the changes the kernel made with it silently.
-func (m *Mirror) handle(ev *Event) WatchObjects {
-	var changes []Change
+// update runs fn under the write lock, makes its result visible (a new Generation) and reports its changes.
+func (m *Mirror) update(fn func() []Change) {
 	m.mu.Lock()
-	var dirty WatchObjects
-	if ev.Kind == EventResync {
-		old := m.s
-		m.s = newState(ev.Snapshot, WatchAll)
-		m.resyncs++
-		if m.onChange != nil {
-			changes = diffState(&old, &m.s, WatchAll, CauseResync)
-		}
-	} else {
-		dirty = m.silent(ev) & m.w.cfg.Objects
-		changes = m.apply(ev)
-	}
+	changes := fn()
 	m.gen++
 	m.mu.Unlock()
 	m.cond.Broadcast()
-	m.report(changes)
-	return dirty
+	for _, c := range changes {
+		m.onChange(c)
+	}
+}
+
+// applyOne applies one event, or loads a resync's snapshot. The caller holds the write lock.
+func (m *Mirror) applyOne(ev *Event) []Change {
+	if ev.Kind != EventResync {
+		return m.apply(ev)
+	}
+	old := m.s
+	m.s = newState(ev.Snapshot, WatchAll)
+	m.resyncs++
+	if m.onChange == nil {
+		return nil
+	}
+	return diffState(&old, &m.s, WatchAll, CauseResync)
 }
 
 // drainFor bounds how long the Mirror waits for more queued events before a re-dump, and drainMax how many it
-// applies first, so that a burst of link changes costs one re-dump and a steady stream cannot delay it forever.
+// takes first, so that a burst of link changes costs one re-dump and a steady stream cannot delay it forever.
 const (
 	drainFor = 2 * time.Millisecond
 	drainMax = 4096
 )
 
-// drain applies the events already queued (each ends the wait for the next within drainFor) and returns the
-// objects to re-dump, with theirs added. A resync in between makes the re-dump unneeded.
-func (m *Mirror) drain(ctx context.Context, dirty WatchObjects) (WatchObjects, error) {
+// redump follows ev, an event the kernel accompanied with changes it did not notify: it takes the events
+// already queued behind ev (each ends the wait for the next within drainFor), dumps the objects any of them
+// names again, and puts the dump in place of the Mirror's copy of those objects, with the taken events of other
+// objects applied, all visible at once: a reader never sees an event that came after ev without the re-dump.
+// The dump started after the kernel sent every taken event, so it holds their changes, the silent ones too (an
+// event of a re-dumped object applied on top could bring back what a later silent flush removed). Events that
+// arrive during the dump are applied after it; one the dump already shows changes nothing (the Mirror's rules
+// are idempotent). A resync among the taken events makes the events before it and the re-dump moot.
+func (m *Mirror) redump(ctx context.Context, ev Event, dirty WatchObjects) error {
+	evs := []Event{ev}
+	links := map[int32]Link{} // the links as the taken events leave them, for silent
+	if ev.Link != nil {
+		links[ev.Link.Index] = *ev.Link
+	}
 	for range drainMax {
 		dctx, cancel := context.WithTimeout(ctx, drainFor)
-		ev, err := m.w.Next(dctx)
+		next, err := m.w.Next(dctx)
 		cancel()
 		if err != nil {
 			if ctx.Err() == nil && errors.Is(err, context.DeadlineExceeded) {
-				return dirty, nil
+				break
 			}
-			return dirty, err
-		}
-		more := m.handle(&ev)
-		if ev.Kind == EventResync {
-			dirty = 0
-		}
-		dirty |= more
-	}
-	return dirty, nil
-}
-
-// redump dumps the objects dirty names again and puts them in place of the Mirror's, reporting what differed.
-// Events that arrive meanwhile queue on the event socket and are applied after it; applying one the dump
-// already shows changes nothing (the Mirror's rules are idempotent).
-func (m *Mirror) redump(ctx context.Context, dirty WatchObjects) error {
-	var s *Snapshot
-	var err error
-	for try := 0; ; try++ {
-		if s, err = TakeSnapshot(ctx, m.w.dump, dirty, m.w.cfg.Family); err == nil {
-			break
-		}
-		if ctx.Err() != nil || try == 4 {
+			var de *DecodeError
+			if errors.As(err, &de) {
+				m.fail(err)
+				continue
+			}
+			m.update(func() []Change { return m.applyAll(evs) }) // what was taken is not lost
 			return err
 		}
-		time.Sleep(10 * time.Millisecond << try)
+		if next.Kind == EventResync {
+			evs, dirty = evs[:0], 0
+		} else {
+			m.mu.RLock()
+			dirty |= m.silent(&next, links)
+			m.mu.RUnlock()
+			if next.Link != nil && next.Link.Family != unix.AF_BRIDGE {
+				links[next.Link.Index] = *next.Link
+			}
+		}
+		evs = append(evs, next)
 	}
-	fresh := newState(s, dirty)
-	var changes []Change
-	m.mu.Lock()
-	old := m.s
-	m.s.replace(&fresh, dirty)
-	m.redumps++
-	if m.onChange != nil {
-		changes = diffState(&old, &m.s, dirty, CauseRedump)
+	dirty &= m.w.cfg.Objects
+	var fresh mirrorState
+	if dirty != 0 {
+		s, err := m.dump(ctx, dirty)
+		if err != nil {
+			m.update(func() []Change { return m.applyAll(evs) })
+			return err
+		}
+		fresh = newState(s, dirty)
 	}
-	m.gen++
-	m.mu.Unlock()
-	m.cond.Broadcast()
-	m.report(changes)
+	m.update(func() []Change {
+		var changes []Change
+		if dirty != 0 {
+			old := m.s
+			m.s.replace(&fresh, dirty)
+			m.redumps++
+			if m.onChange != nil {
+				changes = diffState(&old, &m.s, dirty, CauseRedump)
+			}
+		}
+		for i := range evs {
+			if evs[i].objects()&dirty == 0 {
+				changes = append(changes, m.applyOne(&evs[i])...)
+			}
+		}
+		return changes
+	})
 	return nil
 }
 
-func (m *Mirror) report(changes []Change) {
-	for _, c := range changes {
-		m.onChange(c)
+// objects is the kind of object ev reports, as a WatchObjects bit (0 for a resync).
+func (ev *Event) objects() WatchObjects {
+	switch {
+	case ev.Link != nil:
+		return WatchLinks
+	case ev.Addr != nil:
+		return WatchAddrs
+	case ev.Route != nil:
+		return WatchRoutes
+	case ev.Neigh != nil:
+		return WatchNeighs
+	case ev.Rule != nil:
+		return WatchRules
+	case ev.Nexthop != nil:
+		return WatchNexthops
+	}
+	return 0
+}
+
+// applyAll applies events in order. The caller holds the write lock.
+func (m *Mirror) applyAll(evs []Event) []Change {
+	var changes []Change
+	for i := range evs {
+		changes = append(changes, m.applyOne(&evs[i])...)
+	}
+	return changes
+}
+
+// dump takes a snapshot of objs, trying again a few times after a failure (a dump the kernel interrupted more
+// often than the Client retries).
+func (m *Mirror) dump(ctx context.Context, objs WatchObjects) (*Snapshot, error) {
+	for try := 0; ; try++ {
+		s, err := TakeSnapshot(ctx, m.w.dump, objs, m.w.cfg.Family)
+		if err == nil || ctx.Err() != nil || try == 4 {
+			return s, err
+		}
+		select {
+		case <-time.After(10 * time.Millisecond << try):
+		case <-ctx.Done():
+		}
 	}
 }
 
@@ -430,15 +486,18 @@ func keepNeigh(n *Neigh) bool {
 const linkStateFlags = unix.IFF_UP | unix.IFF_RUNNING | unix.IFF_LOWER_UP
 
 // silent returns the objects the kernel may have changed without a notification along with ev (see Mirror).
-// It reads the state before ev is applied.
-func (m *Mirror) silent(ev *Event) WatchObjects {
+// It compares ev with the links in over, or else in the Mirror's state (the caller holds the lock).
+func (m *Mirror) silent(ev *Event, over map[int32]Link) WatchObjects {
 	const linkGone = WatchRoutes | WatchNexthops | WatchRules | WatchNeighs
 	switch {
 	case ev.Link != nil && ev.Link.Family != unix.AF_BRIDGE:
 		if ev.Kind == EventDelete {
 			return linkGone
 		}
-		old, ok := m.s.links[ev.Link.Index]
+		old, ok := over[ev.Link.Index]
+		if !ok {
+			old, ok = m.s.links[ev.Link.Index]
+		}
 		if !ok {
 			return WatchRules
 		}
