@@ -77,10 +77,18 @@ func TestMirror(t *testing.T) {
 	inject(unix.RTM_NEWROUTE, unix.NLM_F_REPLACE, &r1b) // replaces the first under the key
 	inject(unix.RTM_DELROUTE, 0, &r2)
 	inject(unix.RTM_DELROUTE, 0, &r6)
+	// The fake kernel holds what the events said, since the Mirror re-dumps routes after an address or a
+	// nexthop object is removed (the kernel flushes routes that used them without notifications).
+	f.k.mu.Lock()
+	f.k.routes = m.Routes()
+	f.k.mu.Unlock()
 	inject(unix.RTM_DELADDR, 0, &Addr{Family: unix.AF_INET, Index: 2, Local: mustAddr("10.0.0.1"), PrefixLen: 24})
 	inject(unix.RTM_DELNEIGH, 0, &Neigh{Family: unix.AF_INET, Index: 2, Dst: mustAddr("10.0.0.2")})
 	inject(unix.RTM_DELRULE, 0, &Rule{Family: unix.AF_INET, Priority: 5, Table: 100, Action: RuleToTable})
 	inject(unix.RTM_DELNEXTHOP, 0, &Nexthop{ID: 4})
+	if m.Redumps() != 3 {
+		t.Errorf("%d re-dumps, want 3 (rules after a new link, routes after an address and a nexthop were removed)", m.Redumps())
+	}
 	s = m.Snapshot()
 	if len(s.Routes) != 2 || s.Routes[0].Ext().Metrics.MTU != 1300 || s.Routes[0].OIF != 2 || len(s.Addrs) != 0 ||
 		len(s.Neighs) != 0 || len(s.Rules) != 0 || len(s.Nexthops) != 0 {
