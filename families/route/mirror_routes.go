@@ -46,6 +46,9 @@ func keyOfRoute(r *Route) routeKey {
 type fib6Entry struct {
 	base Route   // the route without its nexthop: OIF, Gateway and MultiPath unset, Flags without RTNH_F_*
 	hop  NextHop // its nexthop, with its weight and RTNH_F_* flags
+	// whole says base is the whole route: one that uses a nexthop object (RTA_NH_ID), whose nexthops the
+	// kernel lists after the id (nexthop_compat_mode) and which is never a sibling.
+	whole bool
 }
 
 // rtnhFlags are the RTNH_F_* bits of rtm_flags: a single-path route's nexthop flags (fib_nexthop_info).
@@ -57,6 +60,9 @@ const stateFlags = unix.RTNH_F_DEAD | unix.RTNH_F_LINKDOWN | unix.RTNH_F_OFFLOAD
 
 // entriesOf splits an IPv6 route message into fib6 entries, one per nexthop.
 func entriesOf(r *Route) []fib6Entry {
+	if r.NexthopID != 0 {
+		return []fib6Entry{{base: *r, whole: true}}
+	}
 	base := *r
 	base.OIF, base.Gateway = 0, netip.Addr{}
 	base.Flags &^= rtnhFlags
@@ -97,6 +103,9 @@ func sameNexthop6(a, b *fib6Entry) bool {
 
 // single renders an entry as the route the kernel shows for it alone.
 func (e *fib6Entry) single() Route {
+	if e.whole {
+		return e.base
+	}
 	r := e.base
 	r.OIF, r.Gateway = e.hop.OIF, e.hop.Gateway
 	r.Flags |= uint32(e.hop.Flags)

@@ -161,3 +161,20 @@ func flagsOf(r *Route) uint32 {
 	}
 	return r.Flags & rtnhFlags
 }
+
+// TestApply6NexthopObject: an IPv6 route through a nexthop group lists the group's nexthops after RTA_NH_ID;
+// it stays one route, never siblings.
+func TestApply6NexthopObject(t *testing.T) {
+	r := multi6(via6("2001:db8::2", 2), via6("2001:db8::3", 2))
+	r.NexthopID = 7
+	es := apply6(nil, &r, false, unix.NLM_F_CREATE)
+	if got := render6(nil, es); len(got) != 1 || got[0].NexthopID != 7 || len(got[0].ext().MultiPath) != 2 {
+		t.Fatalf("route through a nexthop group: %+v", got)
+	}
+	r2 := via6("", 3)
+	r2.NexthopID = 8
+	es = apply6(es, &r2, false, unix.NLM_F_CREATE|unix.NLM_F_APPEND)
+	if es = apply6(es, &r, true, 0); len(es) != 1 || es[0].base.NexthopID != 8 {
+		t.Fatalf("after deleting the nhid 7 route: %+v", es)
+	}
+}
