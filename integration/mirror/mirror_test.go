@@ -128,8 +128,8 @@ func TestMirror(t *testing.T) {
 			}
 			figures.mismatches.Add(int64(len(res.findings)))
 			t.Errorf("%s", report(seed, ops, res))
-			if os.Getenv("NLKIT_MIRROR_SHRINK") == "1" {
-				f := res.findings[0]
+			if k, err := strconv.Atoi(os.Getenv("NLKIT_MIRROR_SHRINK")); err == nil && k >= 1 && k <= len(res.findings) {
+				f := res.findings[k-1]
 				shrink(t, seed, ops[:f.at+1], sz, kinds, signatures(f.items))
 			}
 		})
