@@ -29,8 +29,9 @@ type kernel struct {
 	rules    []Rule
 	nexthops []Nexthop
 	reqs     []proto.Message
-	intr     int   // mark this many more dumps NLM_F_DUMP_INTR
-	err      error // answer non-dump requests with this
+	intr     int           // mark this many more dumps NLM_F_DUMP_INTR
+	stall    time.Duration // answer the next dump this late (once)
+	err      error         // answer non-dump requests with this
 	get      func(req proto.Message) ([]proto.Message, error)
 }
 
@@ -55,6 +56,12 @@ func (k *kernel) handle(t testing.TB) nltest.Func {
 				return k.get(req)
 			}
 			return nil, k.err
+		}
+		if d := k.stall; d > 0 {
+			k.stall = 0
+			k.mu.Unlock()
+			time.Sleep(d)
+			k.mu.Lock()
 		}
 		var out []proto.Message
 		switch req.Header.Type {

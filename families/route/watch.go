@@ -108,6 +108,9 @@ type Watcher struct {
 	started bool
 	resyncs uint64
 	groups  []uint32
+	// A loss or the initial snapshot is remembered until its EventResync is returned: a Next that fails on the
+	// way (its ctx ends during the snapshot) leaves them for the next call.
+	restartDue, resyncDue, lostDue bool
 
 	mu      sync.Mutex // guards conn, closed, dialing and ownNS: Close may come from another goroutine
 	conn    *nlkit.Conn
@@ -355,18 +358,37 @@ func (w *Watcher) Resyncs() uint64 { return w.resyncs }
 // Next returns the next event. After lost events (ENOBUFS, or a notification larger than the receive buffer,
 // which the kernel cuts with MSG_TRUNC) it returns an EventResync (Lost true) with a fresh Snapshot. A message
 // that cannot be decoded is returned as a *DecodeError, and the Watcher goes on with the next call. Other
-// errors (nlkit.ErrClosed, ctx.Err(), a socket error, a failed snapshot) end the watch.
+// errors (nlkit.ErrClosed, ctx.Err(), a socket error, a failed snapshot) end the watch; a Next called again
+// after one retries: a resync that ctx cut short is still delivered.
 func (w *Watcher) Next(ctx context.Context) (Event, error) {
 	if ctx == nil {
 		ctx = context.Background()
 	}
 	if !w.started {
 		w.started = true
-		if w.cfg.InitialSnapshot {
-			return w.resync(ctx, false)
-		}
+		w.resyncDue = w.cfg.InitialSnapshot
 	}
-	for len(w.queue) == 0 {
+	for {
+		if w.restartDue {
+			if err := w.restart(ctx); err != nil {
+				return Event{}, err
+			}
+			w.restartDue = false
+		}
+		if w.resyncDue {
+			ev, err := w.resync(ctx, w.lostDue)
+			if err != nil {
+				return Event{}, err
+			}
+			w.resyncDue, w.lostDue = false, false
+			return ev, nil
+		}
+		if len(w.queue) > 0 {
+			ev := w.queue[0]
+			w.queue[0] = Event{}
+			w.queue = w.queue[1:]
+			return ev, nil
+		}
 		conn, err := w.current()
 		if err != nil {
 			return Event{}, err
@@ -375,10 +397,8 @@ func (w *Watcher) Next(ctx context.Context) (Event, error) {
 		if err != nil {
 			if w.lost(err) {
 				w.resyncs++
-				if err := w.restart(ctx); err != nil {
-					return Event{}, err
-				}
-				return w.resync(ctx, true)
+				w.restartDue, w.resyncDue, w.lostDue = true, true, true
+				continue
 			}
 			if _, cerr := w.current(); cerr != nil {
 				return Event{}, cerr
@@ -406,10 +426,6 @@ func (w *Watcher) Next(ctx context.Context) (Event, error) {
 			return Event{}, derr
 		}
 	}
-	ev := w.queue[0]
-	w.queue[0] = Event{}
-	w.queue = w.queue[1:]
-	return ev, nil
 }
 
 // Events returns an iterator over the events; it ends when Next returns an error that ends the watch (that
@@ -442,6 +458,11 @@ func (w *Watcher) resync(ctx context.Context, lost bool) (Event, error) {
 }
 
 // TakeSnapshot dumps the objects objs chooses (0: all) through c, limited to family (0: all).
+//
+// The kernel cannot dump a route larger than its dump datagram (about 32 KiB: an IPv4 multipath route of some
+// 2,000 nexthops or more): Linux 6.18 fails a route dump of all families with EMSGSIZE, and ends an AF_INET
+// dump at such a route without an error. Its notifications, which a Watcher receives whole, are the only
+// source of it.
 func TakeSnapshot(ctx context.Context, c *Client, objs WatchObjects, family uint8) (*Snapshot, error) {
 	if objs == 0 {
 		objs = WatchAll

@@ -375,3 +375,38 @@ func TestNewWatcherConnOptions(t *testing.T) {
 		t.Error("NewWatcherConn with AllNamespaces on a fake: no error")
 	}
 }
+
+// TestWatcherResyncSurvivesCancel: a Next whose ctx ends while it dumps the snapshot after a loss (or the
+// initial snapshot) returns ctx's error; the next call still delivers the EventResync.
+func TestWatcherResyncSurvivesCancel(t *testing.T) {
+	short := func(w *Watcher) error {
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+		defer cancel()
+		_, err := w.Next(ctx)
+		return err
+	}
+	stall := func(k *kernel) {
+		k.mu.Lock()
+		k.stall = 200 * time.Millisecond
+		k.mu.Unlock()
+	}
+
+	f := newWatchFixture(t, WatchConfig{Objects: WatchLinks, InitialSnapshot: true})
+	stall(f.k)
+	if err := short(f.w); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("initial snapshot cut short: %v", err)
+	}
+	if ev := next(t, f.w); ev.Kind != EventResync || ev.Lost || len(ev.Snapshot.Links) != 1 {
+		t.Fatalf("initial snapshot, the second time: %v", ev)
+	}
+
+	stall(f.k)
+	f.ev.overflow()
+	if err := short(f.w); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("resync cut short: %v", err)
+	}
+	f.inject(t, unix.RTM_NEWLINK, &Link{Index: 3, Name: "after"})
+	if ev := next(t, f.w); ev.Kind != EventResync || !ev.Lost || f.w.Resyncs() != 1 {
+		t.Fatalf("the resync, the second time: %v (resyncs %d)", ev, f.w.Resyncs())
+	}
+}
