@@ -459,10 +459,12 @@ func (w *Watcher) resync(ctx context.Context, lost bool) (Event, error) {
 
 // TakeSnapshot dumps the objects objs chooses (0: all) through c, limited to family (0: all).
 //
-// The kernel cannot dump a route larger than its dump datagram (about 32 KiB: an IPv4 multipath route of some
-// 2,000 nexthops or more): Linux 6.18 fails a route dump of all families with EMSGSIZE, and ends an AF_INET
-// dump at such a route without an error. Its notifications, which a Watcher receives whole, are the only
-// source of it.
+// Routes are dumped one family at a time (AF_INET, then AF_INET6), as ip shows them. The kernel cannot dump
+// a route larger than its dump datagram (about 32 KiB: an IPv4 multipath route of some 2,000 nexthops or
+// more): Linux 6.18 fails a route dump of all families with EMSGSIZE, and ends an AF_INET dump at such a route
+// without an error, as `ip route show table all` shows too. Dumped by family, one such route costs the routes
+// of its family after it, not the whole snapshot. Its notifications, which a Watcher receives whole, are the
+// only source of it.
 func TakeSnapshot(ctx context.Context, c *Client, objs WatchObjects, family uint8) (*Snapshot, error) {
 	if objs == 0 {
 		objs = WatchAll
@@ -480,8 +482,13 @@ func TakeSnapshot(ctx context.Context, c *Client, objs WatchObjects, family uint
 		}
 	}
 	if objs&WatchRoutes != 0 {
-		if s.Routes, err = c.Route.List(ctx, &RouteFilter{Family: family}); err != nil {
-			return nil, err
+		for _, f := range []uint8{unix.AF_INET, unix.AF_INET6} {
+			if family != 0 && family != f {
+				continue
+			}
+			if s.Routes, err = c.Route.AppendList(ctx, s.Routes, &RouteFilter{Family: f}); err != nil {
+				return nil, err
+			}
 		}
 		s.Routes = slices.DeleteFunc(s.Routes, func(r Route) bool { return !isIP(r.Family) })
 	}

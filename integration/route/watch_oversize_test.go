@@ -71,6 +71,16 @@ func TestWatchOversizeNotification(t *testing.T) {
 		t.Errorf("Resyncs = %d after one cut notification, want 1", w.Resyncs())
 	}
 
+	// The Mirror resynchronises too, on a socket dialed with a buffer that holds the route. Wait for it: a
+	// notification sent before that socket exists is lost with the old one, and no dump can list the route.
+	rctx, rcancel := context.WithTimeout(ctx, 10*time.Second)
+	defer rcancel()
+	for gen := uint64(0); m.Resyncs() == 0; {
+		if gen, err = m.Wait(rctx, gen); err != nil {
+			t.Fatalf("the Mirror did not resynchronise after the cut notification: %v (err %v)", err, m.Err())
+		}
+	}
+
 	// An ordinary event comes next.
 	small := route.Route{Dst: netip.MustParsePrefix("10.98.0.0/16"), Gateway: netip.MustParseAddr("10.50.0.2")}
 	must(e.c.Route.Add(ctx, small))
