@@ -38,7 +38,7 @@ type app struct {
 
 	// dial opens the rtnetlink connection (route.Dial; tests give an nltest fake).
 	dial func(cfg *route.Config) (*route.Client, error)
-	// dialEvents opens monitor's event sockets (route.WatchConfig.Dial; nil: nlkit.Dial; tests give an nltest
+	// dialEvents opens monitor's event socket, handed to route.NewWatcherConn (nil: nlkit.Dial; tests give an nltest
 	// fake); ready, when set, is called once monitor listens.
 	dialEvents func(cfg *nlkit.Config) (*nlkit.Conn, error)
 	ready      func()
