@@ -37,15 +37,21 @@ import (
 // Changes the kernel makes without a notification, and how the Mirror follows them: it re-dumps the objects
 // concerned, once for a burst of events (it first applies every event already queued), before it applies
 // the next event, so that a reader who sees a later change also sees these.
-//   - a link deleted: its IPv4 routes, the nexthop objects on it and its neighbours go silently, and rules
-//     naming it as iif/oif become detached (FIB_RULE_IIF_DETACHED): routes, nexthops, rules and neighbours
-//     are re-dumped;
+//   - a link deleted: its IPv4 routes, the nexthop objects on it and its neighbours go silently, rules
+//     naming it as iif/oif become detached (FIB_RULE_IIF_DETACHED), and a veth whose peer left learns
+//     IFLA_LINK_NETNSID: links, routes, nexthops, rules and neighbours are re-dumped;
 //   - a link going up or down or losing its carrier (IFF_UP, IFF_RUNNING, IFF_LOWER_UP): IPv4 routes flushed
 //     (fib_sync_down_dev), multipath hops marked RTNH_F_DEAD/RTNH_F_LINKDOWN, nexthops removed
 //     (nexthop_flush_dev), neighbours flushed: routes, nexthops and neighbours are re-dumped;
 //   - a link's master changing (a VRF or bridge enslavement) re-dumps routes, nexthops and neighbours; its MTU
 //     changing re-dumps routes (IPv6 routes' path MTU, rt6_mtu_change); a link appearing or renamed
 //     re-dumps rules (iif/oif attach by name);
+//   - a bridge port's STP state (IFLA_BRPORT_STATE) changes with only an AF_BRIDGE port message: such a
+//     message re-dumps the links;
+//   - a veth's first end is notified before the pair is joined and learns its IFLA_LINK silently, and a lower
+//     device or a master changes its counters (promiscuity) when a macvlan over it goes up or a port is
+//     enslaved while it is down: a link appearing with a parent, a link with a parent going up or down, and a
+//     master changing re-dump the links;
 //   - an address removed: IPv4 routes using it as prefsrc go (fib_sync_down_addr): routes are re-dumped;
 //   - a nexthop object removed or replaced: routes using it go or change, and groups lose the member: routes
 //     and nexthops are re-dumped.
@@ -488,27 +494,40 @@ const linkStateFlags = unix.IFF_UP | unix.IFF_RUNNING | unix.IFF_LOWER_UP
 // silent returns the objects the kernel may have changed without a notification along with ev (see Mirror).
 // It compares ev with the links in over, or else in the Mirror's state (the caller holds the lock).
 func (m *Mirror) silent(ev *Event, over map[int32]Link) WatchObjects {
-	const linkGone = WatchRoutes | WatchNexthops | WatchRules | WatchNeighs
+	const linkGone = WatchLinks | WatchRoutes | WatchNexthops | WatchRules | WatchNeighs
 	switch {
-	case ev.Link != nil && ev.Link.Family != unix.AF_BRIDGE:
+	case ev.Link != nil && ev.Link.Family == unix.AF_BRIDGE:
+		// A bridge port's own message (br_ifinfo_notify): its state, also in the whole link's
+		// IFLA_INFO_SLAVE_DATA, changes with no whole-link RTM_NEWLINK.
+		return WatchLinks
+	case ev.Link != nil:
+		l := ev.Link
 		if ev.Kind == EventDelete {
 			return linkGone
 		}
-		old, ok := over[ev.Link.Index]
+		old, ok := over[l.Index]
 		if !ok {
-			old, ok = m.s.links[ev.Link.Index]
+			old, ok = m.s.links[l.Index]
 		}
 		if !ok {
-			return WatchRules
+			d := WatchRules
+			if l.ParentIndex != 0 && !l.HasLinkNetNSID {
+				d |= WatchLinks // a veth's peer, notified first, learns its IFLA_LINK silently
+			}
+			return d
 		}
 		var d WatchObjects
-		if uint32(old.Flags^ev.Link.Flags)&linkStateFlags != 0 || old.Master != ev.Link.Master {
+		updown := uint32(old.Flags^l.Flags)&linkStateFlags != 0
+		if updown || old.Master != l.Master {
 			d |= WatchRoutes | WatchNexthops | WatchNeighs
 		}
-		if old.MTU != ev.Link.MTU {
+		if old.Master != l.Master || updown && l.ParentIndex != 0 {
+			d |= WatchLinks // a master's or lower device's counters and ports (promiscuity...)
+		}
+		if old.MTU != l.MTU {
 			d |= WatchRoutes
 		}
-		if old.Name != ev.Link.Name {
+		if old.Name != l.Name {
 			d |= WatchRules
 		}
 		return d
