@@ -48,6 +48,9 @@ func TestMirror(t *testing.T) {
 		gen = waitGen(t, m, gen)
 	}
 	inject(unix.RTM_NEWLINK, 0, &Link{Index: 2, Name: "v0"})
+	f.k.mu.Lock()
+	f.k.links = append(f.k.links, Link{Index: 2, Name: "v0"}) // a bridge port's message re-dumps the links
+	f.k.mu.Unlock()
 	inject(unix.RTM_NEWLINK, 0, &Link{Family: unix.AF_BRIDGE, Index: 2, Name: "v0"})
 	inject(unix.RTM_DELLINK, 0, &Link{Family: unix.AF_BRIDGE, Index: 2, Name: "v0"}) // a port leaving a bridge
 	inject(unix.RTM_NEWADDR, 0, &Addr{Family: unix.AF_INET, Index: 2, Local: mustAddr("10.0.0.1"), PrefixLen: 24})
@@ -86,8 +89,8 @@ func TestMirror(t *testing.T) {
 	inject(unix.RTM_DELNEIGH, 0, &Neigh{Family: unix.AF_INET, Index: 2, Dst: mustAddr("10.0.0.2")})
 	inject(unix.RTM_DELRULE, 0, &Rule{Family: unix.AF_INET, Priority: 5, Table: 100, Action: RuleToTable})
 	inject(unix.RTM_DELNEXTHOP, 0, &Nexthop{ID: 4})
-	if m.Redumps() != 3 {
-		t.Errorf("%d re-dumps, want 3 (rules after a new link, routes after an address and a nexthop were removed)", m.Redumps())
+	if m.Redumps() != 5 {
+		t.Errorf("%d re-dumps, want 5 (rules after a new link, links after two bridge port messages, routes after an address and a nexthop were removed)", m.Redumps())
 	}
 	s = m.Snapshot()
 	if len(s.Routes) != 2 || s.Routes[0].Ext().Metrics.MTU != 1300 || s.Routes[0].OIF != 2 || len(s.Addrs) != 0 ||
