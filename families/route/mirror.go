@@ -285,19 +285,20 @@ func (m *Mirror) redump(ctx context.Context, ev Event, dirty WatchObjects) error
 		}
 		fresh = newState(s, dirty)
 	}
+	// The dump goes in last: it is newer than every taken event, a resync among them too.
 	m.update(func() []Change {
 		var changes []Change
+		for i := range evs {
+			if evs[i].objects()&dirty == 0 {
+				changes = append(changes, m.applyOne(&evs[i])...)
+			}
+		}
 		if dirty != 0 {
 			old := m.s
 			m.s.replace(&fresh, dirty)
 			m.redumps++
 			if m.onChange != nil {
-				changes = diffState(&old, &m.s, dirty, CauseRedump)
-			}
-		}
-		for i := range evs {
-			if evs[i].objects()&dirty == 0 {
-				changes = append(changes, m.applyOne(&evs[i])...)
+				changes = append(changes, diffState(&old, &m.s, dirty, CauseRedump)...)
 			}
 		}
 		return changes
