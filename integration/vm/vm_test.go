@@ -48,7 +48,7 @@ var guestPackages = []struct {
 	{"./integration/compat", true, "serial"},  // NETLINK_LISTEN_ALL_NSID
 	{"./integration/unit", false, "parallel"}, // each test in a namespace of its own (nstest)
 	{"./integration/cli", true, "parallel"},   // each test in a named namespace of its own
-	// Issue 14: 10,000 random operations, the Mirror against the kernel, in named namespaces of its own.
+	// Issue 14: 7,000 random operations, the Mirror against the kernel, in named namespaces of its own.
 	{"./integration/mirror", false, "parallel"},
 }
 
