@@ -54,7 +54,7 @@ import (
 //     master changing re-dump the links;
 //   - an address removed: IPv4 routes using it as prefsrc go (fib_sync_down_addr): routes are re-dumped;
 //   - a nexthop object removed or replaced: routes using it go or change, and groups lose the member: routes
-//     and nexthops are re-dumped.
+//     and nexthops are re-dumped after every nexthop event (an RTM_NEWNEXTHOP does not tell a replace).
 //
 // LinkData and slices inside the objects are shared between copies: treat them as read-only.
 type Mirror struct {
@@ -62,6 +62,7 @@ type Mirror struct {
 	cancel   context.CancelFunc
 	done     chan struct{}
 	onChange func(Change)
+	seen     map[int32]linkSeen // the links as the events left them (run goroutine only; see silent)
 
 	mu      sync.RWMutex
 	cond    *sync.Cond
@@ -152,6 +153,7 @@ func NewMirrorWatcher(ctx context.Context, w *Watcher, opts ...MirrorOption) (*M
 		o(m)
 	}
 	m.cond = sync.NewCond(m.mu.RLocker())
+	m.seeLinks(ev.Snapshot.Links)
 	m.update(func() []Change {
 		m.s = newState(ev.Snapshot, WatchAll)
 		if m.onChange == nil {
@@ -174,9 +176,7 @@ func (m *Mirror) run(ctx context.Context) {
 			}
 			continue
 		}
-		m.mu.RLock()
-		dirty := m.silent(&ev, nil)
-		m.mu.RUnlock()
+		dirty := m.silent(&ev)
 		if dirty == 0 || ev.Kind == EventResync {
 			m.update(func() []Change { return m.applyOne(&ev) })
 			continue
@@ -243,10 +243,6 @@ const (
 // are idempotent). A resync among the taken events makes the events before it and the re-dump moot.
 func (m *Mirror) redump(ctx context.Context, ev Event, dirty WatchObjects) error {
 	evs := []Event{ev}
-	links := map[int32]Link{} // the links as the taken events leave them, for silent
-	if ev.Link != nil {
-		links[ev.Link.Index] = *ev.Link
-	}
 	for range drainMax {
 		dctx, cancel := context.WithTimeout(ctx, drainFor)
 		next, err := m.w.Next(dctx)
@@ -263,16 +259,11 @@ func (m *Mirror) redump(ctx context.Context, ev Event, dirty WatchObjects) error
 			m.update(func() []Change { return m.applyAll(evs) }) // what was taken is not lost
 			return err
 		}
+		more := m.silent(&next)
 		if next.Kind == EventResync {
 			evs, dirty = evs[:0], 0
-		} else {
-			m.mu.RLock()
-			dirty |= m.silent(&next, links)
-			m.mu.RUnlock()
-			if next.Link != nil && next.Link.Family != unix.AF_BRIDGE {
-				links[next.Link.Index] = *next.Link
-			}
 		}
+		dirty |= more
 		evs = append(evs, next)
 	}
 	dirty &= m.w.cfg.Objects
@@ -493,8 +484,9 @@ func keepNeigh(n *Neigh) bool {
 const linkStateFlags = unix.IFF_UP | unix.IFF_RUNNING | unix.IFF_LOWER_UP
 
 // silent returns the objects the kernel may have changed without a notification along with ev (see Mirror).
-// It compares ev with the links in over, or else in the Mirror's state (the caller holds the lock).
-func (m *Mirror) silent(ev *Event, over map[int32]Link) WatchObjects {
+// It compares a link event with the link as the events before it left it (m.seen: a re-dump of the links
+// can be ahead of the events, and would hide the change), and records it. Only the run goroutine calls it.
+func (m *Mirror) silent(ev *Event) WatchObjects {
 	const linkGone = WatchLinks | WatchRoutes | WatchNexthops | WatchRules | WatchNeighs
 	switch {
 	case ev.Link != nil && ev.Link.Family == unix.AF_BRIDGE:
@@ -504,12 +496,11 @@ func (m *Mirror) silent(ev *Event, over map[int32]Link) WatchObjects {
 	case ev.Link != nil:
 		l := ev.Link
 		if ev.Kind == EventDelete {
+			delete(m.seen, l.Index)
 			return linkGone
 		}
-		old, ok := over[l.Index]
-		if !ok {
-			old, ok = m.s.links[l.Index]
-		}
+		old, ok := m.seen[l.Index]
+		m.seen[l.Index] = linkSeen{l.Flags, l.Master, l.MTU, l.Name}
 		if !ok {
 			d := WatchRules
 			if l.ParentIndex != 0 && !l.HasLinkNetNSID {
@@ -518,28 +509,46 @@ func (m *Mirror) silent(ev *Event, over map[int32]Link) WatchObjects {
 			return d
 		}
 		var d WatchObjects
-		updown := uint32(old.Flags^l.Flags)&linkStateFlags != 0
-		if updown || old.Master != l.Master {
+		updown := uint32(old.flags^l.Flags)&linkStateFlags != 0
+		if updown || old.master != l.Master {
 			d |= WatchRoutes | WatchNexthops | WatchNeighs
 		}
-		if old.Master != l.Master || updown && l.ParentIndex != 0 {
+		if old.master != l.Master || updown && l.ParentIndex != 0 {
 			d |= WatchLinks // a master's or lower device's counters and ports (promiscuity...)
 		}
-		if old.MTU != l.MTU {
+		if old.mtu != l.MTU {
 			d |= WatchRoutes
 		}
-		if old.Name != l.Name {
+		if old.name != l.Name {
 			d |= WatchRules
 		}
 		return d
 	case ev.Addr != nil && ev.Kind == EventDelete:
 		return WatchRoutes
 	case ev.Nexthop != nil:
-		if _, ok := m.s.nexthops[ev.Nexthop.ID]; ok || ev.Kind == EventDelete {
-			return WatchRoutes | WatchNexthops
-		}
+		// Removed or replaced, it changes the routes and groups that use it (a new one changes nothing, but
+		// tells nothing apart from a replace).
+		return WatchRoutes | WatchNexthops
+	case ev.Kind == EventResync:
+		m.seeLinks(ev.Snapshot.Links)
 	}
 	return 0
+}
+
+// linkSeen is what silent compares of a link.
+type linkSeen struct {
+	flags  LinkFlags
+	master int32
+	mtu    uint32
+	name   string
+}
+
+// seeLinks makes m.seen the links of a snapshot.
+func (m *Mirror) seeLinks(ls []Link) {
+	m.seen = make(map[int32]linkSeen, len(ls))
+	for _, l := range ls {
+		m.seen[l.Index] = linkSeen{l.Flags, l.Master, l.MTU, l.Name}
+	}
 }
 
 // apply applies one event to the state and returns the changes it made (when someone listens).

@@ -64,6 +64,9 @@ func TestMirror(t *testing.T) {
 	inject(unix.RTM_NEWNEIGH, 0, &Neigh{Family: unix.AF_INET, Index: 2, Dst: mustAddr("10.0.0.2"), State: NeighReachable})
 	inject(unix.RTM_NEWNEIGH, 0, &Neigh{Family: unix.AF_INET, Index: 2, Dst: mustAddr("10.0.0.3"), Flags: NeighProxy})
 	inject(unix.RTM_NEWRULE, 0, &Rule{Family: unix.AF_INET, Priority: 5, Table: 100, Action: RuleToTable})
+	f.k.mu.Lock() // a nexthop event re-dumps routes and nexthops
+	f.k.routes, f.k.nexthops = m.Routes(), []Nexthop{{ID: 4, Blackhole: true}}
+	f.k.mu.Unlock()
 	inject(unix.RTM_NEWNEXTHOP, 0, &Nexthop{ID: 4, Blackhole: true})
 	s := m.Snapshot()
 	if len(s.Links) != 2 || len(s.Addrs) != 1 || len(s.Routes) != 4 || len(s.Neighs) != 1 || len(s.Rules) != 1 ||
@@ -83,14 +86,14 @@ func TestMirror(t *testing.T) {
 	// The fake kernel holds what the events said, since the Mirror re-dumps routes after an address or a
 	// nexthop object is removed (the kernel flushes routes that used them without notifications).
 	f.k.mu.Lock()
-	f.k.routes = m.Routes()
+	f.k.routes, f.k.nexthops = m.Routes(), nil
 	f.k.mu.Unlock()
 	inject(unix.RTM_DELADDR, 0, &Addr{Family: unix.AF_INET, Index: 2, Local: mustAddr("10.0.0.1"), PrefixLen: 24})
 	inject(unix.RTM_DELNEIGH, 0, &Neigh{Family: unix.AF_INET, Index: 2, Dst: mustAddr("10.0.0.2")})
 	inject(unix.RTM_DELRULE, 0, &Rule{Family: unix.AF_INET, Priority: 5, Table: 100, Action: RuleToTable})
 	inject(unix.RTM_DELNEXTHOP, 0, &Nexthop{ID: 4})
-	if m.Redumps() != 5 {
-		t.Errorf("%d re-dumps, want 5 (rules after a new link, links after two bridge port messages, routes after an address and a nexthop were removed)", m.Redumps())
+	if m.Redumps() != 6 {
+		t.Errorf("%d re-dumps, want 6 (rules after a new link, links after two bridge port messages, routes after an address was removed, routes and nexthops after two nexthop events)", m.Redumps())
 	}
 	s = m.Snapshot()
 	if len(s.Routes) != 2 || s.Routes[0].Ext().Metrics.MTU != 1300 || s.Routes[0].OIF != 2 || len(s.Addrs) != 0 ||
