@@ -25,6 +25,7 @@
 //
 //	NLKIT_MIRROR_SEED=S      run only seed S (replay)
 //	NLKIT_MIRROR_OPS=N       operations per seed
+//	NLKIT_MIRROR_BATCH=A-B   batch sizes (the plan depends on them; replay lines name them)
 //	NLKIT_MIRROR_KEEP=i,j,k  run only these operations of the seed's sequence (a shrunk replay)
 //	NLKIT_MIRROR_SHRINK=K    search for a short subsequence that still shows the run's K-th mismatch; print it
 //	NLKIT_RELIABILITY=full   the full size (make reliability): 10 seeds of 10,000 operations

@@ -70,6 +70,15 @@ func chooseSize(t *testing.T) size {
 		}
 		s.seeds = []uint64{n}
 	}
+	if v := os.Getenv("NLKIT_MIRROR_BATCH"); v != "" { // the plan depends on the batch bounds: replay with them
+		lo, hi, ok := strings.Cut(v, "-")
+		a, err1 := strconv.Atoi(lo)
+		b, err2 := strconv.Atoi(hi)
+		if !ok || err1 != nil || err2 != nil || a < 1 || b < a {
+			t.Fatalf("NLKIT_MIRROR_BATCH=%q: want MIN-MAX", v)
+		}
+		s.minBatch, s.maxBatch = a, b
+	}
 	if v := os.Getenv("NLKIT_MIRROR_OPS"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n <= 0 {
@@ -149,6 +158,7 @@ func planFor(seed uint64, sz size, keep []int, kinds map[string]bool) []op {
 	ops := g.plan(n, sz.minBatch, sz.maxBatch)
 	for i := range ops {
 		ops[i].index = i
+		ops[i].batch = [2]int{sz.minBatch, sz.maxBatch}
 	}
 	if len(keep) > 0 {
 		var kept []op
@@ -375,13 +385,15 @@ func linkNames(ls []route.Link) string {
 func report(seed uint64, ops []op, res result) string {
 	var b strings.Builder
 	replay := func(at int) string {
-		r := fmt.Sprintf("NLKIT_MIRROR_SEED=%d NLKIT_MIRROR_OPS=%d", seed, ops[at].index+1)
+		r := fmt.Sprintf("NLKIT_MIRROR_SEED=%d NLKIT_MIRROR_BATCH=%d-%d NLKIT_MIRROR_OPS=%d", seed, ops[at].batch[0],
+			ops[at].batch[1], ops[at].index+1)
 		if len(ops) < ops[len(ops)-1].index+1 { // a kept subsequence
 			var idx []string
 			for _, o := range ops[:at+1] {
 				idx = append(idx, strconv.Itoa(o.index))
 			}
-			r = fmt.Sprintf("NLKIT_MIRROR_SEED=%d NLKIT_MIRROR_KEEP=%s", seed, strings.Join(idx, ","))
+			r = fmt.Sprintf("NLKIT_MIRROR_SEED=%d NLKIT_MIRROR_BATCH=%d-%d NLKIT_MIRROR_KEEP=%s", seed, ops[at].batch[0],
+				ops[at].batch[1], strings.Join(idx, ","))
 		}
 		switch {
 		case inVM:

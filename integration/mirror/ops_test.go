@@ -24,8 +24,10 @@ type op struct {
 	burst int
 	// check asks for a checkpoint (barrier and comparison) after this operation.
 	check bool
-	// index is the operation's number in the seed's sequence.
+	// index is the operation's number in the seed's sequence, and batch the batch bounds of the plan, which
+	// the sequence depends on (for the replay line).
 	index int
+	batch [2]int
 	// result is the kernel's refusal, when it refused (set by the writer, for the log).
 	result string
 }
