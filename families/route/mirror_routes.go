@@ -163,17 +163,20 @@ func apply6(es []fib6Entry, r *Route, del bool, flags uint16) []fib6Entry {
 		return es
 	}
 	if flags&unix.NLM_F_REPLACE != 0 {
+		// The first route of the same kind (sibling or not) goes, or else the first route of the key; when it
+		// had siblings, they all go.
 		kind := in[0].ecmp()
 		i := slices.IndexFunc(es, func(e fib6Entry) bool { return e.ecmp() == kind })
 		if i < 0 {
-			return append(es, in...)
+			if len(es) == 0 {
+				return in
+			}
+			i = 0
 		}
-		if !kind {
-			es[i] = in[0]
-			return es
+		rest := slices.Clone(es[i+1:])
+		if es[i].ecmp() {
+			rest = slices.DeleteFunc(rest, func(e fib6Entry) bool { return e.ecmp() })
 		}
-		// All siblings go; the new route takes the place of the first.
-		rest := slices.DeleteFunc(slices.Clone(es[i+1:]), func(e fib6Entry) bool { return e.ecmp() })
 		return append(append(es[:i:i], in...), rest...)
 	}
 	for k := range in {

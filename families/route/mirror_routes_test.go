@@ -178,3 +178,21 @@ func TestApply6NexthopObject(t *testing.T) {
 		t.Fatalf("after deleting the nhid 7 route: %+v", es)
 	}
 }
+
+// TestApply6ReplaceOtherKind: a replace with no route of its kind (sibling or not) at the key replaces the
+// key's first route (fib6_add_rt2's fallback_ins), taking its siblings with it.
+func TestApply6ReplaceOtherKind(t *testing.T) {
+	var es []fib6Entry
+	step := func(r Route, flags uint16, want string) {
+		t.Helper()
+		es = apply6(es, &r, false, flags)
+		if got := gateways(render6(nil, es)); got != want {
+			t.Fatalf("got %s, want %s", got, want)
+		}
+	}
+	step(via6("", 2), unix.NLM_F_CREATE, "dev 2")
+	step(via6("2001:db8::2", 2), unix.NLM_F_REPLACE, "2001:db8::2@2") // ip route change ... via
+	step(multi6(via6("2001:db8::3", 2), via6("2001:db8::2", 2)), unix.NLM_F_CREATE|unix.NLM_F_APPEND,
+		"[2001:db8::2@2 2001:db8::3@2]")
+	step(via6("", 3), unix.NLM_F_REPLACE, "dev 3") // the siblings go with the first
+}
