@@ -53,6 +53,10 @@ import (
 //     enslaved while it is down: a link appearing with a parent, a link with a parent going up or down, and a
 //     master changing re-dump the links;
 //   - an address removed: IPv4 routes using it as prefsrc go (fib_sync_down_addr): routes are re-dumped;
+//   - a route too large for a dump datagram (about 32 KiB, some 2,000 IPv4 nexthops) is held from its
+//     notifications, which arrive whole (the Watcher grows its buffer), but no dump lists it, and while it
+//     exists Linux 6.18 ends IPv4 route dumps at it silently and 6.1 fails them (the Mirror then reports a
+//     *SnapshotError and tries again): routes are re-dumped when a route of 800 nexthops or more is deleted;
 //   - a nexthop object removed or replaced: routes using it go or change, and groups lose the member: routes
 //     and nexthops are re-dumped after every nexthop event (an RTM_NEWNEXTHOP does not tell a replace).
 //
@@ -168,13 +172,26 @@ func NewMirrorWatcher(ctx context.Context, w *Watcher, opts ...MirrorOption) (*M
 
 func (m *Mirror) run(ctx context.Context) {
 	defer close(m.done)
-	for {
+	for try := 0; ; {
 		ev, err := m.w.Next(ctx)
 		if err != nil {
+			if m.w.resyncDue && ctx.Err() == nil && !errors.Is(err, nlkit.ErrClosed) {
+				// The kernel failed the snapshot (EMSGSIZE while a route too large to dump exists, on
+				// Linux 6.1): the Watcher tries it again at the next call.
+				if !m.retry(ctx, err, try) {
+					return
+				}
+				try++
+				continue
+			}
 			if !m.fail(err) {
 				return
 			}
 			continue
+		}
+		if try > 0 {
+			try = 0
+			m.recovered()
 		}
 		dirty := m.silent(&ev)
 		if dirty == 0 || ev.Kind == EventResync {
@@ -188,6 +205,43 @@ func (m *Mirror) run(ctx context.Context) {
 		}
 	}
 }
+
+// retry records err, a snapshot that failed, and waits before the next try (10 ms, doubling to 1 s); it
+// reports false when ctx ended, with ctx's error recorded.
+func (m *Mirror) retry(ctx context.Context, err error, try int) bool {
+	m.fail(&SnapshotError{Err: err})
+	select {
+	case <-time.After(min(10*time.Millisecond<<min(try, 7), time.Second)):
+		return true
+	case <-ctx.Done():
+		m.fail(ctx.Err())
+		return false
+	}
+}
+
+// recovered clears the error of a failed snapshot once one succeeded.
+func (m *Mirror) recovered() {
+	m.mu.Lock()
+	if _, ok := m.err.(*SnapshotError); ok {
+		m.err = nil
+	}
+	m.mu.Unlock()
+}
+
+// SnapshotError is what Mirror.Err reports while the Mirror cannot take a snapshot it needs (a resync after
+// lost events, or a re-dump after a silent change) and tries again: its copy may be stale until the next one
+// succeeds, and Err is nil again then. Linux cannot dump a route larger than its dump datagram (about 32 KiB,
+// an IPv4 route of some 2,000 nexthops): 6.1 fails route dumps with EMSGSIZE while one exists.
+type SnapshotError struct {
+	Err error
+}
+
+func (e *SnapshotError) Error() string {
+	return "route: the Mirror's snapshot failed, trying again: " + e.Err.Error()
+}
+
+// Unwrap returns the dump's error.
+func (e *SnapshotError) Unwrap() error { return e.Err }
 
 // fail records err; it reports whether the Mirror goes on (a message it could not decode).
 func (m *Mirror) fail(err error) bool {
@@ -325,17 +379,19 @@ func (m *Mirror) applyAll(evs []Event) []Change {
 	return changes
 }
 
-// dump takes a snapshot of objs, trying again a few times after a failure (a dump the kernel interrupted more
-// often than the Client retries).
+// dump takes a snapshot of objs, trying again after a failure (see SnapshotError) until it succeeds or ctx
+// ends: events queue meanwhile, and a queue that overflows ends in a resync.
 func (m *Mirror) dump(ctx context.Context, objs WatchObjects) (*Snapshot, error) {
 	for try := 0; ; try++ {
 		s, err := TakeSnapshot(ctx, m.w.dump, objs, m.w.cfg.Family)
-		if err == nil || ctx.Err() != nil || try == 4 {
-			return s, err
+		if err == nil {
+			if try > 0 {
+				m.recovered()
+			}
+			return s, nil
 		}
-		select {
-		case <-time.After(10 * time.Millisecond << try):
-		case <-ctx.Done():
+		if ctx.Err() != nil || errors.Is(err, nlkit.ErrClosed) || !m.retry(ctx, err, try) {
+			return nil, err
 		}
 	}
 }
@@ -348,7 +404,8 @@ func (m *Mirror) Close() error {
 	return err
 }
 
-// Err returns the error that stopped the Mirror (nlkit.ErrClosed after Close), or the last decode error, or nil.
+// Err returns the error that stopped the Mirror (nlkit.ErrClosed after Close), or a *SnapshotError while it
+// retries a snapshot the kernel failed, or the last decode error, or nil.
 func (m *Mirror) Err() error {
 	m.mu.RLock()
 	defer m.mu.RUnlock()
@@ -525,6 +582,9 @@ func (m *Mirror) silent(ev *Event) WatchObjects {
 		return d
 	case ev.Addr != nil && ev.Kind == EventDelete:
 		return WatchRoutes
+	case ev.Route != nil && ev.Kind == EventDelete && len(ev.Route.ext().MultiPath) >= undumpableHops:
+		// A route this large may have cut short the dumps taken while it existed: dump again without it.
+		return WatchRoutes
 	case ev.Nexthop != nil:
 		// Removed or replaced, it changes the routes and groups that use it (a new one changes nothing, but
 		// tells nothing apart from a replace).
@@ -534,6 +594,10 @@ func (m *Mirror) silent(ev *Event) WatchObjects {
 	}
 	return 0
 }
+
+// undumpableHops is the number of nexthops from which a route may not fit a dump datagram (32 KiB; a hop
+// takes 16 to 40 bytes): Linux cannot dump such a route, and 6.18 ends an IPv4 dump at it without an error.
+const undumpableHops = 800
 
 // linkSeen is what silent compares of a link.
 type linkSeen struct {
