@@ -29,8 +29,8 @@
 //	NLKIT_MIRROR_KEEP=i,j,k  run only these operations of the seed's sequence (a shrunk replay)
 //	NLKIT_MIRROR_SHRINK=K    search for a short subsequence that still shows the run's K-th mismatch; print it
 //	NLKIT_RELIABILITY=full   the full size (make reliability): 10 seeds of 10,000 operations
-//	NLKIT_VM_GUEST=1         the VM size (integration/vm): 2 seeds of 3,500 operations (10,000 take ~330 s
-//	                         under TCG, over the VM's 300 s per binary)
+//	NLKIT_VM_GUEST=1         the VM size (integration/vm): 2 seeds of 5,000 operations (about 6 minutes
+//	                         under TCG; the binary has 600 s there)
 //
 // The default size, which `make test` runs, is 4 fixed seeds of 1,000 operations. Every size prints
 // `FIGURE mirror_ops=N` and `FIGURE mirror_mismatches=M` at the end. The tests need root (network namespaces);
