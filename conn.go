@@ -89,9 +89,15 @@ type Transport interface {
 }
 
 // Conn is a netlink socket of one unit. It is safe for concurrent use: requests (Execute, Dump) are serialized,
-// one in flight at a time, and sends may come from any goroutine. Receive and ReceiveDatagram take the receive
-// side for one datagram; a goroutine that waits for multicasts should own its Conn, because a request made on
-// the same Conn would have to wait for it and its replies could be taken by the receiver.
+// one in flight at a time, and sends may come from any goroutine. A request that has to wait for another one
+// waits no longer than its context allows, and then returns a *BusyError. Receive and ReceiveDatagram take the
+// receive side for one datagram; a goroutine that waits for multicasts should own its Conn, because a request
+// made on the same Conn would have to wait for it and its replies could be taken by the receiver.
+//
+// A Conn is one socket, and a dump holds it until its loop ends: a request made on the same Conn from inside a
+// Dump loop body cannot be served (the kernel answers a second dump on a socket with EBUSY, and the replies of
+// any request would queue behind the rest of the dump). It returns a *BusyError with Nested set at once
+// instead of waiting for a loop that waits for it. Collect the dump first, or use a second Conn.
 type Conn struct {
 	unit       int
 	t          Transport
@@ -101,8 +107,12 @@ type Conn struct {
 	seq    atomic.Uint32
 	closed atomic.Bool
 
-	reqMu       sync.Mutex // one request or dump at a time
-	pendingDump uint32     // seq of a dump abandoned mid-way, drained before the next request (under reqMu)
+	reqSem      chan struct{} // holds a token while a request or dump runs: one at a time
+	pendingDump uint32        // seq of a dump abandoned mid-way, drained before the next request (under reqSem)
+	// dumpG is the goroutine running a dump's loop body (0 when none), so that a request made from that body
+	// fails at once (see Conn); gbuf is the holder's scratch for reading it.
+	dumpG atomic.Uint64
+	gbuf  [64]byte
 
 	sendMu sync.Mutex
 	sbuf   []byte
@@ -133,7 +143,8 @@ func NewConn(unit int, t Transport, cfg *Config) *Conn {
 			size = DefaultUserReceiveBuffer
 		}
 	}
-	c := &Conn{unit: unit, t: t, kernelOnly: !userUnit, tap: cfg.Tap, rbuf: make([]byte, size)}
+	c := &Conn{unit: unit, t: t, kernelOnly: !userUnit, tap: cfg.Tap, rbuf: make([]byte, size),
+		reqSem: make(chan struct{}, 1)}
 	if cfg.PassCred || cfg.PacketInfo || cfg.ListenAllNSID || len(cfg.Groups) > 0 {
 		c.oob = make([]byte, 128)
 	}

@@ -124,7 +124,6 @@ type sockTransport struct {
 	iov    unix.Iovec
 	msg    unix.Msghdr
 	rn     int
-	roobn  int
 	rerr   unix.Errno
 	recvFn func(fd uintptr) bool
 

@@ -119,3 +119,32 @@ func (e *ReceiveError) Error() string {
 
 // Unwrap returns the decoding error.
 func (e *ReceiveError) Unwrap() error { return e.Err }
+
+// ErrBusy is matched (errors.Is) by a *BusyError.
+var ErrBusy = errors.New("netlink: connection busy with another request")
+
+// BusyError reports a request (Execute, Dump) that could not have the Conn's socket: either it was made from
+// inside the loop body of a Dump on the same Conn (Nested), which holds the socket until the loop ends, or it
+// waited for another request until its context ended (Err is then the context's error, which errors.Is matches
+// too: context.DeadlineExceeded or context.Canceled). errors.Is(err, ErrBusy) matches both.
+type BusyError struct {
+	Unit int
+	// Nested is set when the request came from the loop body of a dump on the same Conn.
+	Nested bool
+	// Err is the context's error when the request gave up waiting; nil when Nested.
+	Err error
+}
+
+func (e *BusyError) Error() string {
+	if e.Nested {
+		return fmt.Sprintf("netlink unit %d: request made inside a dump's loop on the same connection: the socket "+
+			"is held until the loop ends; collect the dump first, or use a second connection", e.Unit)
+	}
+	return fmt.Sprintf("netlink unit %d: gave up waiting for another request on the connection: %v", e.Unit, e.Err)
+}
+
+// Is matches ErrBusy.
+func (e *BusyError) Is(target error) bool { return target == ErrBusy }
+
+// Unwrap returns the context's error, or nil.
+func (e *BusyError) Unwrap() error { return e.Err }

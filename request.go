@@ -51,8 +51,11 @@ func (c *Conn) Dump(ctx context.Context, m proto.Message) iter.Seq2[proto.Messag
 // request sends m and yields its replies until the ack or NLMSG_DONE.
 func (c *Conn) request(ctx context.Context, m proto.Message) iter.Seq2[proto.Message, error] {
 	return func(yield func(proto.Message, error) bool) {
-		c.reqMu.Lock()
-		defer c.reqMu.Unlock()
+		if err := c.acquire(ctx); err != nil {
+			yield(proto.Message{}, err)
+			return
+		}
+		defer c.release()
 		c.recvMu.Lock()
 		defer c.recvMu.Unlock()
 		if err := c.drainLocked(ctx); err != nil {
@@ -69,7 +72,13 @@ func (c *Conn) request(ctx context.Context, m proto.Message) iter.Seq2[proto.Mes
 		}
 		stop := c.watch(ctx)
 		defer stop()
-		done, err := c.readReplies(ctx, seq, yield, m.Header.Flags&proto.FlagDump != 0)
+		dump := m.Header.Flags&proto.FlagDump != 0
+		if dump {
+			// The loop body runs on this goroutine: a request it makes on c must fail, not wait for it.
+			c.dumpG.Store(goroutineID(c.gbuf[:]))
+			defer c.dumpG.Store(0)
+		}
+		done, err := c.readReplies(ctx, seq, yield, dump)
 		if !done {
 			c.pendingDump = seq
 		}
