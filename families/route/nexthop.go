@@ -21,7 +21,9 @@ const sizeofNhMsg = 8
 type Nexthop struct {
 	// ID is NHA_ID.
 	ID uint32
-	// Family is nh_family (AF_INET, AF_INET6; AF_UNSPEC for groups and blackholes).
+	// Family is nh_family: AF_INET or AF_INET6, AF_UNSPEC for groups. The kernel refuses AF_UNSPEC for any
+	// other nexthop ("Invalid address family"), so Add and Replace take a zero Family from Gateway, or send
+	// AF_INET for a blackhole or a device-only nexthop, as ip's ipnh_modify chooses; groups stay AF_UNSPEC.
 	Family uint8
 	// Scope is nh_scope; Protocol is nh_protocol; Flags is nh_flags (RTNH_F_ONLINK, RTNH_F_DEAD...).
 	Scope    Scope
@@ -31,6 +33,9 @@ type Nexthop struct {
 	Group []NexthopGroupMember
 	// GroupType is NHA_GROUP_TYPE (NEXTHOP_GRP_TYPE_MPATH 0, NEXTHOP_GRP_TYPE_RES 1).
 	GroupType uint16
+	// ResGroup is NHA_RES_GROUP: the parameters of a resilient group (GroupType NEXTHOP_GRP_TYPE_RES); nil
+	// when absent. In a request, only its Buckets, IdleTimer and UnbalancedTimer are sent, those not zero.
+	ResGroup *NexthopResGroup
 	// Blackhole is NHA_BLACKHOLE.
 	Blackhole bool
 	// OIF is NHA_OIF; Gateway is NHA_GATEWAY.
@@ -49,6 +54,45 @@ type NexthopGroupMember struct {
 	ID uint32
 	// Weight is the member's weight as ip prints it (1-65536; the wire holds weight-1).
 	Weight uint32
+}
+
+// NHA_RES_GROUP_* attributes (enum nha_res_group, <linux/nexthop.h>).
+const (
+	nhaResGroupBuckets         = 1
+	nhaResGroupIdleTimer       = 2
+	nhaResGroupUnbalancedTimer = 3
+	nhaResGroupUnbalancedTime  = 4
+)
+
+// NexthopResGroup is NHA_RES_GROUP, a resilient group's parameters. The times are in clock ticks (USER_HZ,
+// 1/100 s), as the kernel sends them (jiffies_to_clock_t) and ip prints them in seconds.
+type NexthopResGroup struct {
+	// Buckets is NHA_RES_GROUP_BUCKETS: the number of hash buckets.
+	Buckets uint16
+	// IdleTimer is NHA_RES_GROUP_IDLE_TIMER: how long a bucket must be idle before it may move.
+	IdleTimer uint32
+	// UnbalancedTimer is NHA_RES_GROUP_UNBALANCED_TIMER: how long the group may stay unbalanced before
+	// buckets move regardless of the idle timer (0: forever).
+	UnbalancedTimer uint32
+	// UnbalancedTime is NHA_RES_GROUP_UNBALANCED_TIME: how long the group has been unbalanced (read only).
+	UnbalancedTime uint64
+}
+
+func (r *NexthopResGroup) decode(b []byte) error {
+	ad := proto.NewAttrDecoder(b)
+	for ad.Next() {
+		switch ad.Type() {
+		case nhaResGroupBuckets:
+			r.Buckets = ad.Uint16()
+		case nhaResGroupIdleTimer:
+			r.IdleTimer = ad.Uint32()
+		case nhaResGroupUnbalancedTimer:
+			r.UnbalancedTimer = ad.Uint32()
+		case nhaResGroupUnbalancedTime:
+			r.UnbalancedTime = ad.Uint64()
+		}
+	}
+	return ad.Err()
 }
 
 // UnmarshalBinary decodes an RTM_NEWNEXTHOP payload (struct nhmsg and NHA_* attributes) into nh. Only groups
@@ -73,6 +117,11 @@ func (nh *Nexthop) UnmarshalBinary(b []byte) error {
 			}
 		case unix.NHA_GROUP_TYPE:
 			nh.GroupType = ad.Uint16()
+		case nhaResGroup:
+			nh.ResGroup = new(NexthopResGroup)
+			if err := nh.ResGroup.decode(ad.Bytes()); err != nil {
+				return fmt.Errorf("route: NHA_RES_GROUP: %w", err)
+			}
 		case unix.NHA_BLACKHOLE:
 			nh.Blackhole = true
 		case unix.NHA_OIF:
@@ -91,8 +140,8 @@ func (nh *Nexthop) UnmarshalBinary(b []byte) error {
 }
 
 // MarshalBinary encodes nh as an RTM_NEWNEXTHOP request payload: struct nhmsg and NHA_ID, NHA_OIF, NHA_GATEWAY,
-// NHA_BLACKHOLE, NHA_GROUP, NHA_GROUP_TYPE, NHA_ENCAP_TYPE, NHA_ENCAP and NHA_FDB as set. The family comes from
-// Gateway when Family is 0.
+// NHA_BLACKHOLE, NHA_GROUP, NHA_GROUP_TYPE, NHA_RES_GROUP, NHA_ENCAP_TYPE, NHA_ENCAP and NHA_FDB as set. The
+// family comes from Gateway when Family is 0 (Add and Replace also choose one for blackholes and devices).
 func (nh *Nexthop) MarshalBinary() ([]byte, error) {
 	b := make([]byte, sizeofNhMsg, 64)
 	b[0], b[1], b[2] = familyOr(nh.Family, nh.Gateway), uint8(nh.Scope), uint8(nh.Protocol)
@@ -115,6 +164,19 @@ func (nh *Nexthop) MarshalBinary() ([]byte, error) {
 		if nh.GroupType != 0 {
 			ae.Uint16(unix.NHA_GROUP_TYPE, nh.GroupType)
 		}
+		if r := nh.ResGroup; r != nil {
+			n := ae.Nest(nhaResGroup)
+			if r.Buckets != 0 {
+				ae.Uint16(nhaResGroupBuckets, r.Buckets)
+			}
+			if r.IdleTimer != 0 {
+				ae.Uint32(nhaResGroupIdleTimer, r.IdleTimer)
+			}
+			if r.UnbalancedTimer != 0 {
+				ae.Uint32(nhaResGroupUnbalancedTimer, r.UnbalancedTimer)
+			}
+			ae.End(n)
+		}
 	}
 	if nh.Blackhole {
 		ae.Flag(unix.NHA_BLACKHOLE)
@@ -135,6 +197,19 @@ func (nh *Nexthop) MarshalBinary() ([]byte, error) {
 		ae.Flag(nhaFDB)
 	}
 	return ae.Bytes(), nil
+}
+
+// requestFamily is the nh_family of a request: Family, else the gateway's, else AF_INET for any nexthop that
+// is not a group (ip's ipnh_modify sets AF_INET for "blackhole" and "dev"; the kernel's rtm_to_nh_config
+// accepts AF_UNSPEC only with NHA_GROUP).
+func (nh *Nexthop) requestFamily() uint8 {
+	if f := familyOr(nh.Family, nh.Gateway); f != 0 || len(nh.Group) > 0 {
+		return f
+	}
+	if nh.Blackhole || nh.OIF != 0 {
+		return unix.AF_INET
+	}
+	return 0
 }
 
 // NexthopService lists, gets, adds, replaces and deletes nexthop objects (RTM_GETNEXTHOP, RTM_NEWNEXTHOP,
@@ -202,7 +277,8 @@ func (s *NexthopService) Get(ctx context.Context, id uint32) (Nexthop, error) {
 	return s.get(ctx, key.idOnly(), key.describe())
 }
 
-// Add adds a nexthop (RTM_NEWNEXTHOP with NLM_F_CREATE|NLM_F_EXCL); Protocol defaults to boot, as ip's does.
+// Add adds a nexthop (RTM_NEWNEXTHOP with NLM_F_CREATE|NLM_F_EXCL); Protocol defaults to boot, as ip's does,
+// and Family as Family's documentation says.
 // A gateway through a link that is down fails with the kernel's "Nexthop device is not up" in the error.
 func (s *NexthopService) Add(ctx context.Context, nh Nexthop) error {
 	return s.add(ctx, createExcl, nh.withDefaults())
@@ -221,6 +297,7 @@ func (nh Nexthop) withDefaults() *Nexthop {
 	if nh.Protocol == 0 {
 		nh.Protocol = ProtocolBoot
 	}
+	nh.Family = nh.requestFamily()
 	return &nh
 }
 
