@@ -174,6 +174,10 @@ func (a *app) parseOptions(args []string) ([]string, error) {
 			if len(args) == 0 {
 				return nil, incomplete()
 			}
+			if args[0] == "" {
+				// ip's netns_switch refuses it too; an empty name must not mean this namespace.
+				return nil, &notFoundError{msg: `setting the network namespace "" failed: Invalid argument`}
+			}
 			a.nsName, args = args[0], args[1:]
 		case opt == "h" || matches(opt, "help"):
 			return nil, helpf("%s", usageText)

@@ -131,12 +131,18 @@ func b2i(b bool) int {
 	return 0
 }
 
-// cmdDecode prints a pcap capture or a libnetlink dump file message by message (pcap.DecodeFile).
+// cmdDecode prints a pcap capture or a libnetlink dump file message by message (pcap.DecodeFile), as it reads
+// it: its memory does not grow with the file.
 func (a *app) cmdDecode(argv []string) error {
 	if len(argv) != 1 {
 		return usagef("Usage: nlkit decode FILE")
 	}
-	if err := pcap.DecodeFile(a.p, argv[0]); err != nil {
+	// Stream to stdout: the printer holds a command's whole output until the end, and a capture's text is
+	// many times the file's size.
+	if err := a.p.flush(a.stdout); err != nil {
+		return err
+	}
+	if err := pcap.DecodeFile(a.stdout, argv[0]); err != nil {
 		return &notFoundError{msg: fmt.Sprintf("nlkit decode: %v", err)}
 	}
 	return nil

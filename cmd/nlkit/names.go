@@ -69,12 +69,6 @@ func (lc *linkCache) name(i int32) string {
 	return fmt.Sprintf("if%d", i)
 }
 
-// ifname resolves an index to a name, loading the cache if needed.
-func (a *app) ifname(i int32) string {
-	lc, _ := a.linkCache()
-	return lc.name(i)
-}
-
 // ifindex resolves a link name (or alternative name) to its index; a missing one gives ip's
 // `Cannot find device "X"`.
 func (a *app) ifindex(name string) (int32, error) {

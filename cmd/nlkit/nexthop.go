@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 
@@ -13,7 +14,9 @@ import (
 func (a *app) cmdNexthop(argv []string) error {
 	return runCommand("nexthop", "Usage: nlkit nexthop { show [ id ID ] | del id ID |\n"+
 		"                      { add | replace } id ID { [ via ADDR ] [ dev DEV ] [ onlink ] | blackhole |\n"+
-		"                                             group ID[,WEIGHT]/... } [ fdb ] }", argv,
+		"                                             group ID[,WEIGHT]/... [ type { mpath | resilient\n"+
+		"                                             [ buckets N ] [ idle_timer S ] [ unbalanced_timer S ] } ] }\n"+
+		"                                           [ fdb ] }", argv,
 		command{showWords, a.listing(a.showNexthops)},
 		command{"get", a.listing(a.showNexthops)},
 		command{"add", withOp(a.nexthopModify, opAdd)},
@@ -94,8 +97,20 @@ func (a *app) printNexthop(nh *route.Nexthop, deleted bool) {
 		p.text(" ")
 		p.closeArr()
 	}
-	if nh.GroupType == 1 {
+	switch nh.GroupType {
+	case 0:
+	case 1:
 		p.str("type", "type %s ", "resilient")
+	default:
+		p.str("type", "type %s ", "<unknown type>")
+	}
+	if r := nh.ResGroup; r != nil {
+		p.openObj("resilient_args")
+		p.uint("buckets", "buckets %d ", uint64(r.Buckets))
+		p.seconds("idle_timer", "idle_timer %s ", uint64(r.IdleTimer))
+		p.seconds("unbalanced_timer", "unbalanced_timer %s ", uint64(r.UnbalancedTimer))
+		p.seconds("unbalanced_time", "unbalanced_time %s ", r.UnbalancedTime)
+		p.closeObj()
 	}
 	if nh.Gateway.IsValid() {
 		p.text("via ")
@@ -162,9 +177,15 @@ func (a *app) nexthopModify(argv []string, op editOp) error {
 			case "mpath":
 			case "resilient":
 				nh.GroupType = 1
+				nh.ResGroup = &route.NexthopResGroup{}
 			default:
 				return invarg("\"type\" value is invalid", v)
 			}
+		case "buckets", "idle_timer", "unbalanced_timer":
+			if nh.ResGroup == nil {
+				return usagef("Error: argument %q is unknown", w)
+			}
+			err = parseResArg(nh.ResGroup, w, v)
 		default:
 			return usagef("Error: argument %q is unknown", w)
 		}
@@ -180,6 +201,29 @@ func (a *app) nexthopModify(argv []string, op editOp) error {
 		return err
 	}
 	return edit(a.ctx, c.Nexthop, op, nh)
+}
+
+// parseResArg reads one of ip's RESILIENT_ARGS: "buckets N", or "idle_timer S" or "unbalanced_timer S" in
+// whole seconds, sent in clock ticks (1/100 s).
+func parseResArg(r *route.NexthopResGroup, w, v string) error {
+	if w == "buckets" {
+		n, err := strconv.ParseUint(v, 0, 16)
+		if err != nil {
+			return invarg("invalid buckets value", v)
+		}
+		r.Buckets = uint16(n)
+		return nil
+	}
+	n, err := strconv.ParseUint(v, 0, 32)
+	if err != nil || n >= math.MaxUint32/100 {
+		return invarg(fmt.Sprintf("invalid %s value", strings.ReplaceAll(w, "_", " ")), v)
+	}
+	if w == "idle_timer" {
+		r.IdleTimer = uint32(n * 100)
+	} else {
+		r.UnbalancedTimer = uint32(n * 100)
+	}
+	return nil
 }
 
 // parseNexthopGroup reads "ID[,WEIGHT]/ID[,WEIGHT]...".
