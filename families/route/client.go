@@ -6,6 +6,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"runtime"
+	"sync"
 
 	"github.com/nlkit/nlkit"
 	"github.com/nlkit/nlkit/proto"
@@ -40,14 +43,19 @@ type Config struct {
 // Client is an rtnetlink (NETLINK_ROUTE) connection with one service per object: Link, Addr, Route, Neigh, Rule
 // and Nexthop.
 //
-// A Client is safe for concurrent use by several goroutines: it holds one socket, and its requests are
-// serialized on it (one request or dump in flight at a time; others wait). A streaming loop (the All methods)
-// holds the socket until the loop ends, so the loop body must not call the same Client, which would wait for
-// the loop forever; collect with List, or use a second Client.
+// A Client is safe for concurrent use by several goroutines. A streaming loop (the All methods) holds its socket
+// until the loop ends, and a Client from Dial opens a spare socket, in the same network namespace and with the
+// same settings, for a request that finds its sockets busy: so the loop body may call the same Client ("for each
+// route, look up its link"), and goroutines' requests run side by side. It holds at most MaxSockets sockets,
+// opened as they are needed and kept until Close; beyond that, requests wait for the first socket, as long as
+// their context allows (then an *OpError wrapping a *nlkit.BusyError). A Client from New has its one socket: a
+// request from inside its own All loop then fails at once with a *nlkit.BusyError (Nested), instead of waiting
+// for the loop.
 type Client struct {
 	conn    *nlkit.Conn
 	strict  bool
 	retries int
+	spares  spares
 
 	// Link is the RTM_*LINK service: network interfaces.
 	Link *LinkService
@@ -88,6 +96,10 @@ func Dial(cfg *Config) (*Client, error) {
 	c := New(conn)
 	c.strict = ncfg.Strict
 	c.retries = retries(cfg.DumpRetries)
+	if err := c.spares.pin(ncfg); err != nil {
+		conn.Close()
+		return nil, &OpError{Op: "dial", Err: err}
+	}
 	return c, nil
 }
 
@@ -122,8 +134,12 @@ func (c *Client) SetDumpRetries(n int) { c.retries = retries(n) }
 // Conn is the connection under the Client.
 func (c *Client) Conn() *nlkit.Conn { return c.conn }
 
-// Close closes the connection.
-func (c *Client) Close() error { return c.conn.Close() }
+// Close closes the connection and the spare sockets.
+func (c *Client) Close() error {
+	err := c.conn.Close()
+	c.spares.close()
+	return err
+}
 
 // OpError is the error of a request: the operation, by its kernel message name and object, and the cause,
 // usually a *proto.Error with the kernel's errno and extended-ack message (errors.Is(err, unix.EEXIST) and
@@ -155,7 +171,9 @@ func (c *Client) execute(ctx context.Context, typ, flags uint16, data []byte, op
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	msgs, err := c.conn.Execute(ctx, proto.Message{Header: proto.Header{Type: typ, Flags: flags}, Data: data})
+	conn, slot := c.take()
+	msgs, err := conn.Execute(ctx, proto.Message{Header: proto.Header{Type: typ, Flags: flags}, Data: data})
+	c.put(slot)
 	if err != nil {
 		return nil, &OpError{Op: op, Err: err}
 	}
@@ -195,4 +213,139 @@ func msgTypeName(t uint16) string {
 		return "RTM_" + verb + obj
 	}
 	return fmt.Sprintf("RTM(%d)", t)
+}
+
+// MaxSockets is the most NETLINK_ROUTE sockets a Client from Dial opens: its first, and spares for requests
+// made while the others are busy (a call from inside an All loop, requests from several goroutines).
+const MaxSockets = 4
+
+// spares are a Client's sockets beyond the first, opened on demand and closed by Close.
+type spares struct {
+	mu      sync.Mutex
+	cfg     *nlkit.Config // the first socket's settings; nil for a Client from New, which opens no spares
+	nsIno   uint64        // the namespace of the first socket, when cfg.NetNS is 0: its inode and device
+	nsDev   uint64
+	ns      *os.File // the first socket's namespace, kept to open spares in it from another namespace's thread
+	primary connSlot
+	slots   []*connSlot
+	closed  bool
+}
+
+// connSlot is one socket and whether a request has it.
+type connSlot struct {
+	conn *nlkit.Conn
+	busy bool
+}
+
+// pin records the first socket's settings and namespace, so that spares are opened like it.
+func (s *spares) pin(cfg *nlkit.Config) error {
+	c := *cfg
+	if c.NetNS != 0 {
+		fd, err := unix.FcntlInt(uintptr(c.NetNS), unix.F_DUPFD_CLOEXEC, 0)
+		if err != nil {
+			return err
+		}
+		s.ns = os.NewFile(uintptr(fd), "netns")
+		c.NetNS = fd
+	} else {
+		runtime.LockOSThread()
+		defer runtime.UnlockOSThread()
+		var st unix.Stat_t
+		if err := unix.Stat("/proc/thread-self/ns/net", &st); err != nil {
+			// No procfs: no spares, the Client keeps to its one socket.
+			return nil
+		}
+		s.nsIno, s.nsDev = st.Ino, uint64(st.Dev)
+		if f, err := os.Open("/proc/thread-self/ns/net"); err == nil {
+			s.ns = f
+		}
+	}
+	s.cfg = &c
+	return nil
+}
+
+// take returns a socket for one request, and the slot to hand back to put: the first socket if it is free,
+// else a free spare, else a new spare; with MaxSockets busy (or none can be opened), the first socket, whose
+// requests wait their turn (nil slot).
+func (c *Client) take() (*nlkit.Conn, *connSlot) {
+	s := &c.spares
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.primary.busy {
+		s.primary.busy = true
+		return c.conn, &s.primary
+	}
+	for _, sl := range s.slots {
+		if !sl.busy {
+			sl.busy = true
+			return sl.conn, sl
+		}
+	}
+	if s.cfg == nil || s.closed || len(s.slots)+1 >= MaxSockets {
+		return c.conn, nil
+	}
+	conn, err := s.dial()
+	if err != nil {
+		return c.conn, nil
+	}
+	sl := &connSlot{conn: conn, busy: true}
+	s.slots = append(s.slots, sl)
+	return conn, sl
+}
+
+// put hands back a slot from take.
+func (c *Client) put(sl *connSlot) {
+	if sl == nil {
+		return
+	}
+	c.spares.mu.Lock()
+	sl.busy = false
+	c.spares.mu.Unlock()
+}
+
+// dial opens a spare in the first socket's namespace. s.mu must be held.
+func (s *spares) dial() (*nlkit.Conn, error) {
+	cfg := *s.cfg
+	if s.cfg.NetNS == 0 {
+		runtime.LockOSThread()
+		defer runtime.UnlockOSThread()
+		var st unix.Stat_t
+		if err := unix.Stat("/proc/thread-self/ns/net", &st); err != nil {
+			return nil, err
+		}
+		if st.Ino != s.nsIno || uint64(st.Dev) != s.nsDev {
+			// This thread is in another namespace (a caller inside netns.Do): open it in the first one's.
+			if s.ns == nil {
+				return nil, errors.New("route: the first socket's namespace is not known")
+			}
+			cfg.NetNS = int(s.ns.Fd())
+		}
+	}
+	return nlkit.Dial(nlkit.UnitRoute, &cfg)
+}
+
+// close closes the spares and the kept namespace.
+func (s *spares) close() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return
+	}
+	s.closed = true
+	for _, sl := range s.slots {
+		sl.conn.Close()
+	}
+	if s.ns != nil {
+		s.ns.Close()
+	}
+}
+
+// Sockets reports how many NETLINK_ROUTE sockets the Client holds open: 1, and the spares it has opened.
+func (c *Client) Sockets() int {
+	c.spares.mu.Lock()
+	defer c.spares.mu.Unlock()
+	if c.spares.closed {
+		return 0
+	}
+	return 1 + len(c.spares.slots)
 }

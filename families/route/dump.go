@@ -42,7 +42,9 @@ func (c *Client) dump(ctx context.Context, typ uint16, data []byte, yield func(p
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	c.conn.Dump(ctx, proto.Message{Header: proto.Header{Type: typ}, Data: data})(yield)
+	conn, slot := c.take()
+	defer c.put(slot)
+	conn.Dump(ctx, proto.Message{Header: proto.Header{Type: typ}, Data: data})(yield)
 }
 
 // dumpError maps the error that ended a dump of type typ (RTM_GETx) to what a dump yields: an *OpError, or
