@@ -11,8 +11,12 @@ import (
 	"github.com/nlkit/nlkit/proto"
 )
 
-// Conn is a NETLINK_GENERIC connection. It is safe for concurrent use as nlkit.Conn is: requests are serialized;
-// a goroutine that waits for multicasts (Receive) should have a Conn of its own.
+// Conn is a NETLINK_GENERIC connection. It is safe for concurrent use as nlkit.Conn is: requests are serialized,
+// and one that waits for another waits no longer than its context allows (then a *nlkit.BusyError); a
+// goroutine that waits for multicasts (Receive) should have a Conn of its own. A Conn is one socket: a request
+// made from inside its own Dump loop body (Families, say, inside a Dump) fails at once with a *nlkit.BusyError
+// whose Nested is set, since the dump holds the socket until its loop ends. Collect the dump first, or dial a
+// second Conn.
 type Conn struct {
 	nc *nlkit.Conn
 }
