@@ -50,8 +50,9 @@ import (
 //     message re-dumps the links;
 //   - a veth's first end is notified before the pair is joined and learns its IFLA_LINK silently, and a lower
 //     device or a master changes its counters (promiscuity) when a macvlan over it goes up or a port is
-//     enslaved while it is down: a link appearing with a parent, a link with a parent going up or down, and a
-//     master changing re-dump the links;
+//     enslaved while it is down, and a bond takes its first port's address and silently drops it again when
+//     the enslavement then fails: a link appearing with a parent, a link with a parent going up or down, a
+//     master changing and a link's address changing re-dump the links;
 //   - an address removed: IPv4 routes using it as prefsrc go (fib_sync_down_addr): routes are re-dumped;
 //   - a route too large for a dump datagram (about 32 KiB, some 2,000 IPv4 nexthops) is held from its
 //     notifications, which arrive whole (the Watcher grows its buffer), but no dump lists it, and while it
@@ -557,7 +558,7 @@ func (m *Mirror) silent(ev *Event) WatchObjects {
 			return linkGone
 		}
 		old, ok := m.seen[l.Index]
-		m.seen[l.Index] = linkSeen{l.Flags, l.Master, l.MTU, l.Name}
+		m.seen[l.Index] = linkSeen{l.Flags, l.Master, l.MTU, l.Name, l.Address}
 		if !ok {
 			d := WatchRules
 			if l.ParentIndex != 0 && !l.HasLinkNetNSID {
@@ -570,8 +571,10 @@ func (m *Mirror) silent(ev *Event) WatchObjects {
 		if updown || old.master != l.Master {
 			d |= WatchRoutes | WatchNexthops | WatchNeighs
 		}
-		if old.master != l.Master || updown && l.ParentIndex != 0 {
-			d |= WatchLinks // a master's or lower device's counters and ports (promiscuity...)
+		if old.master != l.Master || updown && l.ParentIndex != 0 || old.address != l.Address {
+			// A master's or lower device's counters (promiscuity); a master's address, which an enslavement
+			// that fails afterwards undoes silently (bond_enslave's error path).
+			d |= WatchLinks
 		}
 		if old.mtu != l.MTU {
 			d |= WatchRoutes
@@ -603,15 +606,16 @@ const undumpableHops = 800
 type linkSeen struct {
 	flags  LinkFlags
 	master int32
-	mtu    uint32
-	name   string
+	mtu     uint32
+	name    string
+	address HWAddr
 }
 
 // seeLinks makes m.seen the links of a snapshot.
 func (m *Mirror) seeLinks(ls []Link) {
 	m.seen = make(map[int32]linkSeen, len(ls))
 	for _, l := range ls {
-		m.seen[l.Index] = linkSeen{l.Flags, l.Master, l.MTU, l.Name}
+		m.seen[l.Index] = linkSeen{l.Flags, l.Master, l.MTU, l.Name, l.Address}
 	}
 }
 
