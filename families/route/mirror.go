@@ -604,8 +604,8 @@ const undumpableHops = 800
 
 // linkSeen is what silent compares of a link.
 type linkSeen struct {
-	flags  LinkFlags
-	master int32
+	flags   LinkFlags
+	master  int32
 	mtu     uint32
 	name    string
 	address HWAddr
