@@ -1,17 +1,23 @@
+//go:build linux
+
 package nlkit
 
 import (
 	"encoding/binary"
 	"testing"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
 )
 
+// cmsg builds one control message as the kernel does on this platform (CMSG_SPACE bytes, CMSG_LEN in
+// cmsg_len), through x/sys's own struct cmsghdr rather than this package's offsets.
 func cmsg(level, typ int32, data []byte) []byte {
-	l := cmsgHeaderLen + len(data)
-	b := make([]byte, (l+7)&^7)
-	binary.NativeEndian.PutUint64(b[0:8], uint64(l))
-	binary.NativeEndian.PutUint32(b[8:12], uint32(level))
-	binary.NativeEndian.PutUint32(b[12:16], uint32(typ))
-	copy(b[cmsgHeaderLen:], data)
+	b := make([]byte, unix.CmsgSpace(len(data)))
+	h := (*unix.Cmsghdr)(unsafe.Pointer(&b[0]))
+	h.Level, h.Type = level, typ
+	h.SetLen(unix.CmsgLen(len(data)))
+	copy(b[unix.CmsgLen(0):], data)
 	return b
 }
 
@@ -28,6 +34,33 @@ func TestParseControl(t *testing.T) {
 	parseControl(b, &s)
 	if !s.HasCred || s.Cred != (Cred{PID: 1234, UID: 1000, GID: 100}) || s.Group != 40 || !s.HasNSID || s.NSID != 7 {
 		t.Fatalf("parsed %+v", s)
+	}
+}
+
+// Issue 15: control messages were parsed with the 64-bit cmsghdr (a 16-byte header, 8-byte alignment), so on
+// 32-bit Linux (12 bytes, 4-byte alignment) credentials and packet info were misread. The messages here are
+// x/sys's own (UnixCredentials) and its parser's view (ParseSocketControlMessage) is the reference.
+func TestParseControlPlatformLayout(t *testing.T) {
+	ucred := unix.UnixCredentials(&unix.Ucred{Pid: 4321, Uid: 1001, Gid: 101})
+	b := append(ucred, cmsg(solNetlink, netlinkPktinfo, binary.NativeEndian.AppendUint32(nil, 33))...)
+	b = append(b, cmsg(solNetlink, netlinkAllNSID, binary.NativeEndian.AppendUint32(nil, 9))...)
+	msgs, err := unix.ParseSocketControlMessage(b)
+	if err != nil || len(msgs) != 3 {
+		t.Fatalf("x/sys parses %d messages, %v", len(msgs), err)
+	}
+	var s Sender
+	parseControl(b, &s)
+	if !s.HasCred || s.Cred != (Cred{PID: 4321, UID: 1001, GID: 101}) {
+		t.Errorf("credentials %+v (has %v), want pid 4321 uid 1001 gid 101", s.Cred, s.HasCred)
+	}
+	if s.Group != 33 || !s.HasNSID || s.NSID != 9 {
+		t.Errorf("group %d, nsid %d (has %v): want 33 and 9", s.Group, s.NSID, s.HasNSID)
+	}
+	if cmsgHeaderLen != unix.CmsgLen(0) {
+		t.Errorf("cmsgHeaderLen %d, CMSG_LEN(0) %d", cmsgHeaderLen, unix.CmsgLen(0))
+	}
+	if n := testing.AllocsPerRun(100, func() { parseControl(b, &s) }); n != 0 {
+		t.Errorf("parseControl allocates %v times", n)
 	}
 }
 

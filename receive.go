@@ -2,7 +2,6 @@ package nlkit
 
 import (
 	"context"
-	"encoding/binary"
 	"errors"
 	"os"
 	"slices"
@@ -184,46 +183,4 @@ func (c *Conn) recvFailed(ctx context.Context, err error) error {
 		return ErrClosed
 	}
 	return &OpError{Op: "receive", Unit: c.unit, Err: err}
-}
-
-// Control message types (cmsg_level SOL_SOCKET / SOL_NETLINK) read from recvmsg.
-const (
-	solSocket      = 1
-	solNetlink     = 270
-	scmCredentials = 2
-	netlinkPktinfo = 3
-	netlinkAllNSID = 8
-	cmsgHeaderLen  = 16
-)
-
-// parseControl reads SCM_CREDENTIALS and NETLINK_PKTINFO from control data without allocating.
-func parseControl(b []byte, s *Sender) {
-	for len(b) >= cmsgHeaderLen {
-		l := int(binary.NativeEndian.Uint64(b[0:8]))
-		level := int32(binary.NativeEndian.Uint32(b[8:12]))
-		typ := int32(binary.NativeEndian.Uint32(b[12:16]))
-		if l < cmsgHeaderLen || l > len(b) {
-			return
-		}
-		data := b[cmsgHeaderLen:l]
-		switch {
-		case level == solSocket && typ == scmCredentials && len(data) >= 12:
-			s.Cred = Cred{
-				PID: int32(binary.NativeEndian.Uint32(data[0:4])),
-				UID: binary.NativeEndian.Uint32(data[4:8]),
-				GID: binary.NativeEndian.Uint32(data[8:12]),
-			}
-			s.HasCred = true
-		case level == solNetlink && typ == netlinkPktinfo && len(data) >= 4:
-			s.Group = binary.NativeEndian.Uint32(data)
-		case level == solNetlink && typ == netlinkAllNSID && len(data) >= 4:
-			s.NSID = int32(binary.NativeEndian.Uint32(data))
-			s.HasNSID = true
-		}
-		next := (l + 7) &^ 7
-		if next >= len(b) {
-			return
-		}
-		b = b[next:]
-	}
 }
