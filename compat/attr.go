@@ -78,8 +78,25 @@ func (e *MaxlenError) Error() string {
 	return fmt.Sprintf("%s ERROR: message exceeded bound of %d", e.Func, e.Maxlen)
 }
 
-// room checks that the message can grow to need bytes within maxlen and its buffer.
+// ArgError reports an argument no message can have, where libnetlink would read or write out of bounds: an
+// nlmsg_len below NLMSG_HDRLEN given to a builder (addattr_l, addraw_l...), or a negative max given to a parser
+// (parse_rtattr...). The call changes nothing, as the C function returning -1.
+type ArgError struct {
+	// Func is the libnetlink function's name; Arg names the argument and Value is what it was.
+	Func, Arg string
+	Value     int64
+}
+
+func (e *ArgError) Error() string {
+	return fmt.Sprintf("%s: invalid %s %d", e.Func, e.Arg, e.Value)
+}
+
+// room checks that the message can grow to need bytes within maxlen and its buffer, and that its nlmsg_len
+// covers the header at least (its tail would be before the payload otherwise).
 func (n *Nlmsghdr) room(fn string, maxlen, need int) error {
+	if n.Len < nlmsgHdrlen {
+		return &ArgError{Func: fn, Arg: "nlmsg_len", Value: int64(n.Len)}
+	}
 	if need > maxlen || need > n.Size() {
 		return &MaxlenError{Func: fn, Maxlen: maxlen, Need: need}
 	}
@@ -91,9 +108,12 @@ func (n *Nlmsghdr) tail() int { return proto.Align(int(n.Len)) - nlmsgHdrlen }
 
 // AddattrL is addattr_l: it appends an attribute of type typ with payload data at NLMSG_ALIGN(nlmsg_len) and sets
 // nlmsg_len past it (aligned). When the message would exceed maxlen bytes (or its buffer) it is left unchanged
-// and a *MaxlenError is returned.
+// and a *MaxlenError is returned; when nlmsg_len is below NLMSG_HDRLEN, an *ArgError.
 func AddattrL(n *Nlmsghdr, maxlen int, typ uint16, data []byte) error {
 	l := proto.AttrLength(len(data))
+	if n.Len < nlmsgHdrlen {
+		return &ArgError{Func: "addattr_l", Arg: "nlmsg_len", Value: int64(n.Len)}
+	}
 	if l > 0xffff {
 		return &MaxlenError{Func: "addattr_l", Maxlen: maxlen, Need: proto.Align(int(n.Len)) + l}
 	}
@@ -140,7 +160,7 @@ func Addattrstrz(n *Nlmsghdr, maxlen int, typ uint16, s string) error {
 }
 
 // AddrawL is addraw_l: it appends data, padded with zeros to NLMSG_ALIGNTO, at NLMSG_ALIGN(nlmsg_len) (a family
-// header inside a nest, such as the struct ifinfomsg of a veth peer).
+// header inside a nest, such as the struct ifinfomsg of a veth peer). Its errors are AddattrL's.
 func AddrawL(n *Nlmsghdr, maxlen int, data []byte) error {
 	need := proto.Align(int(n.Len)) + proto.Align(len(data))
 	if err := n.room("addraw_l", maxlen, need); err != nil {

@@ -38,6 +38,7 @@ func RtnlListen(rth *RtnlHandle, handler RtnlListenFilter, jarg any) error {
 			var te *nlkit.TruncatedError
 			switch {
 			case errors.As(err, &te):
+				//lint:ignore ST1005 libnetlink's own words, as its callers print them
 				return fmt.Errorf("Truncated message: %w", err)
 			case errors.Is(err, syscall.ENOBUFS):
 				rth.warn(fmt.Sprintf("netlink receive error %s (%d)", Strerror(syscall.ENOBUFS), int(syscall.ENOBUFS)))

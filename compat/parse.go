@@ -65,7 +65,11 @@ func ParseRtattr(tb []Rtattr, max int, rta []byte, l int) error {
 }
 
 // ParseRtattrFlags is parse_rtattr_flags: ParseRtattr with the bits of flags (NLA_F_NESTED) masked off each type.
+// A max below -1 is an *ArgError (-1 stores nothing, as tb holds max+1 entries).
 func ParseRtattrFlags(tb []Rtattr, max int, rta []byte, l int, flags uint16) error {
+	if max < -1 {
+		return &ArgError{Func: "parse_rtattr", Arg: "max", Value: int64(max)}
+	}
 	max = min(max, len(tb)-1)
 	clear(tb[:max+1])
 	return walk(clampLen(rta, l), func(a Rtattr) bool {
@@ -86,7 +90,11 @@ func ParseRtattrNested(tb []Rtattr, max int, rta Rtattr) error {
 
 // ParseRtattrByindex is parse_rtattr_byindex: it stores the attributes whose type is at most max in order,
 // tb[0], tb[1]..., up to max of them, and returns how many.
+// A negative max is an *ArgError.
 func ParseRtattrByindex(tb []Rtattr, max int, rta []byte, l int) (int, error) {
+	if max < 0 {
+		return 0, &ArgError{Func: "parse_rtattr_byindex", Arg: "max", Value: int64(max)}
+	}
 	max = min(max, len(tb))
 	clear(tb[:max])
 	i := 0
@@ -126,7 +134,11 @@ var ErrCompatShort = fmt.Errorf("compat nest shorter than its fixed data")
 // ParseRtattrNestedCompat is the parse_rtattr_nested_compat macro, for attributes built by AddattrNestCompat:
 // data is the first l bytes of the payload (nil when the payload is shorter, as the macro sets data = NULL), and
 // tb is filled from the nested attribute that follows them, or cleared when there is none.
+// A max below -1 is an *ArgError.
 func ParseRtattrNestedCompat(tb []Rtattr, max int, rta Rtattr, l int) (data []byte, err error) {
+	if max < -1 {
+		return nil, &ArgError{Func: "parse_rtattr_nested_compat", Arg: "max", Value: int64(max)}
+	}
 	d := rta.Data()
 	if l < 0 || len(d) < l {
 		return nil, ErrCompatShort

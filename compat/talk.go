@@ -61,6 +61,7 @@ func rtnlTalkIov(rth *RtnlHandle, iov []*Nlmsghdr, answer **Nlmsghdr, show bool)
 		b = h.AppendTo(b)
 	}
 	if err := rth.send(b); err != nil {
+		//lint:ignore ST1005 libnetlink's own words, as its callers print them
 		return fmt.Errorf("Cannot talk to rtnetlink: %w", err)
 	}
 	acks := 0
@@ -70,6 +71,7 @@ func rtnlTalkIov(rth *RtnlHandle, iov []*Nlmsghdr, answer **Nlmsghdr, show bool)
 		if err != nil {
 			var te *nlkit.TruncatedError
 			if errors.As(err, &te) {
+				//lint:ignore ST1005 libnetlink's own words, as its callers print them
 				return fmt.Errorf("Truncated message: %w", err)
 			}
 			return err
