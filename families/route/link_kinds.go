@@ -230,8 +230,9 @@ type Vxlan struct {
 	// _COLLECT_METADATA, _VNIFILTER and _LOCALBYPASS.
 	Learning, Proxy, RSC, L2Miss, L3Miss, UDPCsum, UDPZeroCsum6Tx, UDPZeroCsum6Rx, RemCsumTx, RemCsumRx bool
 	CollectMetadata, VNIFilter, LocalBypass                                                             bool
-	// GBP, GPE, RemCsumNoPartial and TTLInherit are the flags IFLA_VXLAN_GBP, _GPE, _REMCSUM_NOPARTIAL and
-	// _TTL_INHERIT.
+	// GBP, GPE and RemCsumNoPartial are the flags (NLA_FLAG, present or absent) IFLA_VXLAN_GBP, _GPE and
+	// _REMCSUM_NOPARTIAL. TTLInherit is IFLA_VXLAN_TTL_INHERIT, a flag in requests that the kernel reports as
+	// a u8 holding 0 or 1 (vxlan_fill_info always sends it).
 	GBP, GPE, RemCsumNoPartial, TTLInherit bool
 }
 
@@ -301,7 +302,8 @@ func (v *Vxlan) decode(b []byte) error {
 		case unix.IFLA_VXLAN_REMCSUM_NOPARTIAL:
 			v.RemCsumNoPartial = true
 		case unix.IFLA_VXLAN_TTL_INHERIT:
-			v.TTLInherit = true
+			// A flag in requests (NLA_FLAG), but vxlan_fill_info always sends it as a u8 holding 0 or 1.
+			v.TTLInherit = len(ad.Bytes()) == 0 || ad.Uint8() != 0
 		}
 	}
 	return ad.Err()
