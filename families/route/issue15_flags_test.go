@@ -43,7 +43,7 @@ func TestIssue15LinkFlagsRoundTrip(t *testing.T) {
 		name string
 		args []string
 		// skip lists info_data keys that differ by nature (timers that run).
-		skip []string
+		skip  []string
 		check func(t *testing.T, d LinkData)
 	}{
 		{"vx1", []string{"type", "vxlan", "id", "10", "ttl", "10", "dstport", "4789"}, nil, func(t *testing.T, d LinkData) {
