@@ -239,16 +239,23 @@ func difference(what string, ours, ip []string) string {
 
 // settleLinks waits until the links' flags and operational states stop changing (a bridge takes its carrier
 // from its ports a moment after they come up), so nlkit and ip, asked one after the other, see the same state.
+//
+// Stable means unchanged for 1.2 s: the kernel's linkwatch applies a carrier's operstate up to a second after
+// the change (linkwatch_fire_event's delay), so two equal listings 200 ms apart are not enough (a bridge seen
+// UNKNOWN by one listing was UP in the next, under the qemu VM's TCG).
 func (e *env) settleLinks() {
 	e.t.Helper()
-	prev := ""
-	for range 50 {
+	prev, same := "", 0
+	for range 100 {
 		cur := e.ip("-j", "link", "show")
 		if cur == prev {
-			return
+			if same++; same == 6 {
+				return
+			}
+		} else {
+			prev, same = cur, 0
 		}
-		prev = cur
 		time.Sleep(200 * time.Millisecond)
 	}
-	e.t.Fatal("link states still changing after 10s")
+	e.t.Fatal("link states still changing after 20s")
 }
