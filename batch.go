@@ -76,6 +76,9 @@ type batchState struct {
 // Datagrams a user process sent on a kernel unit are dropped, as ReceiveDatagram drops them. Cancelling ctx
 // returns ctx.Err().
 func (c *Conn) ReceiveDatagrams(ctx context.Context, max int) ([]Datagram, error) {
+	if ctx == nil {
+		return nil, ErrNilContext
+	}
 	max = min(MaxBatch, max)
 	c.recvMu.Lock()
 	defer c.recvMu.Unlock()

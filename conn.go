@@ -98,6 +98,9 @@ type Transport interface {
 // Dump loop body cannot be served (the kernel answers a second dump on a socket with EBUSY, and the replies of
 // any request would queue behind the rest of the dump). It returns a *BusyError with Nested set at once
 // instead of waiting for a loop that waits for it. Collect the dump first, or use a second Conn.
+//
+// Every method that takes a context.Context refuses a nil one with ErrNilContext (an iterator yields it),
+// sending and receiving nothing; the families (route, genl, unit) follow the same rule.
 type Conn struct {
 	unit       int
 	t          Transport

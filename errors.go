@@ -12,6 +12,11 @@ import (
 // because the data changed while it was being dumped, so the result may be inconsistent.
 var ErrDumpInterrupted = errors.New("netlink: dump interrupted (NLM_F_DUMP_INTR): the result may be inconsistent")
 
+// ErrNilContext is returned by every method of nlkit and of its families that takes a context.Context when it is
+// given a nil one (Dump and the other iterators yield it): nothing is sent or received. The rule is the same
+// everywhere: pass context.Background() (or context.TODO()) for no deadline.
+var ErrNilContext = errors.New("netlink: nil context.Context: pass context.Background() for no deadline")
+
 // ErrClosed is returned by operations on a closed Conn, including a Receive that Close unblocked.
 var ErrClosed = errors.New("netlink: use of closed connection")
 

@@ -32,6 +32,9 @@ func (d *Datagram) Messages() proto.Iter { return proto.NewIter(d.Data) }
 // kernel unit are dropped (see Config.AcceptUserSenders). A datagram larger than the buffer gives a
 // *TruncatedError; the Conn stays usable. Cancelling ctx returns ctx.Err().
 func (c *Conn) ReceiveDatagram(ctx context.Context) (*Datagram, error) {
+	if ctx == nil {
+		return nil, ErrNilContext
+	}
 	c.recvMu.Lock()
 	defer c.recvMu.Unlock()
 	stop := c.watch(ctx)
@@ -42,6 +45,9 @@ func (c *Conn) ReceiveDatagram(ctx context.Context) (*Datagram, error) {
 // Receive waits for the next datagram and returns copies of its messages and its sender. A malformed datagram
 // gives a *ReceiveError holding the well-formed messages before the fault; the Conn stays usable.
 func (c *Conn) Receive(ctx context.Context) ([]proto.Message, Sender, error) {
+	if ctx == nil {
+		return nil, Sender{}, ErrNilContext
+	}
 	c.recvMu.Lock()
 	defer c.recvMu.Unlock()
 	stop := c.watch(ctx)

@@ -51,6 +51,10 @@ func (c *Conn) Dump(ctx context.Context, m proto.Message) iter.Seq2[proto.Messag
 // request sends m and yields its replies until the ack or NLMSG_DONE.
 func (c *Conn) request(ctx context.Context, m proto.Message) iter.Seq2[proto.Message, error] {
 	return func(yield func(proto.Message, error) bool) {
+		if ctx == nil {
+			yield(proto.Message{}, ErrNilContext)
+			return
+		}
 		if err := c.acquire(ctx); err != nil {
 			yield(proto.Message{}, err)
 			return
@@ -243,9 +247,6 @@ func (c *Conn) drainLocked(ctx context.Context) error {
 	seq := c.pendingDump
 	if seq == 0 {
 		return nil
-	}
-	if ctx == nil {
-		ctx = context.Background()
 	}
 	dctx, cancel := context.WithTimeout(ctx, drainTimeout)
 	defer cancel()

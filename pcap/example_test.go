@@ -2,6 +2,7 @@ package pcap_test
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"os"
 
@@ -23,7 +24,7 @@ func ExampleWriter() {
 		&nlkit.Config{Tap: w})
 	defer conn.Close()
 	// A request that asks for an acknowledgement: one datagram out, one in.
-	conn.Execute(nil, proto.Message{Header: proto.Header{Type: 19 /* RTM_SETLINK */}, Data: make([]byte, 16)})
+	conn.Execute(context.Background(), proto.Message{Header: proto.Header{Type: 19 /* RTM_SETLINK */}, Data: make([]byte, 16)})
 	fmt.Println("records:", w.Count(), "error:", w.Err())
 
 	rd, _ := pcap.NewReader(&file)

@@ -51,6 +51,9 @@ type Config struct {
 // their context allows (then an *OpError wrapping a *nlkit.BusyError). A Client from New has its one socket: a
 // request from inside its own All loop then fails at once with a *nlkit.BusyError (Nested), instead of waiting
 // for the loop.
+//
+// A nil context is refused, as everywhere in nlkit: the methods return an *OpError wrapping nlkit.ErrNilContext
+// (errors.Is matches it) and the All iterators yield one, with nothing sent.
 type Client struct {
 	conn    *nlkit.Conn
 	strict  bool
@@ -169,7 +172,7 @@ func KernelMessage(err error) string {
 // execute sends one request (NLM_F_REQUEST|NLM_F_ACK and flags) and returns the replies.
 func (c *Client) execute(ctx context.Context, typ, flags uint16, data []byte, op string) ([]proto.Message, error) {
 	if ctx == nil {
-		ctx = context.Background()
+		return nil, &OpError{Op: op, Err: nlkit.ErrNilContext}
 	}
 	conn, slot := c.take()
 	msgs, err := conn.Execute(ctx, proto.Message{Header: proto.Header{Type: typ, Flags: flags}, Data: data})

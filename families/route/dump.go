@@ -40,7 +40,8 @@ func (e *InterruptedError[T]) Unwrap() error { return e.Err }
 // (m.Header.Type, RTM_NEWx) and maps the error with dumpError.
 func (c *Client) dump(ctx context.Context, typ uint16, data []byte, yield func(proto.Message, error) bool) {
 	if ctx == nil {
-		ctx = context.Background()
+		yield(proto.Message{}, nlkit.ErrNilContext) // the core's rule: see nlkit.ErrNilContext
+		return
 	}
 	conn, slot := c.take()
 	defer c.put(slot)

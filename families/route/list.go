@@ -33,9 +33,6 @@ import (
 // its decoding overlaps the kernel's work; what does not fit goes the ways above.
 func (s service[T, P]) list(ctx context.Context, dst []T, f filter[T], emptyOnENOENT bool, req []byte,
 	more ...[]byte) ([]T, error) {
-	if ctx == nil {
-		ctx = context.Background()
-	}
 	var (
 		w    packed
 		zero T
