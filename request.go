@@ -19,9 +19,23 @@ const drainTimeout = 10 * time.Second
 // other requests and stray messages are skipped. An NLMSG_ERROR with an error code returns a *proto.Error with the
 // kernel's extended-ack message; errors.Is(err, unix.EEXIST) matches its errno. The returned messages are copies.
 func (c *Conn) Execute(ctx context.Context, m proto.Message) ([]proto.Message, error) {
+	return c.execute(ctx, m, nil)
+}
+
+// ExecuteAck is Execute that also returns the extended acknowledgement of the request's final ack
+// (NLMSG_ERROR with error 0, or NLMSG_DONE): a successful request may carry NLMSGERR_ATTR_COOKIE (ExtAck.Cookie)
+// or a warning in NLMSGERR_ATTR_MSG, which Execute drops. The ExtAck's slices are copies. On failure the
+// kernel's extended ack is in the *proto.Error, as with Execute, and the returned ExtAck is empty.
+func (c *Conn) ExecuteAck(ctx context.Context, m proto.Message) ([]proto.Message, proto.ExtAck, error) {
+	var ext proto.ExtAck
+	msgs, err := c.execute(ctx, m, &ext)
+	return msgs, ext, err
+}
+
+func (c *Conn) execute(ctx context.Context, m proto.Message, ext *proto.ExtAck) ([]proto.Message, error) {
 	m.Header.Flags |= proto.FlagRequest | proto.FlagAck
 	var out []proto.Message
-	for msg, err := range c.request(ctx, m) {
+	for msg, err := range c.request(ctx, m, ext) {
 		if err != nil {
 			return out, err
 		}
@@ -45,11 +59,12 @@ func (c *Conn) Execute(ctx context.Context, m proto.Message) ([]proto.Message, e
 // order. A cancelled dump then may finish the one receive that goroutine has in flight.
 func (c *Conn) Dump(ctx context.Context, m proto.Message) iter.Seq2[proto.Message, error] {
 	m.Header.Flags |= proto.FlagRequest | proto.FlagDump
-	return c.request(ctx, m)
+	return c.request(ctx, m, nil)
 }
 
 // request sends m and yields its replies until the ack or NLMSG_DONE.
-func (c *Conn) request(ctx context.Context, m proto.Message) iter.Seq2[proto.Message, error] {
+// With ext set, the extended ack of a successful final ack is copied there.
+func (c *Conn) request(ctx context.Context, m proto.Message, ext *proto.ExtAck) iter.Seq2[proto.Message, error] {
 	return func(yield func(proto.Message, error) bool) {
 		if ctx == nil {
 			yield(proto.Message{}, ErrNilContext)
@@ -82,7 +97,7 @@ func (c *Conn) request(ctx context.Context, m proto.Message) iter.Seq2[proto.Mes
 			c.dumpG.Store(goroutineID(c.gbuf[:]))
 			defer c.dumpG.Store(0)
 		}
-		done, err := c.readReplies(ctx, seq, yield, dump)
+		done, err := c.readReplies(ctx, seq, yield, dump, ext)
 		if !done {
 			c.pendingDump = seq
 		}
@@ -97,8 +112,8 @@ func (c *Conn) request(ctx context.Context, m proto.Message) iter.Seq2[proto.Mes
 // that does not end the reply is timed: if consuming it took a good part of what receiving it did (see
 // aheadPays), the rest is received by a read-ahead goroutine while yield consumes.
 func (c *Conn) readReplies(ctx context.Context, seq uint32, yield func(proto.Message, error) bool,
-	ahead bool) (bool, error) {
-	st := replies{seq: seq, pid: c.t.PortID(), unit: c.unit, yield: yield}
+	ahead bool, ext *proto.ExtAck) (bool, error) {
+	st := replies{seq: seq, pid: c.t.PortID(), unit: c.unit, yield: yield, ext: ext}
 	ahead = ahead && yield != nil && runtime.GOMAXPROCS(0) > 1
 	n := 0 // datagrams consumed
 	for {
@@ -192,7 +207,8 @@ type replies struct {
 	seq, pid uint32
 	unit     int
 	yield    func(proto.Message, error) bool
-	intr     bool // a reply carried NLM_F_DUMP_INTR
+	intr     bool          // a reply carried NLM_F_DUMP_INTR
+	ext      *proto.ExtAck // receives a copy of a successful final ack's extended ack, when set
 }
 
 // consume passes the data messages of d that answer the request to yield. It reports whether the reply stream
@@ -215,6 +231,9 @@ func (st *replies) consume(d *Datagram) (bool, error) {
 			}
 			if err := ack.Err(); err != nil {
 				return true, err
+			}
+			if st.ext != nil {
+				*st.ext = ack.ExtAck.Clone()
 			}
 			if st.intr {
 				return true, &DumpInterruptedError{Sequence: st.seq}
@@ -253,7 +272,7 @@ func (c *Conn) drainLocked(ctx context.Context) error {
 	stop := c.watch(dctx)
 	defer stop()
 	for {
-		done, err := c.readReplies(dctx, seq, nil, false)
+		done, err := c.readReplies(dctx, seq, nil, false, nil)
 		switch {
 		case done:
 			c.pendingDump = 0

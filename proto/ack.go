@@ -45,6 +45,20 @@ type ExtAck struct {
 	HasMissNest bool
 }
 
+// Clone returns a copy of e whose slices do not alias the received datagram.
+func (e ExtAck) Clone() ExtAck {
+	e.Cookie = cloneBytes(e.Cookie)
+	e.Policy = cloneBytes(e.Policy)
+	return e
+}
+
+func cloneBytes(b []byte) []byte {
+	if b == nil {
+		return nil
+	}
+	return append([]byte{}, b...)
+}
+
 // Ack is a decoded NLMSG_ERROR (struct nlmsgerr) or a decoded NLMSG_DONE.
 type Ack struct {
 	// Errno is the error as a positive errno; 0 for a plain acknowledgement.

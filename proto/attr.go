@@ -87,13 +87,12 @@ func (e *AttrError) Is(target error) bool {
 //	}
 //	return ad.Err()
 type AttrDecoder struct {
-	b       []byte
-	off     int
-	curOff  int
-	typ     uint16
-	data    []byte
-	err     error
-	started bool
+	b      []byte
+	off    int
+	curOff int
+	typ    uint16
+	data   []byte
+	err    error
 }
 
 // NewAttrDecoder returns a decoder over the attributes in b.
