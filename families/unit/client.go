@@ -5,6 +5,7 @@ import (
 	"errors"
 	"slices"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/nlkit/nlkit"
@@ -48,6 +49,7 @@ const (
 // Client sends requests to one server portid. It is safe for concurrent use: replies are matched to requests by
 // nlmsg_seq, so each caller gets its own reply.
 type Client struct {
+	sock    *sock // nil on a Conn without a socket (tests)
 	conn    *nlkit.Conn
 	server  uint32
 	timeout time.Duration
@@ -61,6 +63,7 @@ type Client struct {
 	// uses it.
 	solo    *soloTimeout
 	waiters sync.Pool
+	bufs    sync.Pool // *[]byte: a request's datagram
 }
 
 // waiter is where a request waiting on another reader gets its result. Waiters are reused.
@@ -83,13 +86,21 @@ func DialClient(server uint32, cfg *ClientConfig) (*Client, error) {
 	if cfg != nil {
 		c = *cfg
 	}
-	conn, err := c.dial(c.PortID, nil, false)
+	s, err := dialSock(&c.Config, c.PortID, false)
 	if err != nil {
 		return nil, err
 	}
-	return newClient(conn, server, c.Timeout), nil
+	timeout := c.Timeout
+	if timeout <= 0 {
+		timeout = DefaultTimeout
+	}
+	s.wait = timeout
+	cl := newClient(s.newConn(c.ReceiveBuffer, false), server, timeout)
+	cl.sock = s
+	return cl, nil
 }
 
+// newClient makes a Client on any Conn (a test's fake): its sends go through conn.SendRaw.
 func newClient(conn *nlkit.Conn, server uint32, timeout time.Duration) *Client {
 	if timeout <= 0 {
 		timeout = DefaultTimeout
@@ -103,13 +114,45 @@ func (c *Client) PortID() uint32 { return c.conn.PortID() }
 // Conn is the client's connection.
 func (c *Client) Conn() *nlkit.Conn { return c.conn }
 
+// sendRequest sends m to the server, waiting for room in its receive queue until ctx is done.
+func (c *Client) sendRequest(ctx context.Context, m proto.Message) error {
+	bp, _ := c.bufs.Get().(*[]byte)
+	if bp == nil {
+		bp = new([]byte)
+	}
+	m.Header.PortID = c.conn.PortID()
+	*bp = m.AppendTo((*bp)[:0])
+	to := nlkit.Addr{PortID: c.server}
+	var err error
+	if c.sock == nil {
+		err = c.conn.SendRaw(*bp, to)
+	} else {
+		err = c.sock.send(ctx, *bp, to)
+	}
+	if cap(*bp) <= maxKeptAnswer {
+		c.bufs.Put(bp)
+	}
+	if c.sock == nil {
+		return err
+	}
+	switch {
+	case err == nil, err == ctx.Err(), errors.Is(err, nlkit.ErrClosed):
+		return err
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return &nlkit.NoPeerError{Unit: c.conn.Unit(), PortID: c.server}
+	}
+	return &nlkit.OpError{Op: "send", Unit: c.conn.Unit(), Err: err}
+}
+
 // Close releases the socket; pending requests fail with nlkit.ErrClosed.
 func (c *Client) Close() error { return c.conn.Close() }
 
 // Request sends payload to the server as a message of type typ (0: DefaultRequestType) with NLM_F_REQUEST and
-// waits for the reply carrying the same sequence number from the server's portid. A server that is not there
-// gives a *nlkit.NoPeerError; an NLMSG_ERROR reply gives a *proto.Error; no answer in time gives
-// context.DeadlineExceeded.
+// waits for the reply carrying the same sequence number from the server's portid (the sender address of the
+// datagram, not nlmsg_pid, which a server following the kernel's conventions sets to the client's portid). A
+// server that is not there gives a *nlkit.NoPeerError; an NLMSG_ERROR reply gives a *proto.Error; no answer in
+// time gives context.DeadlineExceeded. Every phase honours ctx (or the Client's Timeout when ctx has no
+// deadline): the send waits for room in a full server's queue only that long, then the wait for the reply.
 func (c *Client) Request(ctx context.Context, typ uint16, payload []byte) (Reply, error) {
 	if typ == 0 {
 		typ = DefaultRequestType
@@ -171,7 +214,7 @@ func (c *Client) requestDirect(ctx context.Context, m proto.Message) (Reply, err
 // error that ends the Client is returned as fatal.
 func (c *Client) readOwn(ctx context.Context, m proto.Message) (r result, fatal error) {
 	seq := m.Header.Sequence
-	if err := c.conn.SendTo(nlkit.Addr{PortID: c.server}, m); err != nil {
+	if err := c.sendRequest(ctx, m); err != nil {
 		return result{err: err}, nil
 	}
 	for {
@@ -209,9 +252,18 @@ func (c *Client) readOwn(ctx context.Context, m proto.Message) (r result, fatal 
 func (c *Client) requestWaiting(ctx context.Context, m proto.Message, w *waiter) (Reply, error) {
 	// While w is registered the reader role stays taken: it is only given up with no request waiting.
 	seq := m.Header.Sequence
-	if err := c.conn.SendTo(nlkit.Addr{PortID: c.server}, m); err != nil {
+	sctx := ctx
+	if _, ok := ctx.Deadline(); !ok {
+		var cancel context.CancelFunc
+		sctx, cancel = context.WithTimeout(ctx, c.timeout)
+		defer cancel()
+	}
+	if err := c.sendRequest(sctx, m); err != nil {
 		if r, ok := c.withdraw(seq, w); ok {
 			return r.reply, r.err
+		}
+		if err == sctx.Err() && ctx.Err() == nil {
+			err = context.DeadlineExceeded
 		}
 		return Reply{}, err
 	}

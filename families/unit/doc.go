@@ -7,14 +7,23 @@
 // and matches replies by sequence number, so many goroutines can share one Client; a Peer exchanges messages
 // between two fixed portids; Publisher and Subscriber use multicast groups.
 //
-// Messages are ordinary netlink messages (struct nlmsghdr and a payload), so a program in any language with
-// plain AF_NETLINK sockets can talk to these types: a request is any message with NLM_F_REQUEST sent to the
-// server's portid; the reply carries the request's type and nlmsg_seq, nlmsg_pid set to the server's portid,
-// and the handler's payload; a failure is an NLMSG_ERROR carrying a negative errno, the request's header, and
-// an NLMSGERR_ATTR_MSG extended-ack text.
+// Messages are ordinary netlink messages (struct nlmsghdr and a payload), and a Server follows the kernel's own
+// conventions (netlink_rcv_skb, netlink_ack), so a program in any language with plain AF_NETLINK sockets, or
+// built on libmnl or libnl-3, can talk to it: a request is a message with NLM_F_REQUEST and a type of at least
+// NLMSG_MIN_TYPE sent to the server's portid; the reply carries the request's type and nlmsg_seq and, as the
+// kernel's do, the requester's portid in nlmsg_pid (who sent it is the datagram's sender address); a request
+// with NLM_F_ACK gets NLMSG_ERROR 0 after its reply; a failure is an NLMSG_ERROR carrying a negative errno, the
+// request, and an NLMSGERR_ATTR_MSG extended-ack text.
 //
-// On NETLINK_USERSOCK, unprivileged processes may unicast; joining or sending to groups needs CAP_NET_ADMIN
-// (or a user namespace that owns the network namespace).
+// A Server never waits for a client to read: an answer to a client whose receive queue is full is dropped and
+// counted (ServerStats.Dropped), as the kernel drops a reply to a full requester. Its receive buffers have a
+// fixed size (ServerStats and Serve say how much), so an oversized datagram is reported, not taken in. A
+// Client's Request honours its context in every phase, the send to a full server included.
+//
+// On NETLINK_USERSOCK, unprivileged processes may unicast and send to groups; joining a group needs
+// CAP_NET_ADMIN (or a user namespace that owns the network namespace). Since anyone may send to a group, a
+// Subscriber receives each sender's credentials (SO_PASSCRED) and can admit only some uids and gids
+// (SubscriberConfig), as a Server can.
 package unit
 
 import "github.com/nlkit/nlkit"

@@ -7,8 +7,10 @@ import (
 	"log/slog"
 	"os"
 	"slices"
+	"sync"
 	"sync/atomic"
 	"syscall"
+	"time"
 
 	"github.com/nlkit/nlkit"
 	"github.com/nlkit/nlkit/proto"
@@ -34,29 +36,54 @@ type ServerConfig struct {
 	// AllowUIDs or gid in AllowGIDs; others are refused with EACCES and logged.
 	AllowUIDs []uint32
 	AllowGIDs []uint32
-	// Logger receives refusals and malformed datagrams; nil uses slog.Default().
+	// Logger receives refusals and malformed datagrams, at most logBurst lines per second (then one line saying
+	// how many were left out), so a flood cannot slow the server down to the speed of its log; nil uses
+	// slog.Default().
 	Logger *slog.Logger
-	// OnMalformed, when set, is called for each malformed datagram with its sender and the decoding error.
+	// OnMalformed, when set, is called for each malformed datagram with its sender and the decoding error. It
+	// runs on the serve loop: it must not block.
 	OnMalformed func(from nlkit.Sender, err error)
 }
 
 // ServerStats counts what a Server has seen.
 type ServerStats struct {
-	Requests, Replies, Refused, Malformed, HandlerErrors, SendErrors uint64
+	// Requests counts messages with NLM_F_REQUEST and a type of at least NLMSG_MIN_TYPE.
+	Requests uint64
+	// Replies counts replies delivered.
+	Replies uint64
+	// Refused counts requests refused by AllowUIDs/AllowGIDs (answered with EACCES).
+	Refused uint64
+	// Malformed counts datagrams that were not well-formed netlink, or larger than the receive buffer.
+	Malformed uint64
+	// HandlerErrors counts requests whose handler returned an error.
+	HandlerErrors uint64
+	// Dropped counts answers (replies, acks, NLMSG_ERRORs) not sent because the requester's receive queue was
+	// full: the Server never waits for a client to read, as the kernel's netlink_unicast with MSG_DONTWAIT.
+	Dropped uint64
+	// SendErrors counts answers that failed otherwise (the requester closed its socket: ECONNREFUSED).
+	SendErrors uint64
 }
 
-// Server answers requests sent to its portid.
+// Server answers requests sent to its portid, following the kernel's conventions (netlink_rcv_skb and
+// netlink_ack), so C clients built on libmnl and libnl-3 work: see the package documentation.
 type Server struct {
+	sock *sock
 	conn *nlkit.Conn
 	cfg  ServerConfig
 	log  *slog.Logger
+	size int // each receive buffer's size
 
-	requests, replies, refused, malformed, handlerErrors, sendErrors atomic.Uint64
+	requests, replies, refused, malformed, handlerErrors, dropped, sendErrors atomic.Uint64
+
+	logMu      sync.Mutex
+	logStart   time.Time
+	logLines   int
+	suppressed uint64
 }
 
 // Listen binds a server to cfg.PortID, or to the process id when that is 0 (as the seed does); when the process
-// id is taken it falls back to a kernel-assigned portid. Credentials are always received, so handlers see who
-// sent each request.
+// id is taken it falls back to a kernel-assigned portid. Credentials are always received (SO_PASSCRED), so
+// handlers see who sent each request.
 func Listen(cfg *ServerConfig) (*Server, error) {
 	var c ServerConfig
 	if cfg != nil {
@@ -66,9 +93,9 @@ func Listen(cfg *ServerConfig) (*Server, error) {
 	if portid == 0 {
 		portid = uint32(os.Getpid())
 	}
-	conn, err := c.dial(portid, nil, true)
+	s, err := dialSock(&c.Config, portid, true)
 	if err != nil && c.PortID == 0 && errors.Is(err, syscall.EADDRINUSE) {
-		conn, err = c.dial(0, nil, true)
+		s, err = dialSock(&c.Config, 0, true)
 	}
 	if err != nil {
 		return nil, err
@@ -77,13 +104,17 @@ func Listen(cfg *ServerConfig) (*Server, error) {
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Server{conn: conn, cfg: c, log: log}, nil
+	size := c.ReceiveBuffer
+	if size <= 0 {
+		size = nlkit.DefaultUserReceiveBuffer
+	}
+	return &Server{sock: s, conn: s.newConn(size, true), cfg: c, log: log, size: size}, nil
 }
 
 // PortID is the portid clients send to.
-func (s *Server) PortID() uint32 { return s.conn.PortID() }
+func (s *Server) PortID() uint32 { return s.sock.PortID() }
 
-// Conn is the server's connection.
+// Conn is the server's connection. Its sends do not wait for a full receiver: they fail with EAGAIN.
 func (s *Server) Conn() *nlkit.Conn { return s.conn }
 
 // Close stops Serve and releases the socket.
@@ -92,121 +123,221 @@ func (s *Server) Close() error { return s.conn.Close() }
 // Stats returns the counters.
 func (s *Server) Stats() ServerStats {
 	return ServerStats{Requests: s.requests.Load(), Replies: s.replies.Load(), Refused: s.refused.Load(),
-		Malformed: s.malformed.Load(), HandlerErrors: s.handlerErrors.Load(), SendErrors: s.sendErrors.Load()}
+		Malformed: s.malformed.Load(), HandlerErrors: s.handlerErrors.Load(), Dropped: s.dropped.Load(),
+		SendErrors: s.sendErrors.Load()}
 }
 
-// Serve answers requests until ctx is cancelled or the server is closed, which return nil. A malformed datagram
-// is reported (OnMalformed, the log, Stats) and answered with EBADMSG when a header could be read; a reply that
-// cannot be delivered (the client left) is counted. Neither stops the server.
-//
-// Requests that are already queued when Serve receives are taken together, up to 16 datagrams in one system
-// call (recvmmsg(2)), so a busy server spends fewer calls per request; they are answered in order.
-func (s *Server) Serve(ctx context.Context, h Handler) error {
-	for {
-		ds, err := s.conn.ReceiveDatagrams(ctx, serveBatch)
-		if err != nil && !truncated(err) {
-			if errors.Is(err, nlkit.ErrClosed) || ctx.Err() != nil {
-				return nil
-			}
-			return err
-		}
-		// A datagram cut short is reported by serveDatagram, and the others of its batch are served.
-		for i := range ds {
-			s.serveDatagram(ctx, h, &ds[i])
-		}
-	}
-}
-
-// serveBatch is the most datagrams Serve takes in one receive. Each has a buffer of the receive buffer's size
-// (64 KiB by default), so it bounds the server's memory (1 MiB) as well as its system calls: with 16 requests
-// queued, a receive costs a sixteenth of a system call per request.
+// serveBatch is the most datagrams Serve takes in one receive (recvmmsg(2)). Each has a buffer of the receive
+// buffer's size (64 KiB by default) that never grows, so a Server's receive memory is serveBatch times that
+// (1 MiB by default), whatever its clients send.
 const serveBatch = 16
 
-// truncated reports whether err is a *nlkit.TruncatedError.
-func truncated(err error) bool {
-	var te *nlkit.TruncatedError
-	return errors.As(err, &te)
+// Serve answers requests until ctx is cancelled or the server is closed, which return nil; it returns as soon
+// as the request in hand is done (the handler's ctx is cancelled too), whatever the clients do.
+//
+// Each message of a datagram is taken as the kernel's netlink_rcv_skb takes it: a message with NLM_F_REQUEST
+// and a type of at least NLMSG_MIN_TYPE is a request and goes to the handler; the answer is the reply (nlmsg_pid
+// the requester's portid, nlmsg_seq the request's) followed, when the request has NLM_F_ACK, by NLMSG_ERROR 0 in
+// the same datagram, or, when the handler fails or the sender is refused, an NLMSG_ERROR with the negative errno
+// alone. Any other message gets NLMSG_ERROR 0 when it has NLM_F_ACK, and nothing otherwise. A malformed
+// datagram, or one larger than the receive buffer, is reported (OnMalformed, the log, Stats) and answered with
+// EBADMSG when a header could be read.
+//
+// Answers are sent without waiting (MSG_DONTWAIT): when the requester's receive queue is full the answer is
+// dropped and counted (Stats().Dropped), so a client that never reads cannot hold up the others.
+//
+// Requests that are already queued when Serve receives are taken together, up to 16 datagrams in one system
+// call, and answered in order. Serve is not meant to be called by two goroutines at once.
+func (s *Server) Serve(ctx context.Context, h Handler) error {
+	if err := ctx.Err(); err != nil {
+		return nil
+	}
+	_ = s.sock.SetReadDeadline(time.Time{})
+	stop := context.AfterFunc(ctx, func() { _ = s.sock.SetReadDeadline(time.Unix(1, 0)) })
+	defer func() {
+		if !stop() {
+			_ = s.sock.SetReadDeadline(time.Time{})
+		}
+	}()
+	r := newBatchReader(s.sock, serveBatch, s.size)
+	st := &serveState{}
+	var ds []received
+	for {
+		var err error
+		ds, err = r.read(ds[:0])
+		if err != nil {
+			switch {
+			case ctx.Err() != nil || s.sock.closed.Load() || closedErr(err):
+				return nil
+			case errors.Is(err, os.ErrDeadlineExceeded), errors.Is(err, syscall.EINTR):
+				continue
+			}
+			return &nlkit.OpError{Op: "receive", Unit: s.sock.unit, Err: err}
+		}
+		for i := range ds {
+			if ctx.Err() != nil {
+				return nil
+			}
+			s.serveDatagram(ctx, h, &ds[i], st)
+		}
+	}
 }
+
+// serveState is one Serve call's scratch: the answer being built, and the datagram's requester state.
+type serveState struct {
+	out []byte
+	// full is set when the requester's queue was found full during this datagram: its other answers are
+	// dropped without trying.
+	full bool
+}
+
+// maxKeptAnswer bounds the answer buffer kept between requests; a larger one is let go after use.
+const maxKeptAnswer = 64 << 10
 
 // serveDatagram answers the requests of one datagram, or reports it when it is malformed.
-func (s *Server) serveDatagram(ctx context.Context, h Handler, d *nlkit.Datagram) {
-	if d.Truncated() {
-		s.reportMalformed(d.From, &nlkit.TruncatedError{Size: d.Size, Buffer: len(d.Data), From: d.From.Addr}, d.Data)
+func (s *Server) serveDatagram(ctx context.Context, h Handler, d *received, st *serveState) {
+	st.full = false
+	if d.Size > len(d.Data) {
+		s.reportMalformed(d.From, &nlkit.TruncatedError{Size: d.Size, Buffer: len(d.Data), From: d.From.Addr},
+			d.Data, st)
 		return
 	}
-	it := d.Messages()
+	it := proto.NewIter(d.Data)
 	for it.Next() {
-		s.handle(ctx, h, it.Message(), d.From)
+		if ctx.Err() != nil {
+			return
+		}
+		s.handle(ctx, h, it.Message(), d.From, st)
 	}
 	if err := it.Err(); err != nil {
-		s.reportMalformed(d.From, err, d.Data)
+		s.reportMalformed(d.From, err, d.Data, st)
+	}
+	if cap(st.out) > maxKeptAnswer {
+		st.out = nil
 	}
 }
 
-func (s *Server) reportMalformed(from nlkit.Sender, err error, data []byte) {
+func (s *Server) reportMalformed(from nlkit.Sender, err error, data []byte, st *serveState) {
 	s.malformed.Add(1)
-	s.log.Warn("netlink server: malformed datagram", "unit", s.conn.Unit(), "from", from.Addr.PortID, "err", err)
+	s.logWarn("netlink server: malformed datagram", "unit", s.sock.unit, "from", from.Addr.PortID, "err", err)
 	if s.cfg.OnMalformed != nil {
 		s.cfg.OnMalformed(from, err)
 	}
 	if h, herr := proto.ParseHeader(data); herr == nil && from.Addr.PortID != 0 {
-		req := proto.Message{Header: h}
-		s.sendError(req, from, syscall.EBADMSG, err.Error())
+		// Only the header is echoed: the rest is what could not be read.
+		st.out = proto.AppendAck(st.out[:0], proto.Message{Header: h}, syscall.EBADMSG, true,
+			&proto.ExtAck{Msg: err.Error()}, from.Addr.PortID)
+		s.answer(from, st)
 	}
 }
 
+// logWarn logs at most logBurst lines per second; the first line after a quiet second says how many were left
+// out.
+func (s *Server) logWarn(msg string, args ...any) {
+	s.logMu.Lock()
+	now := time.Now()
+	if now.Sub(s.logStart) >= time.Second {
+		if s.suppressed > 0 {
+			args = append(args, "suppressed", s.suppressed)
+		}
+		s.logStart, s.logLines, s.suppressed = now, 0, 0
+	}
+	if s.logLines >= logBurst {
+		s.suppressed++
+		s.logMu.Unlock()
+		return
+	}
+	s.logLines++
+	s.logMu.Unlock()
+	s.log.Warn(msg, args...)
+}
+
+// logBurst is the most lines a Server logs per second.
+const logBurst = 20
+
 func (s *Server) allowed(from nlkit.Sender) bool {
-	if len(s.cfg.AllowUIDs) == 0 && len(s.cfg.AllowGIDs) == 0 {
+	return credAllowed(s.cfg.AllowUIDs, s.cfg.AllowGIDs, from)
+}
+
+// credAllowed applies an AllowUIDs/AllowGIDs filter to a sender's SCM_CREDENTIALS.
+func credAllowed(uids, gids []uint32, from nlkit.Sender) bool {
+	if len(uids) == 0 && len(gids) == 0 {
 		return true
 	}
 	if !from.HasCred {
 		return false
 	}
-	return slices.Contains(s.cfg.AllowUIDs, from.Cred.UID) || slices.Contains(s.cfg.AllowGIDs, from.Cred.GID)
+	return slices.Contains(uids, from.Cred.UID) || slices.Contains(gids, from.Cred.GID)
 }
 
-func (s *Server) handle(ctx context.Context, h Handler, m proto.Message, from nlkit.Sender) {
-	if m.Header.Type < proto.TypeMin {
-		// Control messages (acks, NLMSG_DONE, NOOP) are not requests.
+func (s *Server) handle(ctx context.Context, h Handler, m proto.Message, from nlkit.Sender, st *serveState) {
+	if m.Header.Flags&proto.FlagRequest == 0 || m.Header.Type < proto.TypeMin {
+		// Not a request (netlink_rcv_skb skips it): acknowledged only when asked.
+		if m.Header.Flags&proto.FlagAck != 0 {
+			st.out = proto.AppendAck(st.out[:0], m, 0, true, nil, from.Addr.PortID)
+			s.answer(from, st)
+		}
 		return
 	}
 	s.requests.Add(1)
 	if !s.allowed(from) {
 		s.refused.Add(1)
-		s.log.Warn("netlink server: request refused", "unit", s.conn.Unit(), "from", from.Addr.PortID,
+		s.logWarn("netlink server: request refused", "unit", s.sock.unit, "from", from.Addr.PortID,
 			"pid", from.Cred.PID, "uid", from.Cred.UID, "gid", from.Cred.GID)
 		s.sendError(m, from, syscall.EACCES, fmt.Sprintf("uid %d gid %d is not permitted by this server",
-			from.Cred.UID, from.Cred.GID))
+			from.Cred.UID, from.Cred.GID), st)
 		return
 	}
 	payload, err := h(ctx, Request{Message: m, From: from})
 	if err != nil {
 		s.handlerErrors.Add(1)
 		var errno syscall.Errno
-		if errors.As(err, &errno) {
-			s.sendError(m, from, errno, "")
+		if errors.As(err, &errno) && errno != 0 {
+			s.sendError(m, from, errno, "", st)
 		} else {
-			s.sendError(m, from, syscall.EIO, err.Error())
+			s.sendError(m, from, syscall.EIO, err.Error(), st)
 		}
 		return
 	}
 	reply := proto.Message{Header: proto.Header{Type: m.Header.Type, Sequence: m.Header.Sequence,
-		PortID: s.conn.PortID()}, Data: payload}
-	if err := s.conn.SendTo(nlkit.Addr{PortID: from.Addr.PortID}, reply); err != nil {
-		s.sendErrors.Add(1)
-		s.log.Debug("netlink server: reply not delivered", "to", from.Addr.PortID, "err", err)
-		return
+		PortID: from.Addr.PortID}, Data: payload}
+	st.out = reply.AppendTo(st.out[:0])
+	if m.Header.Flags&proto.FlagAck != 0 {
+		st.out = proto.AppendAck(st.out, m, 0, true, nil, from.Addr.PortID)
 	}
-	s.replies.Add(1)
+	if s.answer(from, st) {
+		s.replies.Add(1)
+	}
 }
 
-func (s *Server) sendError(req proto.Message, from nlkit.Sender, errno syscall.Errno, msg string) {
+func (s *Server) sendError(req proto.Message, from nlkit.Sender, errno syscall.Errno, msg string, st *serveState) {
 	var ext *proto.ExtAck
 	if msg != "" {
 		ext = &proto.ExtAck{Msg: msg}
 	}
-	b := proto.AppendAck(nil, req, errno, false, ext, s.conn.PortID())
-	if err := s.conn.SendRaw(b, nlkit.Addr{PortID: from.Addr.PortID}); err != nil {
-		s.sendErrors.Add(1)
+	st.out = proto.AppendAck(st.out[:0], req, errno, false, ext, from.Addr.PortID)
+	s.answer(from, st)
+}
+
+// answer sends st.out to the requester without waiting, and reports whether it was sent.
+func (s *Server) answer(from nlkit.Sender, st *serveState) bool {
+	if from.Addr.PortID == 0 {
+		return false // the kernel sent it; nothing to answer
 	}
+	if st.full {
+		s.dropped.Add(1)
+		return false
+	}
+	err := s.sock.sendNow(st.out, nlkit.Addr{PortID: from.Addr.PortID})
+	switch {
+	case err == nil:
+		return true
+	case errors.Is(err, syscall.EAGAIN):
+		st.full = true
+		s.dropped.Add(1)
+	default:
+		s.sendErrors.Add(1)
+		s.log.Debug("netlink server: answer not delivered", "to", from.Addr.PortID, "err", err)
+	}
+	return false
 }

@@ -3,9 +3,16 @@
 package unit_test
 
 import (
+	"os"
 	"testing"
 
 	"github.com/nlkit/nlkit/netns/nstest"
 )
 
-func TestMain(m *testing.M) { nstest.Main(m) }
+func TestMain(m *testing.M) {
+	if mode := os.Getenv(helperEnv); mode != "" {
+		// The test binary run as a helper process (as another uid): see runHelper.
+		os.Exit(runHelper(mode))
+	}
+	nstest.Main(m)
+}
