@@ -4,8 +4,9 @@
 // each message from the sender checks its content (type, sequence, checksum) and prints
 // `received L bytes from portid P: PAYLOAD (ok)`, then echoes it back. With any argument it is the sender: it
 // binds portid 4002, sends the payload (-m) to 4001 and checks that the reply carries the same bytes.
-// -group G runs the same over multicast group G (the sender publishes, the receiver subscribes; this needs
-// CAP_NET_ADMIN). -unit N picks the netlink unit (default 2, NETLINK_USERSOCK).
+// -group G runs the same over multicast group G (the sender publishes, which any process may do on
+// NETLINK_USERSOCK; the receiver subscribes, which needs CAP_NET_ADMIN). -unit N picks the netlink unit (default
+// 2, NETLINK_USERSOCK).
 package main
 
 import (
