@@ -2,6 +2,8 @@ package unit
 
 import (
 	"context"
+	"slices"
+	"sync/atomic"
 
 	"github.com/nlkit/nlkit"
 	"github.com/nlkit/nlkit/proto"
@@ -31,8 +33,10 @@ func (p *Publisher) Conn() *nlkit.Conn { return p.conn }
 // Close releases the socket.
 func (p *Publisher) Close() error { return p.conn.Close() }
 
-// Publish multicasts one message of type typ (0: DefaultRequestType) to group g (1-32). Sending to a group
-// needs CAP_NET_ADMIN: without it the error is a *nlkit.GroupPermissionError.
+// Publish multicasts one message of type typ (0: DefaultRequestType) to group g (1-32). On NETLINK_USERSOCK any
+// process may send to a group (the kernel sets NL_CFG_F_NONROOT_SEND on that unit); on units without it, a
+// sender without CAP_NET_ADMIN gets a *nlkit.GroupPermissionError. Since anyone may publish, subscribers that
+// act on what they receive should check who sent it (SubscriberConfig.AllowUIDs).
 func (p *Publisher) Publish(g uint32, typ uint16, payload []byte) error {
 	if typ == 0 {
 		typ = DefaultRequestType
@@ -49,23 +53,51 @@ type Event struct {
 	Messages []proto.Message
 }
 
-// Subscriber receives the multicasts of groups.
+// Subscriber receives the multicasts of groups, with each sender's credentials (SO_PASSCRED).
 type Subscriber struct {
-	conn *nlkit.Conn
+	conn    *nlkit.Conn
+	uids    []uint32
+	gids    []uint32
+	refused atomic.Uint64
 }
 
-// Subscribe joins groups (any group number; joining needs CAP_NET_ADMIN on most units).
+// SubscriberConfig configures a Subscriber.
+type SubscriberConfig struct {
+	Config
+	// AllowUIDs and AllowGIDs, when either is non-empty, admit only datagrams whose sender's SCM_CREDENTIALS
+	// uid is in AllowUIDs or gid in AllowGIDs (the kernel, which sends as uid 0, is admitted only by uid 0);
+	// Receive skips the others and counts them (Refused). Any process may send to a NETLINK_USERSOCK group, so
+	// this is how a subscriber trusts a message.
+	AllowUIDs []uint32
+	AllowGIDs []uint32
+}
+
+// Subscribe joins groups (any group number; joining needs CAP_NET_ADMIN, or a user namespace that owns the
+// network namespace). It is NewSubscriber without a sender filter.
 func Subscribe(groups []uint32, cfg *Config) (*Subscriber, error) {
-	var portid uint32
+	var c SubscriberConfig
 	if cfg != nil {
-		portid = cfg.PortID
+		c.Config = *cfg
 	}
-	conn, err := cfg.dial(portid, groups, false)
+	return NewSubscriber(groups, &c)
+}
+
+// NewSubscriber joins groups and receives their multicasts with each sender's credentials (SO_PASSCRED),
+// admitting only the senders cfg allows.
+func NewSubscriber(groups []uint32, cfg *SubscriberConfig) (*Subscriber, error) {
+	var c SubscriberConfig
+	if cfg != nil {
+		c = *cfg
+	}
+	conn, err := c.dial(c.PortID, groups, true)
 	if err != nil {
 		return nil, err
 	}
-	return &Subscriber{conn: conn}, nil
+	return &Subscriber{conn: conn, uids: slices.Clone(c.AllowUIDs), gids: slices.Clone(c.AllowGIDs)}, nil
 }
+
+// Refused counts the datagrams Receive skipped because their sender is not allowed.
+func (s *Subscriber) Refused() uint64 { return s.refused.Load() }
 
 // Conn is the subscriber's connection.
 func (s *Subscriber) Conn() *nlkit.Conn { return s.conn }
@@ -73,13 +105,20 @@ func (s *Subscriber) Conn() *nlkit.Conn { return s.conn }
 // Close releases the socket and unblocks Receive.
 func (s *Subscriber) Close() error { return s.conn.Close() }
 
-// Receive waits for the next multicast datagram. Unicasts to the subscriber's portid are delivered too, with
-// Group 0. Overruns (the subscriber fell behind and the kernel dropped messages) return an error wrapping
-// ENOBUFS; the Subscriber stays usable.
+// Receive waits for the next multicast datagram from an allowed sender; Event.From carries the sender's
+// portid and credentials. Unicasts to the subscriber's portid are delivered too, with Group 0. Overruns (the
+// subscriber fell behind and the kernel dropped messages) return an error wrapping ENOBUFS; the Subscriber
+// stays usable.
 func (s *Subscriber) Receive(ctx context.Context) (Event, error) {
-	msgs, from, err := s.conn.Receive(ctx)
-	if err != nil {
-		return Event{From: from, Messages: msgs}, err
+	for {
+		msgs, from, err := s.conn.Receive(ctx)
+		if err != nil {
+			return Event{From: from, Messages: msgs}, err
+		}
+		if !credAllowed(s.uids, s.gids, from) {
+			s.refused.Add(1)
+			continue
+		}
+		return Event{Group: from.Group, From: from, Messages: msgs}, nil
 	}
-	return Event{Group: from.Group, From: from, Messages: msgs}, nil
 }
