@@ -9,7 +9,9 @@
 #                            inputs_tried > 0, panics = events_lost = leaks = requests_mismatched = 0.
 #                            With it runs integration/mirror, the Mirror's differential test of issue 14 (full:
 #                            10 seeds of 10,000 random operations, each checked against the kernel's dump and
-#                            ip -j): mirror_ops >= 100,000 (full) and mirror_mismatches = 0.
+#                            ip -j): mirror_ops >= 100,000 (full) and mirror_mismatches = 0. And
+#                            integration/unit, whose TestServerHostilePeers (issue 15) runs 10 s per row at full
+#                            size: deaf clients, malformed and oversized floods, refused uids beside 8 clients.
 #   make reliability-short   the same checks at the short size that `make test` runs (under a minute).
 #
 # The full log is kept in $(RELIABILITY_LOG). Standalone: make -f mk/reliability.mk reliability
@@ -26,7 +28,7 @@ reliability reliability-short:
 	@echo "reliability: NLKIT_RELIABILITY=$(RELIABILITY_MODE), log in $(RELIABILITY_LOG)"
 	@start=$$(date +%s); \
 	NLKIT_RELIABILITY=$(RELIABILITY_MODE) $(GO) test -count=1 -v -timeout $(RELIABILITY_TIMEOUT) \
-		./integration/reliability/ ./integration/mirror/ >"$(RELIABILITY_LOG)" 2>&1; rc=$$?; \
+		./integration/reliability/ ./integration/mirror/ ./integration/unit/ >"$(RELIABILITY_LOG)" 2>&1; rc=$$?; \
 	grep -E '^(--- |ok |FAIL|PASS$$)' "$(RELIABILITY_LOG)"; \
 	if [ $$rc -ne 0 ]; then echo "reliability: go test failed ($$rc); the log:"; grep -v "^FIGURE " "$(RELIABILITY_LOG)"; fi; \
 	echo "reliability: figures ($$(( $$(date +%s) - start )) s wall):"; \
