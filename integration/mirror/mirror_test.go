@@ -55,10 +55,11 @@ func chooseSize(t *testing.T) size {
 	s := size{seeds: []uint64{1, 2, 3, 4}, ops: 1000, minBatch: 10, maxBatch: 50, ipEvery: 1, barrier: 10 * time.Second}
 	switch {
 	case inVM:
-		// TCG runs 10-30 times slower: two seeds of 3,500 operations in batches of 30-80, with ip -j every
-		// 8th checkpoint, took 111 and 125 s there. Two of 5,000 (10,000 in all) take about 6 minutes, so the
-		// binary has 600 s in the VM (integration/vm's longGuests).
-		s = size{seeds: []uint64{1, 2}, ops: 5000, minBatch: 30, maxBatch: 80, ipEvery: 8, barrier: 60 * time.Second}
+		// TCG runs 10-30 times slower: two seeds of 5,000 operations in batches of 30-80, with ip -j every
+		// 8th checkpoint, took 342 s there on a quiet host and 540 s on a busy one (567 checkpoints). Batches
+		// of 40-100 and ip -j every 16th make fewer checkpoints; the binary has 600 s in the VM
+		// (integration/vm's longGuests).
+		s = size{seeds: []uint64{1, 2}, ops: 5000, minBatch: 40, maxBatch: 100, ipEvery: 16, barrier: 60 * time.Second}
 	case full:
 		s = size{seeds: []uint64{1, 2, 3, 4, 5, 6, 7, 8, 9, 10}, ops: 10000, minBatch: 10, maxBatch: 50, ipEvery: 2,
 			barrier: 20 * time.Second}
