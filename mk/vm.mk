@@ -1,10 +1,13 @@
 # mk/vm.mk — the qemu VM test (included from the top-level Makefile).
 #
 #   make vmtest     boot Debian's 6.1 cloud kernel in qemu once, load knetlink.ko and the link drivers, and run
-#                   the integration suite inside it: integration/vm/guest, the root package, proto, procnet,
-#                   netns, families/genl/..., families/route, examples/netlink-u2k and integration/{unit,route,
-#                   cli,compat} (the package table and the VM exclusions are in integration/vm/vm_test.go)
-#                   (root, Linux, apt; warm ~1.5-2.5 min depending on the host's load, see integration/vm/doc.go)
+#                   the integration suite inside it: integration/vm/guest, the root package (amd64 and 386),
+#                   procnet, netns, families/genl, families/genl/knetlink, families/unit (386 only),
+#                   examples/netlink-u2k and integration/{unit,mirror,reliability,route,cli,compat} (the package
+#                   table and the VM exclusions are in integration/vm/vm_test.go). Not in the VM (fakes or host
+#                   tools only; `make test` runs them here): proto, netns/nstest, families/genl/genltest,
+#                   families/route, families/unit on amd64, compat, pcap, cmd, internal.
+#                   (root, Linux, apt; warm ~6-8 min depending on the host's load, see integration/vm/doc.go)
 #   make vmcounts   run the same packages on this host's kernel and log the same table of test counts
 #   make vmclean    drop the cached kernel image, modules and knetlink.ko
 #

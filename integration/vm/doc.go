@@ -7,10 +7,13 @@
 // TestVM does it all, and only as root on Linux:
 //
 //  1. go test -c (CGO_ENABLED=0, GOARCH=amd64) for each package of
-//     guestPackages: integration/vm/guest, the root package, proto,
-//     procnet, netns/..., families/genl/..., families/route,
-//     examples/netlink-u2k, integration/unit, and integration/reliability,
-//     route, cli and compat when they exist and build; and, for the tests that would
+//     guestPackages: integration/vm/guest, the root package, procnet,
+//     netns, families/genl, families/genl/knetlink, examples/netlink-u2k,
+//     integration/unit and integration/mirror, and integration/reliability,
+//     route, cli and compat when they exist and build; GOARCH=386 builds of
+//     the root package and families/unit (named nlkit-386 and
+//     families-unit-386), since the VM's kernel runs 32-bit x86 binaries
+//     and this host cannot; and, for the tests that would
 //     build them with go or gcc (neither is in the VM), every program under
 //     examples/ and cmd/ and integration/unit's C client, put in /prebuilt
 //     in the VM, where NLKIT_PREBUILT_DIR names it;
@@ -31,6 +34,12 @@
 //
 // Tests that cannot run in the VM are excluded per package, with the
 // reason, in one table: vmExclusions.
+//
+// The VM suite is not the whole suite. Packages whose tests use only fakes or
+// the host's tools are not built for it: proto, netns/nstest,
+// families/genl/genltest, families/route, families/unit (amd64; its 386
+// build runs), compat, pcap, cmd/nlkit, internal/... and the
+// examples other than netlink-u2k. `make test` runs them on the host.
 //
 // The console streams into the test log; run.sh then counts each binary's
 // tests (count.awk) and TestVM logs a table of them. The test fails if any

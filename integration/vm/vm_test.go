@@ -29,27 +29,36 @@ import (
 // ones one after another on the console, and the "parallel" ones one after another on a second serial port,
 // which nearly halves the VM's wall time. A parallel binary must touch nothing outside network namespaces of its
 // own: not knetlink, not unit 17, not the initial namespace's links, routes or NETLINK_LISTEN_ALL_NSID.
+//
+// goarch is the binary's GOARCH, amd64 when empty. The VM's kernel runs 32-bit x86 binaries (IA32 emulation) and
+// this host cannot: a "386" entry builds the package again for GOARCH=386, named with a "-386" suffix, so that
+// what depends on the word size (the cmsghdr layout of control messages, struct alignment) is tested there.
 var guestPackages = []struct {
 	pattern  string
 	optional bool
 	lane     string
+	goarch   string
 }{
-	{"./integration/vm/guest", false, "first"},   // the module and the harness on raw sockets; TestReload
-	{"./integration/reliability", true, "first"}, // TestVMGuest*: rmmod under live connections
-	// Packages whose tests only use fakes (the root package's nltest tests, proto, netns/nstest's helpers,
-	// families/genl/genltest, families/route's codec tests) gain nothing from a second kernel and are not built
-	// for it: that keeps a cold run's compile time down.
-	{"./procnet", false, "serial"},
-	{"./netns", false, "serial"},
-	{"./families/genl", false, "serial"},
-	{"./families/genl/knetlink", false, "serial"}, // the KNETLINK family client
-	{"./examples/netlink-u2k", false, "serial"},   // unit 17 in the initial namespace
-	{"./integration/route", true, "serial"},
-	{"./integration/compat", true, "serial"},  // NETLINK_LISTEN_ALL_NSID
-	{"./integration/unit", false, "parallel"}, // each test in a namespace of its own (nstest)
-	{"./integration/cli", true, "parallel"},   // each test in a named namespace of its own
+	{"./integration/vm/guest", false, "first", ""},   // the module and the harness on raw sockets; TestReload
+	{"./integration/reliability", true, "first", ""}, // TestVMGuest*: rmmod under live connections
+	// Packages whose tests only use fakes (proto, netns/nstest's helpers, families/genl/genltest, families/route's
+	// codec tests) gain nothing from a second kernel and are not built for it: that keeps a cold run's compile
+	// time down. The root package has live tests (watch_test.go, the examples) besides its nltest ones.
+	{".", false, "serial", ""},
+	{"./procnet", false, "serial", ""},
+	{"./netns", false, "serial", ""},
+	{"./families/genl", false, "serial", ""},
+	{"./families/genl/knetlink", false, "serial", ""}, // the KNETLINK family client
+	{"./examples/netlink-u2k", false, "serial", ""},   // unit 17 in the initial namespace
+	{"./integration/route", true, "serial", ""},
+	{"./integration/compat", true, "serial", ""}, // NETLINK_LISTEN_ALL_NSID
+	// Issue 15: the socket core and the custom-unit family on 32-bit x86 (credentials, packet info).
+	{".", false, "serial", "386"},
+	{"./families/unit", false, "serial", "386"},
+	{"./integration/unit", false, "parallel", ""}, // each test in a namespace of its own (nstest)
+	{"./integration/cli", true, "parallel", ""},   // each test in a named namespace of its own
 	// Issue 14: 7,000 random operations, the Mirror against the kernel, in named namespaces of its own.
-	{"./integration/mirror", false, "parallel"},
+	{"./integration/mirror", false, "parallel", ""},
 }
 
 // vmExclusions is the one table of tests that cannot run in the VM, by package (relative to the module root). Each
@@ -104,6 +113,8 @@ type guestBinary struct {
 	bin  string // path of the built binary
 	lane string // "first", "serial" or "parallel"
 	args []string
+	// goarch is the GOARCH it is built for ("amd64" or "386").
+	goarch string
 }
 
 func TestVM(t *testing.T) {
@@ -285,6 +296,11 @@ func TestHostCounts(t *testing.T) {
 	var summary strings.Builder
 	fmt.Fprintf(&summary, "%-28s %-6s %5s %5s %5s   %s\n", "package", "result", "pass", "fail", "skip", "subtests pass/fail/skip")
 	for _, b := range all {
+		if b.goarch != runtime.GOARCH && b.goarch != "amd64" {
+			// This host cannot run 32-bit binaries; the package's own-arch run is in the table.
+			t.Logf("%s: %s binaries run only in the VM", b.name, b.goarch)
+			continue
+		}
 		cmd := exec.CommandContext(ctx, goTool, "test", "-count=1", "-v", "./"+b.pkg)
 		cmd.Dir = root
 		out, err := cmd.CombinedOutput()
@@ -345,19 +361,21 @@ func listGuests(ctx context.Context, t *testing.T, goTool, root, dir string) ([]
 	if err != nil {
 		t.Fatalf("go list: %v", err)
 	}
-	// The index in guestPackages of the pattern that names pkg (relative to the module root, or "./x" for a
-	// directory go list could not load).
-	patternOf := func(pkg string) int {
+	// The indices in guestPackages of the patterns that name pkg (relative to the module root, or "./x" for a
+	// directory go list could not load): one per GOARCH it is built for.
+	patternsOf := func(pkg string) []int {
+		var is []int
 		for i, gp := range guestPackages {
 			p := strings.TrimPrefix(gp.pattern, "./")
 			if p == pkg || "./"+p == pkg || (p == "." && pkg == "") {
-				return i
+				is = append(is, i)
+				continue
 			}
 			if base, ok := strings.CutSuffix(p, "/..."); ok && (pkg == base || strings.HasPrefix(pkg, base+"/")) {
-				return i
+				is = append(is, i)
 			}
 		}
-		return -1
+		return is
 	}
 	type listed struct {
 		guestBinary
@@ -371,39 +389,47 @@ func listGuests(ctx context.Context, t *testing.T, goTool, root, dir string) ([]
 			continue
 		}
 		pkg := strings.TrimPrefix(strings.TrimPrefix(f[0], "github.com/nlkit/nlkit"), "/")
-		i := patternOf(pkg)
-		if i < 0 {
+		is := patternsOf(pkg)
+		if len(is) == 0 {
 			t.Fatalf("go list: %s matches no pattern of guestPackages", f[0])
 		}
-		gp := guestPackages[i]
-		switch {
-		case f[4] != "" && gp.optional:
-			t.Logf("%s: not included (%s)", gp.pattern, f[4])
-			continue
-		case f[4] != "":
-			t.Fatalf("go list %s: %s", gp.pattern, f[4])
-		case f[2] == "0" && f[3] == "0":
-			t.Logf("%s: no test files", f[0])
-			continue
-		}
-		name := strings.ReplaceAll(pkg, "/", "-")
-		if pkg == "" {
-			pkg, name = ".", "nlkit"
-		}
-		gb := guestBinary{pkg: pkg, dir: f[1], name: name, bin: filepath.Join(dir, name+".test"), lane: gp.lane}
-		for _, ex := range vmExclusions {
-			if ex.pkg != pkg {
+		for _, i := range is {
+			gp := guestPackages[i]
+			switch {
+			case f[4] != "" && gp.optional:
+				t.Logf("%s: not included (%s)", gp.pattern, f[4])
+				continue
+			case f[4] != "":
+				t.Fatalf("go list %s: %s", gp.pattern, f[4])
+			case f[2] == "0" && f[3] == "0":
+				t.Logf("%s: no test files", f[0])
 				continue
 			}
-			if ex.run != "" {
-				gb.args = append(gb.args, "-test.run="+ex.run)
+			pkg, name := pkg, strings.ReplaceAll(pkg, "/", "-")
+			if pkg == "" {
+				pkg, name = ".", "nlkit"
 			}
-			if ex.skip != "" {
-				gb.args = append(gb.args, "-test.skip="+ex.skip)
+			goarch := "amd64"
+			if gp.goarch != "" && gp.goarch != goarch {
+				goarch = gp.goarch
+				name += "-" + goarch
 			}
-		}
-		if !slices.ContainsFunc(found, func(o listed) bool { return o.name == name }) {
-			found = append(found, listed{gb, i, gp.optional})
+			gb := guestBinary{pkg: pkg, dir: f[1], name: name, bin: filepath.Join(dir, name+".test"), lane: gp.lane,
+				goarch: goarch}
+			for _, ex := range vmExclusions {
+				if ex.pkg != pkg {
+					continue
+				}
+				if ex.run != "" {
+					gb.args = append(gb.args, "-test.run="+ex.run)
+				}
+				if ex.skip != "" {
+					gb.args = append(gb.args, "-test.skip="+ex.skip)
+				}
+			}
+			if !slices.ContainsFunc(found, func(o listed) bool { return o.name == name }) {
+				found = append(found, listed{gb, i, gp.optional})
+			}
 		}
 	}
 	slices.SortStableFunc(found, func(a, b listed) int { return a.order - b.order })
@@ -441,7 +467,7 @@ func buildGuests(ctx context.Context, t *testing.T, goTool, root, dir string) []
 			defer func() { <-sem }()
 			cmd := exec.CommandContext(ctx, goTool, "test", "-c", "-ldflags=-s -w", "-o", gb.bin, "./"+gb.pkg)
 			cmd.Dir = root
-			cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOARCH=amd64")
+			cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOARCH="+gb.goarch)
 			if b, err := cmd.CombinedOutput(); err != nil {
 				errs[i] = fmt.Errorf("go test -c ./%s: %v\n%s", gb.pkg, err, b)
 			}
