@@ -559,14 +559,19 @@ func (m *Mirror) silent(ev *Event) WatchObjects {
 		}
 		old, ok := m.seen[l.Index]
 		m.seen[l.Index] = linkSeen{l.Flags, l.Master, l.MTU, l.Name, l.Address}
+		var d WatchObjects
+		if l.Info.Kind == "veth" && l.ParentIndex == 0 {
+			// A veth end notified before its peer was joined (or that notification seen again after a
+			// resync, over a snapshot that has the peer): the dump has IFLA_LINK.
+			d |= WatchLinks
+		}
 		if !ok {
-			d := WatchRules
+			d |= WatchRules
 			if l.ParentIndex != 0 && !l.HasLinkNetNSID {
 				d |= WatchLinks // a veth's peer, notified first, learns its IFLA_LINK silently
 			}
 			return d
 		}
-		var d WatchObjects
 		updown := uint32(old.flags^l.Flags)&linkStateFlags != 0
 		if updown || old.master != l.Master {
 			d |= WatchRoutes | WatchNexthops | WatchNeighs
