@@ -7,10 +7,6 @@ const (
 	// VETH_INFO_PEER: the peer's ifinfomsg and attributes inside IFLA_INFO_DATA of a veth.
 	vethInfoPeer = 1
 
-	// RTEXT_FILTER_VF, RTEXT_FILTER_SKIP_STATS: IFLA_EXT_MASK bits.
-	rtextFilterVF        = 1 << 0
-	rtextFilterSkipStats = 1 << 3
-
 	// IFA_PROTO: the address's protocol (who added it).
 	ifaProto = 11
 

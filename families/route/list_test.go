@@ -14,14 +14,10 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// linkDump answers an RTM_GETLINK dump with n links of varied sizes (names of 1 to 15 bytes, every third a
-// bridge), and with a 3-byte payload, which no ifinfomsg fits, at index bad (-1: none).
-func linkDump(t *testing.T, n, bad int) (*Client, []Link) {
-	return linkDumpAlias(t, n, bad, 0)
-}
-
-// linkDumpAlias is linkDump with an IFLA_IFALIAS of alias bytes on every link: past about 600 bytes a link's
-// message is larger than its Link, and List decodes as the dump comes instead of packing.
+// linkDumpAlias answers an RTM_GETLINK dump with n links of varied sizes (names of 1 to 15 bytes, every third
+// a bridge) and an IFLA_IFALIAS of alias bytes on every link, and with a 3-byte payload, which no ifinfomsg
+// fits, at index bad (-1: none): past about 600 bytes a link's message is larger than its Link, and List
+// decodes as the dump comes instead of packing.
 func linkDumpAlias(t *testing.T, n, bad, alias int) (*Client, []Link) {
 	t.Helper()
 	links := make([]Link, n)
@@ -193,7 +189,7 @@ func TestArenaSpareMapping(t *testing.T) {
 		t.Fatal("no mapping")
 	}
 	first := &a.maps[0][0]
-	b = append(b, "payload"...)
+	_ = append(b, "payload"...) // written into the mapping
 	a.release()
 	spareMap.Lock()
 	kept := spareMap.m != nil && &spareMap.m[0] == first

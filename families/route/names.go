@@ -305,12 +305,6 @@ var addrGenNames = [...]string{"eui64", "none", "stable_secret", "random"}
 // String is the name ip prints ("eui64", "none", "stable_secret", "random").
 func (m AddrGenMode) String() string { return indexName(addrGenNames[:], m) }
 
-var familyNames = []named[uint8]{{unix.AF_INET, "inet"}, {unix.AF_INET6, "inet6"}, {unix.AF_BRIDGE, "bridge"},
-	{unix.AF_MPLS, "mpls"}, {unix.AF_UNSPEC, "unspec"}}
-
-// familyName is ip's name of an address family.
-func familyName(f uint8) string { return nameOf(familyNames, f) }
-
 // named is one value of an enum or flag set with ip's name for it.
 type named[E ~uint8 | ~uint16 | ~uint32] struct {
 	v    E
