@@ -181,7 +181,7 @@ func (p *ip) linkList(dev string) ([]*compat.Nlmsghdr, error) {
 		return links, nil
 	}
 	if err := compat.RtnlLinkdumpReqFilterFn(&p.rth, int(p.family), iplinkFilterReq); err != nil {
-		return nil, fmt.Errorf("Cannot send dump request: %w", err)
+		return nil, fmt.Errorf("Cannot send dump request: %w", err) //lint:ignore ST1005 ip's own message
 	}
 	if err := compat.RtnlDumpFilter(&p.rth, p.store, &links); err != nil {
 		return nil, fmt.Errorf("%v\nDump terminated", err)
@@ -193,7 +193,7 @@ func (p *ip) linkList(dev string) ([]*compat.Nlmsghdr, error) {
 func (p *ip) addrList() ([]*compat.Nlmsghdr, error) {
 	var addrs []*compat.Nlmsghdr
 	if err := compat.RtnlAddrdumpReq(&p.rth, int(p.family), p.ipaddrDumpFilter); err != nil {
-		return nil, fmt.Errorf("Cannot send dump request: %w", err)
+		return nil, fmt.Errorf("Cannot send dump request: %w", err) //lint:ignore ST1005 ip's own message
 	}
 	if err := compat.RtnlDumpFilter(&p.rth, p.store, &addrs); err != nil {
 		return nil, fmt.Errorf("%v\nDump terminated", err)
@@ -232,7 +232,7 @@ func (p *ip) ipaddrLinkGet(index int32) (*compat.Nlmsghdr, error) {
 	compat.Addattr32(req, req.Size(), iflaExtMask, rtextFilterVF|rtextFilterSkipStats)
 	var answer *compat.Nlmsghdr
 	if err := compat.RtnlTalk(&p.rth, req, &answer); err != nil {
-		return nil, fmt.Errorf("Cannot send link request: %w", err)
+		return nil, fmt.Errorf("Cannot send link request: %w", err) //lint:ignore ST1005 ip's own message
 	}
 	return answer, nil
 }
@@ -247,7 +247,8 @@ func (p *ip) save(file string) int {
 	defer f.Close()
 	w := bufio.NewWriter(f)
 	p.rth.DumpFp = w
-	if err := compat.RtnlLinkdumpReq(&p.rth, afUnspec); err == nil {
+	err = compat.RtnlLinkdumpReq(&p.rth, afUnspec)
+	if err == nil {
 		err = compat.RtnlDumpFilter(&p.rth, func(*compat.Nlmsghdr, any) int { return 0 }, nil)
 	}
 	if err == nil {

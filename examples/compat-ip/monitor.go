@@ -57,11 +57,9 @@ func (p *ip) monitor(args []string) int {
 		return 1
 	}
 	h := &monitorHeaders{prefixBanner: prefixBanner, allNsid: allNsid}
-	if err := compat.RtnlListen(&p.rth, p.acceptMsg, h); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 2
-	}
-	return 0
+	// RtnlListen returns only when listening ends, always with the reason.
+	fmt.Fprintln(os.Stderr, compat.RtnlListen(&p.rth, p.acceptMsg, h))
+	return 2
 }
 
 // monitorFile is `ip monitor file FILE`: the messages of a dump file, printed as events.

@@ -78,7 +78,6 @@ type errKind struct {
 }
 
 var (
-	noErr       = errKind{}
 	shortHeader = errKind{msg: proto.ErrShortHeader}
 	shortLength = errKind{msg: proto.ErrShortLength}
 	overlong    = errKind{msg: proto.ErrOverlong}
@@ -135,9 +134,6 @@ type hostileCase struct {
 	// oversize marks datagrams over 64 KiB: a unit Server (64 KiB buffer) gets them cut (MSG_TRUNC).
 	oversize bool
 }
-
-// serverMalformed reports whether a unit Server must count the datagram as malformed.
-func (c *hostileCase) serverMalformed() bool { return c.frame != noErr || c.oversize }
 
 func hostileTable() []hostileCase {
 	good := msg(unix.RTM_NEWLINK, 0, ifinfomsg(1), attr(unix.IFLA_IFNAME, cstr("lo")))

@@ -32,7 +32,7 @@ func vmGuest(t *testing.T) {
 }
 
 // modCmd runs rmmod or insmod with a deadline: a hang is a failure, not a stuck VM.
-func modCmd(t *testing.T, name string, args ...string) (string, error, time.Duration) {
+func modCmd(t *testing.T, name string, args ...string) (string, time.Duration, error) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
@@ -42,7 +42,7 @@ func modCmd(t *testing.T, name string, args ...string) (string, error, time.Dura
 	if ctx.Err() != nil {
 		t.Fatalf("%s %s hung for %v", name, strings.Join(args, " "), took)
 	}
-	return strings.TrimSpace(string(out)), err, took
+	return strings.TrimSpace(string(out)), took, err
 }
 
 // ensureLoaded puts knetlink back if it is not loaded.
@@ -52,7 +52,7 @@ func ensureLoaded(t *testing.T) {
 		c.Close()
 		return
 	}
-	if out, err, _ := modCmd(t, "insmod", knetlinkKo); err != nil {
+	if out, _, err := modCmd(t, "insmod", knetlinkKo); err != nil {
 		t.Errorf("insmod %s: %v: %s", knetlinkKo, err, out)
 	}
 }
@@ -92,7 +92,7 @@ func TestVMGuestUnloadUnderLiveConnection(t *testing.T) {
 		t.Fatalf("echo before rmmod: %v", err)
 	}
 
-	out, rmErr, took := modCmd(t, "rmmod", "knetlink")
+	out, took, rmErr := modCmd(t, "rmmod", "knetlink")
 	t.Logf("rmmod under a live connection: %v in %v: %q", rmErr, took.Round(time.Millisecond), out)
 	if rmErr != nil {
 		// Refused: the module is pinned by the connection. It must say so, at once, and nothing breaks.
@@ -109,7 +109,7 @@ func TestVMGuestUnloadUnderLiveConnection(t *testing.T) {
 		}
 		setFigure("vm_rmmod_under_live_conn", "refused-in-use")
 		c.Close()
-		if out, err, _ := modCmd(t, "rmmod", "knetlink"); err != nil {
+		if out, _, err := modCmd(t, "rmmod", "knetlink"); err != nil {
 			t.Fatalf("rmmod after closing the connection: %v: %s", err, out)
 		}
 	} else {
@@ -137,7 +137,7 @@ func TestVMGuestUnloadUnderLiveConnection(t *testing.T) {
 		t.Logf("Dial(17) after rmmod: %v (%v)", err, d.Round(time.Microsecond))
 	}
 
-	if out, err, _ := modCmd(t, "insmod", knetlinkKo); err != nil {
+	if out, _, err := modCmd(t, "insmod", knetlinkKo); err != nil {
 		t.Fatalf("insmod: %v: %s", err, out)
 	}
 	c2, err := nlkit.Dial(knetlinkUnit, nil)
@@ -166,7 +166,7 @@ func TestVMGuestUnloadUnderLiveGenlClient(t *testing.T) {
 	if got, err := k.Echo(ctx, []byte("before")); err != nil || string(got) != "before" {
 		t.Fatalf("echo before rmmod: %q, %v", got, err)
 	}
-	if out, err, took := modCmd(t, "rmmod", "knetlink"); err != nil {
+	if out, took, err := modCmd(t, "rmmod", "knetlink"); err != nil {
 		t.Fatalf("rmmod under a live genl client: %v: %s", err, out)
 	} else {
 		t.Logf("rmmod under a live genl client: ok in %v", took.Round(time.Millisecond))
@@ -185,7 +185,7 @@ func TestVMGuestUnloadUnderLiveGenlClient(t *testing.T) {
 	}
 	setFigure("vm_genl_echo_after_rmmod", strings.ReplaceAll(errString(err), " ", "_"))
 
-	if out, err, _ := modCmd(t, "insmod", knetlinkKo); err != nil {
+	if out, _, err := modCmd(t, "insmod", knetlinkKo); err != nil {
 		t.Fatalf("insmod: %v: %s", err, out)
 	}
 	k2, err := knetlink.Dial(ctx)
