@@ -410,3 +410,12 @@ func TestWatcherResyncSurvivesCancel(t *testing.T) {
 		t.Fatalf("the resync, the second time: %v (resyncs %d)", ev, f.w.Resyncs())
 	}
 }
+
+// TestWatcherNilContext: Next refuses a nil context, as every call that takes one does.
+func TestWatcherNilContext(t *testing.T) {
+	f := newWatchFixture(t, WatchConfig{})
+	//lint:ignore SA1012 a nil context is what is tested
+	if _, err := f.w.Next(nil); !errors.Is(err, nlkit.ErrNilContext) {
+		t.Fatalf("Next(nil): %v, want ErrNilContext", err)
+	}
+}
