@@ -355,11 +355,11 @@ func (w *Watcher) lost(err error) bool {
 // receive buffer).
 func (w *Watcher) Resyncs() uint64 { return w.resyncs }
 
-// Next returns the next event (a nil ctx gives nlkit.ErrNilContext). After lost events (ENOBUFS, or a notification larger than the receive buffer,
+// Next returns the next event. After lost events (ENOBUFS, or a notification larger than the receive buffer,
 // which the kernel cuts with MSG_TRUNC) it returns an EventResync (Lost true) with a fresh Snapshot. A message
 // that cannot be decoded is returned as a *DecodeError, and the Watcher goes on with the next call. Other
 // errors (nlkit.ErrClosed, ctx.Err(), a socket error, a failed snapshot) end the watch; a Next called again
-// after one retries: a resync that ctx cut short is still delivered.
+// after one retries: a resync that ctx cut short is still delivered. A nil ctx gives nlkit.ErrNilContext.
 func (w *Watcher) Next(ctx context.Context) (Event, error) {
 	if ctx == nil {
 		return Event{}, nlkit.ErrNilContext
