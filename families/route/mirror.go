@@ -331,7 +331,12 @@ func (m *Mirror) redump(ctx context.Context, ev Event, dirty WatchObjects) error
 		}
 		fresh = newState(s, dirty)
 	}
-	// The dump goes in last: it is newer than every taken event, a resync among them too.
+	// The dump goes in after the taken events of other objects: it is newer than every taken event, a resync
+	// among them too. Then the deletions it may not show yet: the kernel notifies some before it unlinks the
+	// object (fib_table_delete calls rtmsg_fib before fib_remove_alias), and route dumps run under RCU, not
+	// the RTNL lock the writer holds, so a dump can still list what a notification already deleted. A deletion
+	// is applied over the dump unless a later event added an object of the same key again; the kernel never
+	// brings back silently what was deleted, while what was added it may flush silently.
 	m.update(func() []Change {
 		var changes []Change
 		for i := range evs {
@@ -339,17 +344,59 @@ func (m *Mirror) redump(ctx context.Context, ev Event, dirty WatchObjects) error
 				changes = append(changes, m.applyOne(&evs[i])...)
 			}
 		}
-		if dirty != 0 {
-			old := m.s
-			m.s.replace(&fresh, dirty)
-			m.redumps++
-			if m.onChange != nil {
-				changes = append(changes, diffState(&old, &m.s, dirty, CauseRedump)...)
+		if dirty == 0 {
+			return changes
+		}
+		old := m.s
+		m.s.replace(&fresh, dirty)
+		m.redumps++
+		if m.onChange != nil {
+			changes = append(changes, diffState(&old, &m.s, dirty, CauseRedump)...)
+		}
+		added := map[eventKey]int{} // the last event that added an object of a key, of the re-dumped objects
+		for i := range evs {
+			if evs[i].objects()&dirty != 0 && evs[i].Kind == EventNew {
+				added[evs[i].key()] = i
+			}
+		}
+		for i := range evs {
+			ev := &evs[i]
+			if ev.objects()&dirty == 0 || ev.Kind != EventDelete {
+				continue
+			}
+			if j, ok := added[ev.key()]; !ok || j < i {
+				changes = append(changes, m.applyOne(ev)...)
 			}
 		}
 		return changes
 	})
 	return nil
+}
+
+// eventKey is what key returns: the kind of object and its key.
+type eventKey struct {
+	objects WatchObjects
+	key     any
+}
+
+// key identifies the object ev reports, as the Mirror keys it (a route by its key, not by its nexthops).
+func (ev *Event) key() eventKey {
+	k := eventKey{objects: ev.objects()}
+	switch {
+	case ev.Link != nil:
+		k.key = ev.Link.Index
+	case ev.Addr != nil:
+		k.key = keyOfAddr(ev.Addr)
+	case ev.Route != nil:
+		k.key = keyOfRoute(ev.Route)
+	case ev.Neigh != nil:
+		k.key = keyOfNeigh(ev.Neigh)
+	case ev.Rule != nil:
+		k.key = *ev.Rule
+	case ev.Nexthop != nil:
+		k.key = ev.Nexthop.ID
+	}
+	return k
 }
 
 // objects is the kind of object ev reports, as a WatchObjects bit (0 for a resync).
