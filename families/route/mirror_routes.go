@@ -240,14 +240,12 @@ func sameNexthops4(a, b *Route) bool {
 func apply4(list []Route, r *Route, del bool, flags uint16) []Route {
 	same := slices.IndexFunc(list, func(x Route) bool { return sameAlias(&x, r) })
 	if del {
-		i := same
-		if i < 0 {
-			i = slices.IndexFunc(list, func(x Route) bool { return sameNexthops4(&x, r) })
-		}
-		if i < 0 {
+		// The notification carries the whole alias it removed: only that alias goes (another of the same
+		// nexthops, a blackhole of another protocol say, stays).
+		if same < 0 {
 			return list // not known: nothing to delete
 		}
-		return slices.Delete(list, i, i+1)
+		return slices.Delete(list, same, same+1)
 	}
 	switch {
 	case flags&unix.NLM_F_REPLACE != 0:
