@@ -186,6 +186,12 @@ if [ -n "$prebuilt" ]; then
 	[ -d "$prebuilt" ] || die "$prebuilt is not a directory"
 	cp -rL "$prebuilt/." "$rootfs/prebuilt/"
 	chmod -R a+rX "$rootfs/prebuilt"
+	# Dynamically linked helpers (the C clients on libmnl and libnl-3) take their libraries along.
+	for p in "$prebuilt"/*; do
+		while read -r lib; do
+			copy_lib "$lib"
+		done < <(ldd "$p" 2>/dev/null | sed -n 's/.*=> \(\/[^ ]*\).*/\1/p; s/^[[:space:]]*\(\/[^ ]*\) (0x.*/\1/p')
+	done
 	log "prebuilt: $(cd "$rootfs/prebuilt" && ls | tr '\n' ' ')"
 fi
 

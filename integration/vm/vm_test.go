@@ -493,8 +493,8 @@ func buildGuests(ctx context.Context, t *testing.T, goTool, root, dir string) []
 
 // buildHelpers builds, into dir, what tests in the VM would otherwise build themselves with go or gcc (neither
 // exists there): every program under examples/ and cmd/ (static; named by its directory, e.g. nlkit,
-// netlink-cs) and integration/unit's C client (gcc -static, "client"). In the VM, NLKIT_PREBUILT_DIR points at
-// them.
+// netlink-cs), integration/unit's C client (gcc -static, "client") and its clients on libmnl and libnl-3
+// (dynamic). In the VM, NLKIT_PREBUILT_DIR points at them.
 func buildHelpers(ctx context.Context, t *testing.T, goTool, root, dir string) {
 	t.Helper()
 	if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -524,7 +524,24 @@ func buildHelpers(ctx context.Context, t *testing.T, goTool, root, dir string) {
 	wg.Add(1)
 	go run("gcc testdata/client.c", exec.CommandContext(ctx, "gcc", "-static", "-Wall", "-O2", "-o",
 		filepath.Join(dir, "client"), "integration/unit/testdata/client.c"))
+	// The clients on libmnl and libnl-3 link them dynamically (Debian ships no static libmnl); run.sh copies
+	// the libraries a prebuilt helper needs into the VM.
+	for _, c := range cLibClients {
+		wg.Add(1)
+		args := append([]string{"-Wall", "-O2", "-o", filepath.Join(dir, c.name), c.src}, c.flags...)
+		go run("gcc "+c.src, exec.CommandContext(ctx, "gcc", args...))
+	}
 	wg.Wait()
+}
+
+// cLibClients are integration/unit's C clients on libmnl and libnl-3 (its TestCLibraryClients), as it builds
+// them.
+var cLibClients = []struct {
+	name, src string
+	flags     []string
+}{
+	{"mnl_client", "integration/unit/testdata/mnl_client.c", []string{"-lmnl"}},
+	{"nl_client", "integration/unit/testdata/nl_client.c", []string{"-I/usr/include/libnl3", "-lnl-3"}},
 }
 
 // runScript runs a script from this directory with extra environment and returns its output lines (stdout and
