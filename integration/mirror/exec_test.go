@@ -285,15 +285,17 @@ func parseAddr(ctx context.Context, c *route.Client, a []string) (func(context.C
 			return nil, errForm
 		}
 	}
-	switch a[0] {
-	case "add":
-		return func(ctx context.Context) error { return c.Addr.Add(ctx, ad) }, nil
-	case "replace":
-		return func(ctx context.Context) error { return c.Addr.Replace(ctx, ad) }, nil
-	case "del":
-		return func(ctx context.Context) error { return c.Addr.Delete(ctx, ad) }, nil
+	return bind(a[0], ad, map[string]func(context.Context, route.Addr) error{
+		"add": c.Addr.Add, "replace": c.Addr.Replace, "del": c.Addr.Delete})
+}
+
+// bind returns the write ops names for verb, applied to v, or errForm when verb has none.
+func bind[T any](verb string, v T, ops map[string]func(context.Context, T) error) (func(context.Context) error, error) {
+	op, ok := ops[verb]
+	if !ok {
+		return nil, errForm
 	}
-	return nil, errForm
+	return func(ctx context.Context) error { return op(ctx, v) }, nil
 }
 
 func parseRoute(ctx context.Context, c *route.Client, a []string) (func(context.Context) error, error) {
@@ -439,15 +441,8 @@ func parseNexthop(ctx context.Context, c *route.Client, a []string) (func(contex
 	if !nh.Gateway.IsValid() && len(nh.Group) == 0 {
 		nh.Family = unix.AF_INET // ip nexthop add id N dev D (or blackhole): AF_INET, as ip sends it
 	}
-	switch a[0] {
-	case "add":
-		return func(ctx context.Context) error { return c.Nexthop.Add(ctx, nh) }, nil
-	case "replace":
-		return func(ctx context.Context) error { return c.Nexthop.Replace(ctx, nh) }, nil
-	case "del":
-		return func(ctx context.Context) error { return c.Nexthop.Delete(ctx, nh) }, nil
-	}
-	return nil, errForm
+	return bind(a[0], nh, map[string]func(context.Context, route.Nexthop) error{
+		"add": c.Nexthop.Add, "replace": c.Nexthop.Replace, "del": c.Nexthop.Delete})
 }
 
 func parseNeigh(ctx context.Context, c *route.Client, a []string) (func(context.Context) error, error) {
@@ -488,17 +483,8 @@ func parseNeigh(ctx context.Context, c *route.Client, a []string) (func(context.
 			return nil, errForm
 		}
 	}
-	switch a[0] {
-	case "add":
-		return func(ctx context.Context) error { return c.Neigh.Add(ctx, n) }, nil
-	case "replace":
-		return func(ctx context.Context) error { return c.Neigh.Replace(ctx, n) }, nil
-	case "change":
-		return func(ctx context.Context) error { return c.Neigh.Change(ctx, n) }, nil
-	case "del":
-		return func(ctx context.Context) error { return c.Neigh.Delete(ctx, n) }, nil
-	}
-	return nil, errForm
+	return bind(a[0], n, map[string]func(context.Context, route.Neigh) error{
+		"add": c.Neigh.Add, "replace": c.Neigh.Replace, "change": c.Neigh.Change, "del": c.Neigh.Delete})
 }
 
 func parseRule(_ context.Context, c *route.Client, a []string, v6 bool) (func(context.Context) error, error) {
@@ -572,15 +558,9 @@ func parseRule(_ context.Context, c *route.Client, a []string, v6 bool) (func(co
 			return nil, errForm
 		}
 	}
-	switch a[0] {
-	case "add":
-		return func(ctx context.Context) error { return c.Rule.Add(ctx, r) }, nil
-	case "del":
-		if r.Table != 0 {
-			r.Action = route.RuleToTable
-		}
-		// Delete sends what r sets: "rule del pref P" deletes the first rule of that priority.
-		return func(ctx context.Context) error { return c.Rule.Delete(ctx, r) }, nil
+	if a[0] == "del" && r.Table != 0 {
+		r.Action = route.RuleToTable
 	}
-	return nil, errForm
+	// Delete sends what r sets: "rule del pref P" deletes the first rule of that priority.
+	return bind(a[0], r, map[string]func(context.Context, route.Rule) error{"add": c.Rule.Add, "del": c.Rule.Delete})
 }
