@@ -67,21 +67,9 @@ type Event struct {
 // String describes the event in one line, as ip monitor would in spirit: "[nsid 3] new route 10.0.0.0/24 table main".
 func (e Event) String() string {
 	var obj any
-	switch {
-	case e.Link != nil:
-		obj = fmt.Sprintf("link %d %s", e.Link.Index, e.Link.Name)
-	case e.Addr != nil:
-		obj = fmt.Sprintf("addr %s dev %d", e.Addr, e.Addr.Index)
-	case e.Route != nil:
-		obj = fmt.Sprintf("route %s table %s", e.Route.Dst, TableName(e.Route.Table))
-	case e.Neigh != nil:
-		obj = fmt.Sprintf("neigh %s dev %d", e.Neigh.Dst, e.Neigh.Index)
-	case e.Rule != nil:
-		obj = fmt.Sprintf("rule %d", e.Rule.Priority)
-	case e.Nexthop != nil:
-		obj = fmt.Sprintf("nexthop %d", e.Nexthop.ID)
-	case e.Snapshot != nil:
-		s := e.Snapshot
+	if o := e.object(); o != nil {
+		obj = describe(o)
+	} else if s := e.Snapshot; s != nil {
 		obj = fmt.Sprintf("%d links, %d addrs, %d routes, %d neighs, %d rules, %d nexthops",
 			len(s.Links), len(s.Addrs), len(s.Routes), len(s.Neighs), len(s.Rules), len(s.Nexthops))
 	}
@@ -90,6 +78,44 @@ func (e Event) String() string {
 		s = fmt.Sprintf("[nsid %d] %s", e.NSID, s)
 	}
 	return s
+}
+
+// object returns the one object e reports (a *Link, *Addr, *Route, *Neigh, *Rule or *Nexthop), or nil.
+func (e *Event) object() any {
+	switch {
+	case e.Link != nil:
+		return e.Link
+	case e.Addr != nil:
+		return e.Addr
+	case e.Route != nil:
+		return e.Route
+	case e.Neigh != nil:
+		return e.Neigh
+	case e.Rule != nil:
+		return e.Rule
+	case e.Nexthop != nil:
+		return e.Nexthop
+	}
+	return nil
+}
+
+// describe names an object that an Event or a Change reports, in one line: "route 10.0.0.0/24 table main".
+func describe(v any) string {
+	switch o := v.(type) {
+	case *Link:
+		return fmt.Sprintf("link %d %s", o.Index, o.Name)
+	case *Addr:
+		return fmt.Sprintf("addr %s dev %d", o, o.Index)
+	case *Route:
+		return fmt.Sprintf("route %s table %s", o.Dst, TableName(o.Table))
+	case *Neigh:
+		return fmt.Sprintf("neigh %s dev %d", o.Dst, o.Index)
+	case *Rule:
+		return fmt.Sprintf("rule %d", o.Priority)
+	case *Nexthop:
+		return fmt.Sprintf("nexthop %d", o.ID)
+	}
+	return ""
 }
 
 // Snapshot is the state of the watched objects from one set of dumps.

@@ -77,22 +77,7 @@ func (c Change) String() string {
 	if v == nil {
 		v = c.Old
 	}
-	var obj string
-	switch o := v.(type) {
-	case *Link:
-		obj = fmt.Sprintf("link %d %s", o.Index, o.Name)
-	case *Addr:
-		obj = fmt.Sprintf("addr %s dev %d", o, o.Index)
-	case *Route:
-		obj = fmt.Sprintf("route %s table %s", o.Dst, TableName(o.Table))
-	case *Neigh:
-		obj = fmt.Sprintf("neigh %s dev %d", o.Dst, o.Index)
-	case *Rule:
-		obj = fmt.Sprintf("rule %d", o.Priority)
-	case *Nexthop:
-		obj = fmt.Sprintf("nexthop %d", o.ID)
-	}
-	return fmt.Sprintf("%s %s (%s)", c.Kind, obj, c.Cause)
+	return fmt.Sprintf("%s %s (%s)", c.Kind, describe(v), c.Cause)
 }
 
 func kindOf(del bool) ChangeKind {

@@ -196,3 +196,19 @@ func TestApply6ReplaceOtherKind(t *testing.T) {
 		"[2001:db8::2@2 2001:db8::3@2]")
 	step(via6("", 3), unix.NLM_F_REPLACE, "dev 3") // the siblings go with the first
 }
+
+// TestEventAndChangeStrings: an Event and a Change name their object the same way.
+func TestEventAndChangeStrings(t *testing.T) {
+	r := via4("10.0.0.2")
+	if got, want := (Event{Kind: EventDelete, Route: &r}).String(), "delete route 10.9.0.0/24 table main"; got != want {
+		t.Errorf("Event.String() = %q, want %q", got, want)
+	}
+	c := Change{Kind: ChangeRemoved, Cause: CauseRedump, Old: &r}
+	if got, want := c.String(), "removed route 10.9.0.0/24 table main (redump)"; got != want {
+		t.Errorf("Change.String() = %q, want %q", got, want)
+	}
+	if got, want := (Event{Kind: EventNew, NSID: 3, HasNSID: true, Link: &Link{Index: 2, Name: "v0"}}).String(),
+		"[nsid 3] new link 2 v0"; got != want {
+		t.Errorf("Event.String() = %q, want %q", got, want)
+	}
+}

@@ -225,37 +225,37 @@ type eventKey struct {
 // key identifies the object ev reports, as the Mirror keys it (a route by its key, not by its nexthops).
 func (ev *Event) key() eventKey {
 	k := eventKey{objects: ev.objects()}
-	switch {
-	case ev.Link != nil:
-		k.key = ev.Link.Index
-	case ev.Addr != nil:
-		k.key = keyOfAddr(ev.Addr)
-	case ev.Route != nil:
-		k.key = keyOfRoute(ev.Route)
-	case ev.Neigh != nil:
-		k.key = keyOfNeigh(ev.Neigh)
-	case ev.Rule != nil:
-		k.key = *ev.Rule
-	case ev.Nexthop != nil:
-		k.key = ev.Nexthop.ID
+	switch o := ev.object().(type) {
+	case *Link:
+		k.key = o.Index
+	case *Addr:
+		k.key = keyOfAddr(o)
+	case *Route:
+		k.key = keyOfRoute(o)
+	case *Neigh:
+		k.key = keyOfNeigh(o)
+	case *Rule:
+		k.key = *o
+	case *Nexthop:
+		k.key = o.ID
 	}
 	return k
 }
 
 // objects is the kind of object ev reports, as a WatchObjects bit (0 for a resync).
 func (ev *Event) objects() WatchObjects {
-	switch {
-	case ev.Link != nil:
+	switch ev.object().(type) {
+	case *Link:
 		return WatchLinks
-	case ev.Addr != nil:
+	case *Addr:
 		return WatchAddrs
-	case ev.Route != nil:
+	case *Route:
 		return WatchRoutes
-	case ev.Neigh != nil:
+	case *Neigh:
 		return WatchNeighs
-	case ev.Rule != nil:
+	case *Rule:
 		return WatchRules
-	case ev.Nexthop != nil:
+	case *Nexthop:
 		return WatchNexthops
 	}
 	return 0
