@@ -27,13 +27,26 @@
 //
 // # Services
 //
-// A Client has one service per object: c.Link, c.Addr, c.Route, c.Neigh, c.Rule, c.Nexthop, each with All (a
-// streaming iterator over a dump), List (a slice), Add, Replace and Delete; Link also has Get, GetByName and Set,
-// Route has Get (`ip route get`) and Append, Neigh has Change (`ip neigh change`), Nexthop has Get. The six
-// share one generic implementation (service.go); their methods only add what differs: filters, defaults, keys.
+// A Client has one service per object: c.Link, c.Addr, c.Route, c.Neigh, c.Rule, c.Nexthop, each with
+//
+//	All(ctx, filter)              a streaming iterator over a dump: each object is decoded as it arrives
+//	List(ctx, filter)             the dump as a new slice
+//	AppendList(ctx, dst, filter)  the dump appended to dst: pass last call's slice as dst[:0] to reuse its array
+//	Add, Replace, Delete          RTM_NEW* with NLM_F_CREATE|NLM_F_EXCL, with NLM_F_CREATE|NLM_F_REPLACE; RTM_DEL*
+//
+// Link also has Get, GetByName and Set, Route has Get (`ip route get`) and Append (NLM_F_APPEND), Neigh has
+// Change (`ip neigh change`), Nexthop has Get. The six share one generic implementation; their methods only add
+// what differs: filters, defaults, keys. A nil filter lists everything.
 // Failed requests return an *OpError whose cause is the kernel's *proto.Error: errors.Is(err, unix.EEXIST)
 // works, and the error text carries the kernel's extended-ack message ("Nexthop device is not up"), which
 // KernelMessage returns alone.
+//
+// # Names, parsing and order
+//
+// The enum types print ip's names (Scope "link", Protocol "kernel", RouteType "blackhole", OperState "UP",
+// LinkFlags and NeighState as ip's flag lists) and ParseScope, ParseProtocol, ParseRouteType, ParseTable,
+// ParseNeighState and ParseHWAddr read them back, numbers included. SortLinks, SortAddrs, SortRoutes,
+// SortNeighs, SortRules and SortNexthops put a list in a stable order (the Mirror's accessors return them so).
 //
 // # Filters and strict checking
 //
