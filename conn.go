@@ -125,6 +125,7 @@ type Conn struct {
 	oob     []byte
 	dgram   Datagram
 	batch   batchState // ReceiveDatagrams's buffers
+	ahead   aheadState // the read-ahead kept for the next dump, and its policy (see readahead.go)
 	dropped atomic.Uint64
 
 	// watchReg is the kept cancellation watch (see watch); watching is it while a receive uses it.
@@ -181,6 +182,7 @@ func (c *Conn) Close() error {
 	}
 	err := c.t.Close()
 	c.releaseWatch()
+	c.ahead.drop()
 	return err
 }
 

@@ -40,7 +40,8 @@ type aheadSlot struct {
 
 // readAhead receives the datagrams of one dump on its own goroutine. The slots circulate: the reader takes one
 // from free, receives into it and appends it to full; the consumer takes them from full in order and hands each
-// back to free when it has finished with the datagram. Between dumps it waits in aheadCache, buffers and all.
+// back to free when it has finished with the datagram. Between dumps its Conn keeps it, buffers and
+// all (see aheadState).
 type readAhead struct {
 	slots [aheadDepth]aheadSlot
 	c     *Conn
@@ -60,34 +61,42 @@ type readAhead struct {
 	sawEnd bool // the reader received the datagram that ends the reply
 
 	seq, pid uint32 // the reply the reader looks for the end of
+	run      func() // r.read, made once (see readAheadLocked)
 }
 
-// aheadCache keeps the read-aheads of finished dumps, buffers included, for the next dump on any Conn: a fresh
-// buffer costs a page fault per 4 KiB on first use, which for a short dump is more than the read-ahead saves.
-// It holds at most aheadCached of them (512 KiB each with the default receive buffer).
-var aheadCache struct {
-	sync.Mutex
-	free []*readAhead
+// aheadState is what a Conn keeps for the read-aheads of its dumps: the read-ahead of the last finished dump,
+// buffers and all, for the next one (a fresh buffer costs a page fault per 4 KiB on first use, which for a short
+// dump is more than reading ahead saves), and the policy that decides whether a dump reads ahead. A Conn runs one
+// dump at a time, so it keeps at most one read-ahead (aheadDepth receive buffers); Close drops it.
+type aheadState struct {
+	kept   atomic.Pointer[readAhead]
+	policy func(work, recv time.Duration) bool // nil is aheadPays; tests set another (see ForceReadAhead)
 }
 
-const aheadCached = 2
-
-// readAheadLocked returns a read-ahead with every slot free and sized like the Conn's receive buffer.
-// c.recvMu must be held.
-func (c *Conn) readAheadLocked() *readAhead {
-	var r *readAhead
-	aheadCache.Lock()
-	if n := len(aheadCache.free); n > 0 {
-		r = aheadCache.free[n-1]
-		aheadCache.free = aheadCache.free[:n-1]
+// pays applies the Conn's policy: see aheadPays.
+func (a *aheadState) pays(work, recv time.Duration) bool {
+	if a.policy != nil {
+		return a.policy(work, recv)
 	}
-	aheadCache.Unlock()
+	return aheadPays(work, recv)
+}
+
+// drop lets the kept read-ahead go (Close).
+func (a *aheadState) drop() { a.kept.Store(nil) }
+
+// readAheadLocked returns a read-ahead with every slot free and sized like the Conn's receive buffer: the one
+// the Conn kept from its last dump, or a new one. c.recvMu must be held.
+func (c *Conn) readAheadLocked() *readAhead {
+	r := c.ahead.kept.Swap(nil)
 	if r == nil {
 		r = &readAhead{free: make([]*aheadSlot, 0, aheadDepth), full: make([]*aheadSlot, 0, aheadDepth)}
 		r.more.L, r.room.L = &r.mu, &r.mu
 		for i := range r.slots {
 			r.free = append(r.free, &r.slots[i])
 		}
+		// The reader is started with this func value, made once: a go statement on a method value or a
+		// closure would allocate per dump.
+		r.run = r.read
 	}
 	for i := range r.slots {
 		if s := &r.slots[i]; len(s.buf) != len(c.rbuf) {
@@ -114,14 +123,15 @@ func (x *readerCtx) Err() error {
 	return x.Context.Err()
 }
 
-// release puts a stopped read-ahead back in aheadCache, or leaves it to the garbage collector when the cache
-// is full.
+// release keeps a stopped read-ahead for the Conn's next dump, or leaves it to the garbage collector when the
+// Conn is closed. A Close that runs meanwhile either sees it kept and drops it, or has set closed first.
 func (r *readAhead) release() {
-	aheadCache.Lock()
-	if len(aheadCache.free) < aheadCached {
-		aheadCache.free = append(aheadCache.free, r)
+	c := r.c
+	r.c, r.ctx = nil, readerCtx{}
+	c.ahead.kept.Store(r)
+	if c.closed.Load() {
+		c.ahead.drop()
 	}
-	aheadCache.Unlock()
 }
 
 // start runs the reader: it receives datagrams until one holds the end of reply seq (or a datagram it cannot
@@ -139,18 +149,8 @@ func (r *readAhead) start(ctx context.Context, c *Conn, seq, pid uint32) {
 		r.batch = aheadBatch
 	}
 	r.seq, r.pid = seq, pid
-	// The reader is started without a closure, which would be an allocation per dump: it takes r from
-	// aheadStarts, which holds one entry per reader started and not yet running.
-	aheadStarts <- r
-	go runAheadReader()
+	go r.run()
 }
-
-// aheadStarts hands read-aheads to the readers started for them (see start). A reader takes an entry as soon
-// as it runs, so the channel only fills up with that many dumps starting at once.
-var aheadStarts = make(chan *readAhead, 64)
-
-// runAheadReader runs the reader of a read-ahead that start queued.
-func runAheadReader() { (<-aheadStarts).read() }
 
 // read is the reader: see start.
 func (r *readAhead) read() {

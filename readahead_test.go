@@ -20,8 +20,15 @@ import (
 // ahead; a request without NLM_F_DUMP is answered with "reply".
 func numbered(t *testing.T, n int, intrAt int) (*nlkit.Conn, *nltest.Fake) {
 	t.Helper()
-	var started atomic.Int32
-	t.Cleanup(nlkit.ForceReadAhead(true, &started))
+	conn, fake, _ := numberedCounted(t, n, intrAt)
+	return conn, fake
+}
+
+// numberedCounted is numbered, and the count of dumps read ahead: a test that wraps the fake in a Conn of its
+// own forces that Conn to read ahead with nlkit.ForceReadAhead and this count, which must not stay 0.
+func numberedCounted(t *testing.T, n int, intrAt int) (*nlkit.Conn, *nltest.Fake, *atomic.Int32) {
+	t.Helper()
+	started := new(atomic.Int32)
 	t.Cleanup(func() {
 		if started.Load() == 0 {
 			t.Error("no dump read ahead")
@@ -40,9 +47,10 @@ func numbered(t *testing.T, n int, intrAt int) (*nlkit.Conn, *nltest.Fake) {
 		}
 		return out, nil
 	}, nil)
+	nlkit.ForceReadAhead(conn, true, started)
 	fake.SeparateDatagrams = true
 	t.Cleanup(func() { conn.Close() })
-	return conn, fake
+	return conn, fake, started
 }
 
 // nextRequestWorks checks that a request after a dump gets its own reply at once.
@@ -195,12 +203,13 @@ func TestDumpReadAheadBadDatagram(t *testing.T) {
 		{"truncated", big, func(err error) bool { var te *nlkit.TruncatedError; return errors.As(err, &te) }},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			_, fake := numbered(t, 200, -1)
+			_, fake, started := numberedCounted(t, 200, -1)
 			bad := c.bad
 			if len(bad) < 16 && len(bad) == 4 {
 				bad = append(bad, make([]byte, 12)...)
 			}
 			conn := nlkit.NewConn(0, &faulty{Fake: fake, at: 5, bad: bad}, nil)
+			nlkit.ForceReadAhead(conn, true, started)
 			defer conn.Close()
 			got := 0
 			var last error
@@ -282,9 +291,10 @@ func (s *stalling) RecvMsg(buf, oob []byte) (int, int, nlkit.Addr, error) {
 // the number of messages seen.
 func stalledDump(t *testing.T, what string, each func(tr *stalling, got int) bool) (*nlkit.Conn, int) {
 	t.Helper()
-	_, fake := numbered(t, 100, -1)
+	_, fake, started := numberedCounted(t, 100, -1)
 	tr := &stalling{Fake: fake, n: 6, wake: make(chan struct{}, 1), resume: make(chan struct{})}
 	conn := nlkit.NewConn(0, tr, nil)
+	nlkit.ForceReadAhead(conn, true, started)
 	t.Cleanup(func() { conn.Close() })
 	done := make(chan int, 1)
 	go func() {
@@ -342,8 +352,9 @@ func (p plain) PortID() uint32                                        { return p
 func (p plain) Close() error                                          { return p.f.Close() }
 
 func TestDumpReadAheadWithoutWaitNotifier(t *testing.T) {
-	_, fake := numbered(t, 500, 250)
+	_, fake, started := numberedCounted(t, 500, 250)
 	conn := nlkit.NewConn(0, plain{fake}, nil)
+	nlkit.ForceReadAhead(conn, true, started)
 	defer conn.Close()
 	got := 0
 	var last error
@@ -382,8 +393,9 @@ func (p *padded) RecvMsg(buf, oob []byte) (int, int, nlkit.Addr, error) {
 
 func TestDumpReadAheadStopsOnADatagramItCannotWalk(t *testing.T) {
 	// The reader stops there; the dump goes on without it.
-	_, fake := numbered(t, 100, -1)
+	_, fake, started := numberedCounted(t, 100, -1)
 	conn := nlkit.NewConn(0, &padded{Fake: fake, at: 5}, nil)
+	nlkit.ForceReadAhead(conn, true, started)
 	defer conn.Close()
 	done := make(chan int, 1)
 	go func() {
@@ -406,4 +418,45 @@ func TestDumpReadAheadStopsOnADatagramItCannotWalk(t *testing.T) {
 		t.Fatal("the dump did not end within 10 s")
 	}
 	nextRequestWorks(t, conn)
+}
+
+func TestDumpReadAheadKeptByItsConnUntilClose(t *testing.T) {
+	conn, _ := numbered(t, 300, -1)
+	other, _ := numbered(t, 300, -1)
+	dump := func(c *nlkit.Conn) {
+		t.Helper()
+		n := 0
+		for _, err := range c.Dump(context.Background(), thing("")) {
+			if err != nil {
+				t.Fatal(err)
+			}
+			n++
+		}
+		if n != 300 {
+			t.Fatalf("%d messages, want 300", n)
+		}
+	}
+	if nlkit.KeptReadAhead(conn) != nil {
+		t.Fatal("a new Conn keeps a read-ahead")
+	}
+	dump(conn)
+	first := nlkit.KeptReadAhead(conn)
+	if first == nil {
+		t.Fatal("the Conn kept no read-ahead after a dump that read ahead")
+	}
+	dump(conn)
+	if nlkit.KeptReadAhead(conn) != first {
+		t.Error("the second dump did not reuse the kept read-ahead")
+	}
+	if nlkit.KeptReadAhead(other) != nil {
+		t.Error("a Conn that has not dumped found another Conn's read-ahead")
+	}
+	dump(other)
+	if o := nlkit.KeptReadAhead(other); o == nil || o == first {
+		t.Errorf("the other Conn kept %p, the first %p", o, first)
+	}
+	conn.Close()
+	if nlkit.KeptReadAhead(conn) != nil {
+		t.Error("Close left the read-ahead kept")
+	}
 }

@@ -141,7 +141,7 @@ func (c *Conn) readReplies(ctx context.Context, seq uint32, yield func(proto.Mes
 		// buffer), so the second, full one decides.
 		if ahead {
 			if n++; n == 2 {
-				if aheadPolicy(time.Since(t1), t1.Sub(t0)) {
+				if c.ahead.pays(time.Since(t1), t1.Sub(t0)) {
 					if done, short, err := c.readAhead(ctx, &st); !short {
 						return done, err
 					}
@@ -157,9 +157,6 @@ func (c *Conn) readReplies(ctx context.Context, seq uint32, yield func(proto.Mes
 // a wake per aheadBatch of them, so a little work is enough: decoding a datagram of 12 links (about 5 µs,
 // against 40 µs of the kernel's) is 1.22x the bare receive loop without reading ahead and 1.08x with it.
 const aheadMinWork = 2 * time.Microsecond
-
-// aheadPolicy decides whether a dump reads ahead; tests replace it.
-var aheadPolicy = aheadPays
 
 // aheadPays reports whether a dump whose consumer spent work on a datagram that took recv to receive is worth
 // reading ahead: the consumer's share must be at least a sixteenth of the kernel's and above aheadMinWork.
