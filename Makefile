@@ -2,7 +2,7 @@
 GO ?= go
 export GOFLAGS ?= -buildvcs=false
 
-.PHONY: all build demo test check unit-test race fmt-check vet alloc-test
+.PHONY: all build demo test check unit-test race fmt-check vet staticcheck alloc-test
 
 all: build
 
@@ -20,9 +20,15 @@ fmt-check:
 vet:
 	$(GO) vet ./...
 
-# Every test: unit, namespace integration (root), the qemu VM suite, the allocation counts, the short
-# benchmark, the short reliability suite and a short fuzz pass over every Fuzz target.
-test: fmt-check vet
+# staticcheck (honnef.co/go/tools), pinned, fetched through the Go module proxy on first use.
+STATICCHECK_VERSION ?= v0.8.2
+staticcheck:
+	$(GO) run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION) ./...
+
+# gofmt, go vet and staticcheck first; then every test: unit, namespace integration (root), the qemu VM suite,
+# the allocation counts, the short benchmark, the short reliability suite and a short fuzz pass over every Fuzz
+# target.
+test: fmt-check vet staticcheck
 	$(GO) test -race -count=1 -timeout 20m ./...
 	$(MAKE) alloc-test
 	$(MAKE) bench-short
