@@ -72,7 +72,8 @@ type batchState struct {
 // (max is at most MaxBatch; below 1 it counts as 1), in order, without copying: ReceiveDatagram for many datagrams, with one system call
 // (recvmmsg(2)) for all of them on a socket. The datagrams and the slice are the Conn's, valid until its next
 // receive. Each datagram has a buffer of the Conn's receive buffer size; a datagram larger than that is returned
-// cut short, with a *TruncatedError for the first such in the batch, and the buffers grow for the next call.
+// cut short, with a *TruncatedError for the first such in the batch, and the buffers grow for the next call
+// (unless Config.FixedReceiveBuffer).
 // Datagrams a user process sent on a kernel unit are dropped, as ReceiveDatagram drops them. Cancelling ctx
 // returns ctx.Err().
 func (c *Conn) ReceiveDatagrams(ctx context.Context, max int) ([]Datagram, error) {
@@ -155,7 +156,7 @@ func (c *Conn) batchDatagrams(n int) ([]Datagram, error) {
 		d.Data, d.Size = b.bufs[i][:min(b.ns[i], size)], b.ns[i]
 		if b.ns[i] > size && terr == nil {
 			terr = &TruncatedError{Size: b.ns[i], Buffer: size, From: from}
-			if grow := min(max(2*size, b.ns[i]), maxReceiveBuffer); grow > len(c.rbuf) {
+			if grow := min(max(2*size, b.ns[i]), c.maxRecv); grow > len(c.rbuf) {
 				c.rbuf = make([]byte, grow)
 			}
 		}

@@ -1,6 +1,7 @@
 package nlkit
 
 import (
+	"context"
 	"errors"
 	"os"
 	"sync"
@@ -34,6 +35,12 @@ type Config struct {
 	// ReceiveBuffer is the user-space buffer for one datagram. 0 is DefaultReceiveBuffer on kernel units and
 	// DefaultUserReceiveBuffer on NETLINK_USERSOCK.
 	ReceiveBuffer int
+	// FixedReceiveBuffer keeps every receive buffer of the Conn at ReceiveBuffer bytes for its whole life. By
+	// default a datagram larger than the buffer (cut short by the kernel, which recvmsg(2) reports with
+	// MSG_TRUNC) makes the buffer grow, up to 1 MiB, for the datagrams after it; with FixedReceiveBuffer such a
+	// datagram is still reported, as a *TruncatedError with its full Size, but nothing grows. A server on
+	// NETLINK_USERSOCK, where any process may send it anything, keeps its receive memory bounded this way.
+	FixedReceiveBuffer bool
 	// SocketReceiveBuffer sets SO_RCVBUF (SO_RCVBUFFORCE where permitted); 0 keeps the kernel default.
 	SocketReceiveBuffer int
 	// Strict turns on NETLINK_GET_STRICT_CHK (NETLINK_ROUTE only): dump requests are validated and their
@@ -88,6 +95,24 @@ type Transport interface {
 	Close() error
 }
 
+// NonBlockingSender is implemented by a Transport that can send without waiting for room at the receiver.
+// Conn.SendRawNoWait needs it; nlkit's sockets implement it.
+type NonBlockingSender interface {
+	// SendToNoWait sends one datagram with one sendto(2) with MSG_DONTWAIT: when the receiver's queue is full
+	// (where netlink_unicast would make a blocking sender wait) it returns an error wrapping EAGAIN at once. It
+	// is safe to call concurrently with itself and with the Transport's other sends.
+	SendToNoWait(b []byte, to Addr) error
+}
+
+// ContextSender is implemented by a Transport whose sends can stop waiting for room at the receiver when a
+// context ends. Conn.SendRawContext uses it; nlkit's sockets implement it.
+type ContextSender interface {
+	// SendToContext sends one datagram as SendTo does, waiting while the receiver's queue is full (sendto(2)
+	// answers EAGAIN, or a blocking sendto(2) ran out its SO_SNDTIMEO) only until ctx is done, and then returns
+	// ctx.Err(). It is safe to call concurrently with itself and with the Transport's other sends.
+	SendToContext(ctx context.Context, b []byte, to Addr) error
+}
+
 // Conn is a netlink socket of one unit. It is safe for concurrent use: requests (Execute, Dump) are serialized,
 // one in flight at a time, and sends may come from any goroutine. A request that has to wait for another one
 // waits no longer than its context allows, and then returns a *BusyError. Receive and ReceiveDatagram take the
@@ -126,6 +151,7 @@ type Conn struct {
 	dgram   Datagram
 	batch   batchState // ReceiveDatagrams's buffers
 	ahead   aheadState // the read-ahead kept for the next dump, and its policy (see readahead.go)
+	maxRecv int        // the largest a receive buffer grows to (its first size with Config.FixedReceiveBuffer)
 	dropped atomic.Uint64
 
 	// watchReg is the kept cancellation watch (see watch); watching is it while a receive uses it.
@@ -148,7 +174,10 @@ func NewConn(unit int, t Transport, cfg *Config) *Conn {
 		}
 	}
 	c := &Conn{unit: unit, t: t, kernelOnly: !userUnit, tap: cfg.Tap, rbuf: make([]byte, size),
-		reqSem: make(chan struct{}, 1)}
+		reqSem: make(chan struct{}, 1), maxRecv: maxReceiveBuffer}
+	if cfg.FixedReceiveBuffer {
+		c.maxRecv = size
+	}
 	if cfg.PassCred || cfg.PacketInfo || cfg.ListenAllNSID || len(cfg.Groups) > 0 {
 		c.oob = make([]byte, 128)
 	}
@@ -221,7 +250,12 @@ func (c *Conn) sendRawLocked(b []byte, to Addr) error {
 	if c.closed.Load() {
 		return ErrClosed
 	}
-	if err := c.t.SendTo(b, to); err != nil {
+	return c.sent(c.t.SendTo(b, to), b, to)
+}
+
+// sent reports a send of b to to that returned err to the Tap, and turns err into the error to return.
+func (c *Conn) sent(err error, b []byte, to Addr) error {
+	if err != nil {
 		if c.tap != nil && to.Groups != 0 && errors.Is(err, syscall.ECONNREFUSED) {
 			c.tap.Sent(c.unit, c.t.PortID(), to, b)
 		}
@@ -231,6 +265,49 @@ func (c *Conn) sendRawLocked(b []byte, to Addr) error {
 		c.tap.Sent(c.unit, c.t.PortID(), to, b)
 	}
 	return nil
+}
+
+// SendRawNoWait sends b as one datagram to to, as SendRaw does, but never waits for room at the receiver: it is
+// one sendto(2) with MSG_DONTWAIT, and when the receiver's queue is full (where netlink_unicast would make a
+// blocking sender wait) it returns at once with an error wrapping EAGAIN, and b is not sent. This is how the
+// kernel answers a requester whose queue is full, and how a server keeps one client that never reads from
+// holding up the others. Calls do not wait for other sends on the Conn. On a Transport that is not a
+// NonBlockingSender it returns an *OpError wrapping errors.ErrUnsupported.
+func (c *Conn) SendRawNoWait(b []byte, to Addr) error {
+	nb, ok := c.t.(NonBlockingSender)
+	if !ok {
+		return &OpError{Op: "send", Unit: c.unit, Err: errors.ErrUnsupported}
+	}
+	if c.closed.Load() {
+		return ErrClosed
+	}
+	return c.sent(nb.SendToNoWait(b, to), b, to)
+}
+
+// SendRawContext sends b as one datagram to to, as SendRaw does, waiting while the receiver's queue is full only
+// until ctx is done: the send retries after EAGAIN and after each blocking sendto(2) that ran out its
+// SO_SNDTIMEO (a short slice), and returns ctx.Err() itself, unwrapped, once ctx is done (b is then not sent).
+// Calls do not wait for other sends on the Conn. On a Transport that is not a ContextSender (nltest's fake), ctx
+// is looked at before the send only, which is then SendRaw's. A nil ctx gives ErrNilContext.
+func (c *Conn) SendRawContext(ctx context.Context, b []byte, to Addr) error {
+	if ctx == nil {
+		return ErrNilContext
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	cs, ok := c.t.(ContextSender)
+	if !ok {
+		return c.SendRaw(b, to)
+	}
+	if c.closed.Load() {
+		return ErrClosed
+	}
+	err := cs.SendToContext(ctx, b, to)
+	if err != nil && ctx.Err() != nil && errors.Is(err, ctx.Err()) {
+		return ctx.Err()
+	}
+	return c.sent(err, b, to)
 }
 
 func (c *Conn) sendError(err error, to Addr) error {

@@ -3,7 +3,9 @@
 package nlkit
 
 import (
+	"context"
 	"errors"
+	"sync"
 	"syscall"
 	"time"
 	"unsafe"
@@ -127,10 +129,11 @@ type sockTransport struct {
 	rerr   unix.Errno
 	recvFn func(fd uintptr) bool
 
-	ssa    unix.RawSockaddrNetlink
-	sbuf   []byte
-	serr   unix.Errno
-	sendFn func(fd uintptr) bool
+	// ssa is SendBatch's destination; send is SendTo's state (callers serialize both: Conn holds sendMu).
+	ssa  unix.RawSockaddrNetlink
+	send sendCall
+	// sends holds the *sendCall of SendToNoWait and SendToContext, which run concurrently with anything.
+	sends sync.Pool
 
 	// sendmmsg and recvmmsg state (batch_linux.go); the closures are built on first use.
 	batch                    batchIO
@@ -144,7 +147,7 @@ func newSockTransport(nc *netlink.Conn) (*sockTransport, error) {
 	}
 	t := &sockTransport{nc: nc, rc: rc, pid: nc.PID()}
 	t.recvFn = t.doRecv
-	t.sendFn = t.doSend
+	t.send.fn = t.send.do
 	// Sends block in the kernel while the receiving socket is full, woken the moment it reads, as a C program's
 	// blocking sendto(2) is (on an O_NONBLOCK socket the kernel answers EAGAIN and there is nothing to wait on).
 	// Receives stay non-blocking through MSG_DONTWAIT and wait in the runtime's poller. SO_SNDTIMEO bounds each
@@ -159,8 +162,9 @@ func newSockTransport(nc *netlink.Conn) (*sockTransport, error) {
 	return t, nil
 }
 
-// sendWait bounds one blocking send's wait for room at the receiver (SO_SNDTIMEO); SendTo then tries again.
-const sendWait = 100 * time.Millisecond
+// sendWait bounds one blocking send's wait for room at the receiver (SO_SNDTIMEO); SendTo then tries again,
+// and SendToContext looks at its context first.
+const sendWait = 10 * time.Millisecond
 
 func (t *sockTransport) doRecv(fd uintptr) bool {
 	r, _, e := unix.Syscall(unix.SYS_RECVMSG, fd, uintptr(unsafe.Pointer(&t.msg)), unix.MSG_DONTWAIT|unix.MSG_TRUNC)
@@ -174,16 +178,25 @@ func (t *sockTransport) doRecv(fd uintptr) bool {
 	return true
 }
 
-func (t *sockTransport) doSend(fd uintptr) bool {
+// sendCall is one sendto(2)'s arguments and result; fn is do, bound once so that a send allocates nothing.
+type sendCall struct {
+	sa    unix.RawSockaddrNetlink
+	b     []byte
+	flags int
+	err   unix.Errno
+	fn    func(fd uintptr) bool
+}
+
+func (sc *sendCall) do(fd uintptr) bool {
 	var p unsafe.Pointer
-	if len(t.sbuf) > 0 {
-		p = unsafe.Pointer(&t.sbuf[0])
+	if len(sc.b) > 0 {
+		p = unsafe.Pointer(&sc.b[0])
 	}
-	_, _, e := unix.Syscall6(unix.SYS_SENDTO, fd, uintptr(p), uintptr(len(t.sbuf)), 0,
-		uintptr(unsafe.Pointer(&t.ssa)), unix.SizeofSockaddrNetlink)
+	_, _, e := unix.Syscall6(unix.SYS_SENDTO, fd, uintptr(p), uintptr(len(sc.b)), uintptr(sc.flags),
+		uintptr(unsafe.Pointer(&sc.sa)), unix.SizeofSockaddrNetlink)
 	// EAGAIN here means the receiving socket is full (netlink_unicast, nonblocking): our own socket stays
-	// writable, so the poller cannot wait for it; SendTo backs off instead.
-	t.serr = e
+	// writable, so the poller cannot wait for it; sendLoop backs off instead.
+	sc.err = e
 	return true
 }
 
@@ -213,18 +226,57 @@ func (t *sockTransport) RecvMsg(buf, oob []byte) (int, int, Addr, error) {
 
 // SendTo implements Transport. Callers serialize it (Conn holds sendMu).
 func (t *sockTransport) SendTo(b []byte, to Addr) error {
-	t.ssa = unix.RawSockaddrNetlink{Family: unix.AF_NETLINK, Pid: to.PortID, Groups: to.Groups}
-	t.sbuf = b
-	defer func() { t.sbuf = nil }()
+	return t.sendLoop(context.Background(), &t.send, b, to, 0)
+}
+
+// SendToNoWait implements NonBlockingSender: one sendto(2) with MSG_DONTWAIT, which a full receiver answers with
+// EAGAIN at once.
+func (t *sockTransport) SendToNoWait(b []byte, to Addr) error {
+	sc := t.sendCall()
+	defer t.sends.Put(sc)
+	return t.sendLoop(context.Background(), sc, b, to, unix.MSG_DONTWAIT)
+}
+
+// SendToContext implements ContextSender: SendTo's retries while the receiver is full, each wait bounded by
+// SO_SNDTIMEO (sendWait), until ctx is done.
+func (t *sockTransport) SendToContext(ctx context.Context, b []byte, to Addr) error {
+	sc := t.sendCall()
+	defer t.sends.Put(sc)
+	return t.sendLoop(ctx, sc, b, to, 0)
+}
+
+func (t *sockTransport) sendCall() *sendCall {
+	if sc, ok := t.sends.Get().(*sendCall); ok {
+		return sc
+	}
+	sc := &sendCall{}
+	sc.fn = sc.do
+	return sc
+}
+
+// sendLoop sends b to to with sc. With MSG_DONTWAIT in flags a full receiver ends it with EAGAIN; otherwise it
+// tries again, until ctx is done.
+func (t *sockTransport) sendLoop(ctx context.Context, sc *sendCall, b []byte, to Addr, flags int) error {
+	sc.sa = unix.RawSockaddrNetlink{Family: unix.AF_NETLINK, Pid: to.PortID, Groups: to.Groups}
+	sc.b, sc.flags = b, flags
+	defer func() { sc.b = nil }()
 	backoff := 20 * time.Microsecond
 	for {
-		if err := t.rc.Write(t.sendFn); err != nil {
+		if err := ctx.Err(); err != nil {
 			return err
 		}
-		switch t.serr {
+		if err := t.rc.Write(sc.fn); err != nil {
+			return err
+		}
+		switch sc.err {
 		case 0:
 			return nil
-		case unix.EAGAIN, unix.EINTR:
+		case unix.EINTR:
+			continue
+		case unix.EAGAIN:
+			if flags&unix.MSG_DONTWAIT != 0 {
+				return unix.EAGAIN
+			}
 			// The peer's receive queue is full. A blocking send has waited sendWait in the kernel already;
 			// otherwise wait here for it to read.
 			if !t.blockingSend {
@@ -233,7 +285,7 @@ func (t *sockTransport) SendTo(b []byte, to Addr) error {
 			}
 			continue
 		}
-		return t.serr
+		return sc.err
 	}
 }
 

@@ -147,7 +147,7 @@ func (c *Conn) recvInto(ctx context.Context, buf *[]byte, d *Datagram) (*Datagra
 		if n > len(*buf) {
 			size := len(*buf)
 			d.Data = *buf
-			if grow := min(max(2*size, n), maxReceiveBuffer); grow > size {
+			if grow := min(max(2*size, n), c.maxRecv); grow > size {
 				*buf = make([]byte, grow)
 			}
 			return d, &TruncatedError{Size: n, Buffer: size, From: from}

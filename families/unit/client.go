@@ -5,7 +5,6 @@ import (
 	"errors"
 	"slices"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/nlkit/nlkit"
@@ -49,7 +48,6 @@ const (
 // Client sends requests to one server portid. It is safe for concurrent use: replies are matched to requests by
 // nlmsg_seq, so each caller gets its own reply.
 type Client struct {
-	sock    *sock // nil on a Conn without a socket (tests)
 	conn    *nlkit.Conn
 	server  uint32
 	timeout time.Duration
@@ -86,21 +84,18 @@ func DialClient(server uint32, cfg *ClientConfig) (*Client, error) {
 	if cfg != nil {
 		c = *cfg
 	}
-	s, err := dialSock(&c.Config, c.PortID, false)
+	nc := c.nlkitConfig(c.PortID, nil, false)
+	// A truncated reply is skipped whatever the buffer's size, so a larger buffer would only be memory that
+	// any process sending to the client could make it hold.
+	nc.FixedReceiveBuffer = true
+	conn, err := nlkit.Dial(c.unit(), nc)
 	if err != nil {
 		return nil, err
 	}
-	timeout := c.Timeout
-	if timeout <= 0 {
-		timeout = DefaultTimeout
-	}
-	s.wait = timeout
-	cl := newClient(s.newConn(c.ReceiveBuffer, false), server, timeout)
-	cl.sock = s
-	return cl, nil
+	return newClient(conn, server, c.Timeout), nil
 }
 
-// newClient makes a Client on any Conn (a test's fake): its sends go through conn.SendRaw.
+// newClient makes a Client on any Conn (a test's fake): its sends go through conn.SendRawContext.
 func newClient(conn *nlkit.Conn, server uint32, timeout time.Duration) *Client {
 	if timeout <= 0 {
 		timeout = DefaultTimeout
@@ -122,26 +117,11 @@ func (c *Client) sendRequest(ctx context.Context, m proto.Message) error {
 	}
 	m.Header.PortID = c.conn.PortID()
 	*bp = m.AppendTo((*bp)[:0])
-	to := nlkit.Addr{PortID: c.server}
-	var err error
-	if c.sock == nil {
-		err = c.conn.SendRaw(*bp, to)
-	} else {
-		err = c.sock.send(ctx, *bp, to)
-	}
+	err := c.conn.SendRawContext(ctx, *bp, nlkit.Addr{PortID: c.server})
 	if cap(*bp) <= maxKeptAnswer {
 		c.bufs.Put(bp)
 	}
-	if c.sock == nil {
-		return err
-	}
-	switch {
-	case err == nil, err == ctx.Err(), errors.Is(err, nlkit.ErrClosed):
-		return err
-	case errors.Is(err, syscall.ECONNREFUSED):
-		return &nlkit.NoPeerError{Unit: c.conn.Unit(), PortID: c.server}
-	}
-	return &nlkit.OpError{Op: "send", Unit: c.conn.Unit(), Err: err}
+	return err
 }
 
 // Close releases the socket; pending requests fail with nlkit.ErrClosed.

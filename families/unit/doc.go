@@ -52,11 +52,17 @@ func (c *Config) unit() int {
 }
 
 func (c *Config) dial(portid uint32, groups []uint32, passCred bool) (*nlkit.Conn, error) {
+	return nlkit.Dial(c.unit(), c.nlkitConfig(portid, groups, passCred))
+}
+
+// nlkitConfig is the socket configuration of c: user senders accepted (every peer on a user unit is one), no
+// extended acks (a user unit's kernel side has none to give).
+func (c *Config) nlkitConfig(portid uint32, groups []uint32, passCred bool) *nlkit.Config {
 	var cfg Config
 	if c != nil {
 		cfg = *c
 	}
-	return nlkit.Dial(cfg.unit(), &nlkit.Config{
+	return &nlkit.Config{
 		PortID:              portid,
 		NetNS:               cfg.NetNS,
 		ReceiveBuffer:       cfg.ReceiveBuffer,
@@ -65,5 +71,5 @@ func (c *Config) dial(portid uint32, groups []uint32, passCred bool) (*nlkit.Con
 		PassCred:            passCred,
 		AcceptUserSenders:   true,
 		DisableExtAck:       true,
-	})
+	}
 }

@@ -67,11 +67,9 @@ type ServerStats struct {
 // Server answers requests sent to its portid, following the kernel's conventions (netlink_rcv_skb and
 // netlink_ack), so C clients built on libmnl and libnl-3 work: see the package documentation.
 type Server struct {
-	sock *sock
 	conn *nlkit.Conn
 	cfg  ServerConfig
 	log  *slog.Logger
-	size int // each receive buffer's size
 
 	requests, replies, refused, malformed, handlerErrors, dropped, sendErrors atomic.Uint64
 
@@ -93,9 +91,14 @@ func Listen(cfg *ServerConfig) (*Server, error) {
 	if portid == 0 {
 		portid = uint32(os.Getpid())
 	}
-	s, err := dialSock(&c.Config, portid, true)
+	dial := func(portid uint32) (*nlkit.Conn, error) {
+		nc := c.nlkitConfig(portid, nil, true)
+		nc.FixedReceiveBuffer = true
+		return nlkit.Dial(c.unit(), nc)
+	}
+	conn, err := dial(portid)
 	if err != nil && c.PortID == 0 && errors.Is(err, syscall.EADDRINUSE) {
-		s, err = dialSock(&c.Config, 0, true)
+		conn, err = dial(0)
 	}
 	if err != nil {
 		return nil, err
@@ -104,17 +107,15 @@ func Listen(cfg *ServerConfig) (*Server, error) {
 	if log == nil {
 		log = slog.Default()
 	}
-	size := c.ReceiveBuffer
-	if size <= 0 {
-		size = nlkit.DefaultUserReceiveBuffer
-	}
-	return &Server{sock: s, conn: s.newConn(size, true), cfg: c, log: log, size: size}, nil
+	return &Server{conn: conn, cfg: c, log: log}, nil
 }
 
 // PortID is the portid clients send to.
-func (s *Server) PortID() uint32 { return s.sock.PortID() }
+func (s *Server) PortID() uint32 { return s.conn.PortID() }
 
-// Conn is the server's connection. Its sends do not wait for a full receiver: they fail with EAGAIN.
+// Conn is the server's connection; its receive buffers never grow (nlkit.Config.FixedReceiveBuffer). Serve
+// answers with Conn().SendRawNoWait, which never waits for a full receiver; a handler that sends more than its
+// reply should do the same, since SendTo and SendRaw wait for room at the receiver as on any Conn.
 func (s *Server) Conn() *nlkit.Conn { return s.conn }
 
 // Close stops Serve and releases the socket.
@@ -152,27 +153,15 @@ func (s *Server) Serve(ctx context.Context, h Handler) error {
 	if err := ctx.Err(); err != nil {
 		return nil
 	}
-	_ = s.sock.SetReadDeadline(time.Time{})
-	stop := context.AfterFunc(ctx, func() { _ = s.sock.SetReadDeadline(time.Unix(1, 0)) })
-	defer func() {
-		if !stop() {
-			_ = s.sock.SetReadDeadline(time.Time{})
-		}
-	}()
-	r := newBatchReader(s.sock, serveBatch, s.size)
 	st := &serveState{}
-	var ds []received
 	for {
-		var err error
-		ds, err = r.read(ds[:0])
-		if err != nil {
-			switch {
-			case ctx.Err() != nil || s.sock.closed.Load() || closedErr(err):
+		ds, err := s.conn.ReceiveDatagrams(ctx, serveBatch)
+		var te *nlkit.TruncatedError
+		if err != nil && !errors.As(err, &te) {
+			if ctx.Err() != nil || errors.Is(err, nlkit.ErrClosed) {
 				return nil
-			case errors.Is(err, os.ErrDeadlineExceeded), errors.Is(err, syscall.EINTR):
-				continue
 			}
-			return &nlkit.OpError{Op: "receive", Unit: s.sock.unit, Err: err}
+			return err
 		}
 		for i := range ds {
 			if ctx.Err() != nil {
@@ -195,7 +184,7 @@ type serveState struct {
 const maxKeptAnswer = 64 << 10
 
 // serveDatagram answers the requests of one datagram, or reports it when it is malformed.
-func (s *Server) serveDatagram(ctx context.Context, h Handler, d *received, st *serveState) {
+func (s *Server) serveDatagram(ctx context.Context, h Handler, d *nlkit.Datagram, st *serveState) {
 	st.full = false
 	if d.Size > len(d.Data) {
 		s.reportMalformed(d.From, &nlkit.TruncatedError{Size: d.Size, Buffer: len(d.Data), From: d.From.Addr},
@@ -219,7 +208,7 @@ func (s *Server) serveDatagram(ctx context.Context, h Handler, d *received, st *
 
 func (s *Server) reportMalformed(from nlkit.Sender, err error, data []byte, st *serveState) {
 	s.malformed.Add(1)
-	s.logWarn("netlink server: malformed datagram", "unit", s.sock.unit, "from", from.Addr.PortID, "err", err)
+	s.logWarn("netlink server: malformed datagram", "unit", s.conn.Unit(), "from", from.Addr.PortID, "err", err)
 	if s.cfg.OnMalformed != nil {
 		s.cfg.OnMalformed(from, err)
 	}
@@ -282,7 +271,7 @@ func (s *Server) handle(ctx context.Context, h Handler, m proto.Message, from nl
 	s.requests.Add(1)
 	if !s.allowed(from) {
 		s.refused.Add(1)
-		s.logWarn("netlink server: request refused", "unit", s.sock.unit, "from", from.Addr.PortID,
+		s.logWarn("netlink server: request refused", "unit", s.conn.Unit(), "from", from.Addr.PortID,
 			"pid", from.Cred.PID, "uid", from.Cred.UID, "gid", from.Cred.GID)
 		s.sendError(m, from, syscall.EACCES, fmt.Sprintf("uid %d gid %d is not permitted by this server",
 			from.Cred.UID, from.Cred.GID), st)
@@ -328,7 +317,7 @@ func (s *Server) answer(from nlkit.Sender, st *serveState) bool {
 		s.dropped.Add(1)
 		return false
 	}
-	err := s.sock.sendNow(st.out, nlkit.Addr{PortID: from.Addr.PortID})
+	err := s.conn.SendRawNoWait(st.out, nlkit.Addr{PortID: from.Addr.PortID})
 	switch {
 	case err == nil:
 		return true
