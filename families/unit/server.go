@@ -129,8 +129,9 @@ func (s *Server) Stats() ServerStats {
 }
 
 // serveBatch is the most datagrams Serve takes in one receive (recvmmsg(2)). Each has a buffer of the receive
-// buffer's size (64 KiB by default) that never grows, so a Server's receive memory is serveBatch times that
-// (1 MiB by default), whatever its clients send.
+// buffer's size (64 KiB by default) that never grows (nlkit.Config.FixedReceiveBuffer), so a Server's receive
+// memory is serveBatch times that, and the Conn's own buffer of the same size (1088 KiB by default), whatever
+// its clients send.
 const serveBatch = 16
 
 // Serve answers requests until ctx is cancelled or the server is closed, which return nil; it returns as soon
