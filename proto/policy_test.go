@@ -10,7 +10,7 @@ import (
 
 func encodePolicy(p proto.AttrPolicy) []byte {
 	ae := proto.NewAttrEncoder(nil)
-	ae.Uint32(proto.PolicyTypeAttrType, p.Type)
+	ae.Uint32(proto.PolicyTypeAttrType, uint32(p.Type))
 	ae.Uint64(proto.PolicyTypeAttrMinValueS, uint64(p.MinValueS))
 	ae.Uint64(proto.PolicyTypeAttrMaxValueS, uint64(p.MaxValueS))
 	ae.Uint64(proto.PolicyTypeAttrMinValueU, p.MinValueU)
@@ -82,4 +82,14 @@ func FuzzParseAttrPolicy(f *testing.F) {
 			t.Fatalf("round trip: %+v, %v; want %+v", q, err, p)
 		}
 	})
+}
+
+func TestAttrKindNames(t *testing.T) {
+	for k, want := range map[proto.AttrKind]string{proto.AttrKindInvalid: "INVALID", proto.AttrKindU16: "U16",
+		proto.AttrKindNulString: "NUL_STRING", proto.AttrKindBitfield32: "BITFIELD32", proto.AttrKindUint: "UINT",
+		99: "AttrKind(99)"} {
+		if got := k.String(); got != want {
+			t.Errorf("AttrKind(%d) = %q, want %q", uint32(k), got, want)
+		}
+	}
 }

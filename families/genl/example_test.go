@@ -87,7 +87,7 @@ func ExampleConn_OpPolicy() {
 	}
 	attrs, _ := p.OpAttrs(uint32(genl.CtrlCmdGetFamily), false)
 	for _, a := range attrs {
-		fmt.Printf("attr %d: %s\n", a.Attr, a.Kind)
+		fmt.Printf("attr %d: %s\n", a.Attr, a.Type)
 	}
 }
 

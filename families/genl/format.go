@@ -4,6 +4,8 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+
+	"github.com/nlkit/nlkit/proto"
 )
 
 // FormatFamilies writes fams as `genl ctrl list` (iproute2) prints them, byte for byte: per family its name, id,
@@ -98,23 +100,23 @@ func FormatPolicy(w io.Writer, p *Policy) error {
 	}
 	for i := range p.Attrs {
 		a := &p.Attrs[i]
-		fmt.Fprintf(bw, "\tID: 0x%x  policy[%d]:attr[%d]: type=%s", p.FamilyID, a.Policy, a.Attr, a.Kind)
-		if a.Has(PolicyTypeAttrPolicyIdx) {
+		fmt.Fprintf(bw, "\tID: 0x%x  policy[%d]:attr[%d]: type=%s", p.FamilyID, a.Policy, a.Attr, a.Type)
+		if a.Has(proto.PolicyTypeAttrPolicyIdx) {
 			fmt.Fprintf(bw, " policy:%d", a.PolicyIdx)
 		}
-		if a.Has(PolicyTypeAttrPolicyMaxType) {
+		if a.Has(proto.PolicyTypeAttrPolicyMaxType) {
 			fmt.Fprintf(bw, " maxattr:%d", a.PolicyMaxType)
 		}
-		if a.Has(PolicyTypeAttrMinValueS) && a.Has(PolicyTypeAttrMaxValueS) {
+		if a.Has(proto.PolicyTypeAttrMinValueS) && a.Has(proto.PolicyTypeAttrMaxValueS) {
 			fmt.Fprintf(bw, " range:[%d,%d]", a.MinValueS, a.MaxValueS)
 		}
-		if a.Has(PolicyTypeAttrMinValueU) && a.Has(PolicyTypeAttrMaxValueU) {
+		if a.Has(proto.PolicyTypeAttrMinValueU) && a.Has(proto.PolicyTypeAttrMaxValueU) {
 			fmt.Fprintf(bw, " range:[%d,%d]", a.MinValueU, a.MaxValueU)
 		}
-		if a.Has(PolicyTypeAttrMinLength) {
+		if a.Has(proto.PolicyTypeAttrMinLength) {
 			fmt.Fprintf(bw, " min len:%d", a.MinLength)
 		}
-		if a.Has(PolicyTypeAttrMaxLength) {
+		if a.Has(proto.PolicyTypeAttrMaxLength) {
 			fmt.Fprintf(bw, " max len:%d", a.MaxLength)
 		}
 		bw.WriteString("\n")

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/nlkit/nlkit/families/genl"
+	"github.com/nlkit/nlkit/proto"
 )
 
 func dial(t *testing.T) *genl.Conn {
@@ -174,14 +175,14 @@ func TestLiveOpPolicyNlctrl(t *testing.T) {
 	if !ok {
 		t.Fatalf("no do policy for CTRL_CMD_GETFAMILY: %+v", p)
 	}
-	kinds := map[uint16]genl.AttrKind{}
+	kinds := map[uint16]proto.AttrKind{}
 	for _, a := range attrs {
-		kinds[a.Attr] = a.Kind
-		if a.Attr == genl.CtrlAttrFamilyName && (!a.Has(genl.PolicyTypeAttrMaxLength) || a.MaxLength != genl.NameSize-1) {
+		kinds[a.Attr] = a.Type
+		if a.Attr == genl.CtrlAttrFamilyName && (!a.Has(proto.PolicyTypeAttrMaxLength) || a.MaxLength != genl.NameSize-1) {
 			t.Errorf("CTRL_ATTR_FAMILY_NAME policy = %+v, want max len %d", a, genl.NameSize-1)
 		}
 	}
-	if kinds[genl.CtrlAttrFamilyID] != genl.KindU16 || kinds[genl.CtrlAttrFamilyName] != genl.KindNulString {
+	if kinds[genl.CtrlAttrFamilyID] != proto.AttrKindU16 || kinds[genl.CtrlAttrFamilyName] != proto.AttrKindNulString {
 		t.Errorf("CTRL_CMD_GETFAMILY attributes = %v", kinds)
 	}
 	// CTRL_CMD_GETPOLICY has only a dumpit: asked about alone, it is reported under its own number.

@@ -9,86 +9,18 @@ import (
 	"github.com/nlkit/nlkit/proto"
 )
 
-// AttrKind is enum netlink_attribute_type: what an attribute of a policy holds (NL_POLICY_TYPE_ATTR_TYPE).
-type AttrKind uint32
-
-// NL_ATTR_TYPE_* of <linux/netlink.h>.
-const (
-	KindInvalid     AttrKind = iota // NL_ATTR_TYPE_INVALID
-	KindFlag                        // NL_ATTR_TYPE_FLAG
-	KindU8                          // NL_ATTR_TYPE_U8
-	KindU16                         // NL_ATTR_TYPE_U16
-	KindU32                         // NL_ATTR_TYPE_U32
-	KindU64                         // NL_ATTR_TYPE_U64
-	KindS8                          // NL_ATTR_TYPE_S8
-	KindS16                         // NL_ATTR_TYPE_S16
-	KindS32                         // NL_ATTR_TYPE_S32
-	KindS64                         // NL_ATTR_TYPE_S64
-	KindBinary                      // NL_ATTR_TYPE_BINARY
-	KindString                      // NL_ATTR_TYPE_STRING
-	KindNulString                   // NL_ATTR_TYPE_NUL_STRING
-	KindNested                      // NL_ATTR_TYPE_NESTED
-	KindNestedArray                 // NL_ATTR_TYPE_NESTED_ARRAY
-	KindBitfield32                  // NL_ATTR_TYPE_BITFIELD32
-	KindSint                        // NL_ATTR_TYPE_SINT (Linux 6.7+)
-	KindUint                        // NL_ATTR_TYPE_UINT (Linux 6.7+)
-)
-
-var kindNames = [...]string{"INVALID", "FLAG", "U8", "U16", "U32", "U64", "S8", "S16", "S32", "S64", "BINARY",
-	"STRING", "NUL_STRING", "NESTED", "NESTED_ARRAY", "BITFIELD32", "SINT", "UINT"}
-
-// String is the kind's name without NL_ATTR_TYPE_, as `genl ctrl policy` prints it ("U32", "NUL_STRING").
-func (k AttrKind) String() string {
-	if int(k) < len(kindNames) {
-		return kindNames[k]
-	}
-	return fmt.Sprintf("AttrKind(%d)", uint32(k))
-}
-
-// Attributes describing one policy entry, NL_POLICY_TYPE_ATTR_* of <linux/netlink.h>.
-const (
-	PolicyTypeAttrType          uint16 = 1  // NL_POLICY_TYPE_ATTR_TYPE: u32 AttrKind
-	PolicyTypeAttrMinValueS     uint16 = 2  // NL_POLICY_TYPE_ATTR_MIN_VALUE_S: s64
-	PolicyTypeAttrMaxValueS     uint16 = 3  // NL_POLICY_TYPE_ATTR_MAX_VALUE_S: s64
-	PolicyTypeAttrMinValueU     uint16 = 4  // NL_POLICY_TYPE_ATTR_MIN_VALUE_U: u64
-	PolicyTypeAttrMaxValueU     uint16 = 5  // NL_POLICY_TYPE_ATTR_MAX_VALUE_U: u64
-	PolicyTypeAttrMinLength     uint16 = 6  // NL_POLICY_TYPE_ATTR_MIN_LENGTH: u32
-	PolicyTypeAttrMaxLength     uint16 = 7  // NL_POLICY_TYPE_ATTR_MAX_LENGTH: u32
-	PolicyTypeAttrPolicyIdx     uint16 = 8  // NL_POLICY_TYPE_ATTR_POLICY_IDX: u32, the policy of a nest
-	PolicyTypeAttrPolicyMaxType uint16 = 9  // NL_POLICY_TYPE_ATTR_POLICY_MAXTYPE: u32
-	PolicyTypeAttrBitfield32    uint16 = 10 // NL_POLICY_TYPE_ATTR_BITFIELD32_MASK: u32
-	PolicyTypeAttrPad           uint16 = 11 // NL_POLICY_TYPE_ATTR_PAD
-	PolicyTypeAttrMask          uint16 = 12 // NL_POLICY_TYPE_ATTR_MASK: u64 (Linux 5.16+)
-)
-
-// AttrPolicy is what the kernel accepts for one attribute of one policy (a CTRL_ATTR_POLICY entry).
-// Fields the kernel did not send are zero; Has tells which it sent.
+// AttrPolicy is one CTRL_ATTR_POLICY entry: the policy of attribute Attr in policy Policy. What the kernel
+// accepts for it (NL_POLICY_TYPE_ATTR_TYPE and the other NL_POLICY_TYPE_ATTR_* values: kind, ranges, lengths,
+// masks, a nest's policy) is a proto.AttrPolicy, decoded by proto.ParseAttrPolicy, the type and decoder of an
+// extended ack's NLMSGERR_ATTR_POLICY too; its fields and its Has method are promoted. Type is a proto.AttrKind
+// (proto.AttrKindU32, proto.AttrKindNulString...).
 type AttrPolicy struct {
 	// Policy is the policy index (the nest type under CTRL_ATTR_POLICY).
 	Policy uint32
 	// Attr is the attribute type described (the nest type under the policy's).
 	Attr uint16
-	// Kind is NL_POLICY_TYPE_ATTR_TYPE.
-	Kind AttrKind
-	// MinValueS, MaxValueS are NL_POLICY_TYPE_ATTR_MIN_VALUE_S / MAX_VALUE_S (signed ranges).
-	MinValueS, MaxValueS int64
-	// MinValueU, MaxValueU are NL_POLICY_TYPE_ATTR_MIN_VALUE_U / MAX_VALUE_U (unsigned ranges).
-	MinValueU, MaxValueU uint64
-	// MinLength, MaxLength are NL_POLICY_TYPE_ATTR_MIN_LENGTH / MAX_LENGTH (strings, binaries).
-	MinLength, MaxLength uint32
-	// PolicyIdx and PolicyMaxType are NL_POLICY_TYPE_ATTR_POLICY_IDX / POLICY_MAXTYPE: the policy a nest's
-	// contents follow.
-	PolicyIdx, PolicyMaxType uint32
-	// Bitfield32Mask is NL_POLICY_TYPE_ATTR_BITFIELD32_MASK: the valid bits of an NLA_BITFIELD32.
-	Bitfield32Mask uint32
-	// Mask is NL_POLICY_TYPE_ATTR_MASK: the valid bits of an integer.
-	Mask uint64
-	// present has bit t set when NL_POLICY_TYPE_ATTR t was sent.
-	present uint32
+	proto.AttrPolicy
 }
-
-// Has reports whether the kernel sent NL_POLICY_TYPE_ATTR t (PolicyTypeAttrMinLength...) for this attribute.
-func (a *AttrPolicy) Has(t uint16) bool { return t < 32 && a.present&(1<<t) != 0 }
 
 // OpPolicy is a CTRL_ATTR_OP_POLICY entry: the policies one command validates its requests against.
 type OpPolicy struct {
@@ -189,42 +121,11 @@ func (p *Policy) decodePolicies(pols proto.AttrDecoder) error {
 		idx := uint32(pols.Type())
 		attrs := pols.Nested()
 		for attrs.Next() {
-			a := AttrPolicy{Policy: idx, Attr: attrs.Type()}
-			td := attrs.Nested()
-			for td.Next() {
-				t := td.Type()
-				switch t {
-				case PolicyTypeAttrType:
-					a.Kind = AttrKind(td.Uint32())
-				case PolicyTypeAttrMinValueS:
-					a.MinValueS = td.Int64()
-				case PolicyTypeAttrMaxValueS:
-					a.MaxValueS = td.Int64()
-				case PolicyTypeAttrMinValueU:
-					a.MinValueU = td.Uint64()
-				case PolicyTypeAttrMaxValueU:
-					a.MaxValueU = td.Uint64()
-				case PolicyTypeAttrMinLength:
-					a.MinLength = td.Uint32()
-				case PolicyTypeAttrMaxLength:
-					a.MaxLength = td.Uint32()
-				case PolicyTypeAttrPolicyIdx:
-					a.PolicyIdx = td.Uint32()
-				case PolicyTypeAttrPolicyMaxType:
-					a.PolicyMaxType = td.Uint32()
-				case PolicyTypeAttrBitfield32:
-					a.Bitfield32Mask = td.Uint32()
-				case PolicyTypeAttrMask:
-					a.Mask = td.Uint64()
-				default:
-					continue
-				}
-				a.present |= 1 << t
-			}
-			if err := td.Err(); err != nil {
+			ap, err := proto.ParseAttrPolicy(attrs.Bytes())
+			if err != nil {
 				return err
 			}
-			p.Attrs = append(p.Attrs, a)
+			p.Attrs = append(p.Attrs, AttrPolicy{Policy: idx, Attr: attrs.Type(), AttrPolicy: ap})
 		}
 		if err := attrs.Err(); err != nil {
 			return err

@@ -46,30 +46,30 @@ func policyMessages() []genl.Message {
 	op(1, 0, -1)
 	op(2, 0, 1)
 	attr(0, 1, func(ae *proto.AttrEncoder) {
-		ae.Uint32(genl.PolicyTypeAttrType, uint32(genl.KindU32))
-		ae.Uint64(genl.PolicyTypeAttrMinValueU, 1)
-		ae.Uint64(genl.PolicyTypeAttrMaxValueU, 4294967295)
+		ae.Uint32(proto.PolicyTypeAttrType, uint32(proto.AttrKindU32))
+		ae.Uint64(proto.PolicyTypeAttrMinValueU, 1)
+		ae.Uint64(proto.PolicyTypeAttrMaxValueU, 4294967295)
 	})
 	attr(0, 2, func(ae *proto.AttrEncoder) {
-		ae.Uint32(genl.PolicyTypeAttrType, uint32(genl.KindNulString))
-		ae.Uint32(genl.PolicyTypeAttrMaxLength, 15)
+		ae.Uint32(proto.PolicyTypeAttrType, uint32(proto.AttrKindNulString))
+		ae.Uint32(proto.PolicyTypeAttrMaxLength, 15)
 	})
 	attr(0, 3, func(ae *proto.AttrEncoder) {
-		ae.Uint32(genl.PolicyTypeAttrType, uint32(genl.KindNested))
-		ae.Uint32(genl.PolicyTypeAttrPolicyIdx, 1)
-		ae.Uint32(genl.PolicyTypeAttrPolicyMaxType, 2)
+		ae.Uint32(proto.PolicyTypeAttrType, uint32(proto.AttrKindNested))
+		ae.Uint32(proto.PolicyTypeAttrPolicyIdx, 1)
+		ae.Uint32(proto.PolicyTypeAttrPolicyMaxType, 2)
 	})
 	attr(1, 1, func(ae *proto.AttrEncoder) {
-		ae.Uint32(genl.PolicyTypeAttrType, uint32(genl.KindS16))
-		ae.Uint64(genl.PolicyTypeAttrMinValueS, uint64(0xffffffffffffff00)) // -256
-		ae.Uint64(genl.PolicyTypeAttrMaxValueS, 255)
+		ae.Uint32(proto.PolicyTypeAttrType, uint32(proto.AttrKindS16))
+		ae.Uint64(proto.PolicyTypeAttrMinValueS, uint64(0xffffffffffffff00)) // -256
+		ae.Uint64(proto.PolicyTypeAttrMaxValueS, 255)
 	})
 	attr(1, 2, func(ae *proto.AttrEncoder) {
-		ae.Uint32(genl.PolicyTypeAttrType, uint32(genl.KindBinary))
-		ae.Uint32(genl.PolicyTypeAttrMinLength, 4)
-		ae.Uint32(genl.PolicyTypeAttrMaxLength, 64)
-		ae.Uint32(genl.PolicyTypeAttrBitfield32, 0xff)
-		ae.Uint64(genl.PolicyTypeAttrMask, 0xf0)
+		ae.Uint32(proto.PolicyTypeAttrType, uint32(proto.AttrKindBinary))
+		ae.Uint32(proto.PolicyTypeAttrMinLength, 4)
+		ae.Uint32(proto.PolicyTypeAttrMaxLength, 64)
+		ae.Uint32(proto.PolicyTypeAttrBitfield32, 0xff)
+		ae.Uint64(proto.PolicyTypeAttrMask, 0xf0)
 		ae.Uint32(99, 1) // unknown: skipped
 	})
 	return out
@@ -92,7 +92,7 @@ func TestPolicyDecode(t *testing.T) {
 		t.Errorf("op 1 = %+v", o)
 	}
 	attrs, ok := p.OpAttrs(2, true)
-	if !ok || len(attrs) != 2 || attrs[0].Kind != genl.KindS16 || attrs[0].MinValueS != -256 {
+	if !ok || len(attrs) != 2 || attrs[0].Type != proto.AttrKindS16 || attrs[0].MinValueS != -256 {
 		t.Errorf("OpAttrs(2, dump) = %+v, %v", attrs, ok)
 	}
 	if _, ok := p.OpAttrs(1, true); ok {
@@ -102,7 +102,7 @@ func TestPolicyDecode(t *testing.T) {
 		t.Error("op 7 does not exist")
 	}
 	bin := p.Attrs[4]
-	if !bin.Has(genl.PolicyTypeAttrMinLength) || bin.Has(genl.PolicyTypeAttrMinValueU) || bin.Has(99) ||
+	if !bin.Has(proto.PolicyTypeAttrMinLength) || bin.Has(proto.PolicyTypeAttrMinValueU) || bin.Has(99) ||
 		bin.Bitfield32Mask != 0xff || bin.Mask != 0xf0 || bin.MaxLength != 64 {
 		t.Errorf("binary attr = %+v", bin)
 	}
