@@ -137,10 +137,11 @@ func (c *Client) SetDumpRetries(n int) { c.retries = retries(n) }
 // Conn is the connection under the Client.
 func (c *Client) Conn() *nlkit.Conn { return c.conn }
 
-// Close closes the connection and the spare sockets.
+// Close closes the connection and the spare sockets, and releases what the services keep between dumps.
 func (c *Client) Close() error {
 	err := c.conn.Close()
 	c.spares.close()
+	c.releaseCaches()
 	return err
 }
 

@@ -5,7 +5,6 @@ package route
 import (
 	"bytes"
 	"encoding/binary"
-	"sync"
 
 	"github.com/nlkit/nlkit/proto"
 	"golang.org/x/sys/unix"
@@ -131,7 +130,10 @@ func (s *LinkStats) decode(b []byte) {
 
 // UnmarshalBinary decodes an RTM_NEWLINK payload (struct ifinfomsg and IFLA_* attributes) into l, replacing
 // its contents. Only strings (the name, alias, alternative names, unknown kinds) and kind data allocate.
-func (l *Link) UnmarshalBinary(b []byte) error {
+func (l *Link) UnmarshalBinary(b []byte) error { return l.unmarshal(b, nil) }
+
+// unmarshal is UnmarshalBinary taking the name from names (nil: a new string).
+func (l *Link) unmarshal(b []byte, names *nameCache) error {
 	*l = Link{}
 	if len(b) < sizeofIfInfomsg {
 		return errShort("ifinfomsg", len(b), sizeofIfInfomsg)
@@ -141,15 +143,15 @@ func (l *Link) UnmarshalBinary(b []byte) error {
 	l.Index = int32(binary.NativeEndian.Uint32(b[4:8]))
 	l.Flags = LinkFlags(binary.NativeEndian.Uint32(b[8:12]))
 	l.Change = LinkFlags(binary.NativeEndian.Uint32(b[12:16]))
-	return l.decodeAttrs(b[sizeofIfInfomsg:])
+	return l.decodeAttrs(b[sizeofIfInfomsg:], names)
 }
 
-func (l *Link) decodeAttrs(b []byte) error {
+func (l *Link) decodeAttrs(b []byte, names *nameCache) error {
 	ad := proto.NewAttrDecoder(b)
 	for ad.Next() {
 		switch ad.Type() {
 		case unix.IFLA_IFNAME:
-			l.Name = internName(ad.Bytes())
+			l.Name = names.name(ad.Bytes())
 		case unix.IFLA_ADDRESS:
 			l.Address = HWAddrFrom(ad.Bytes())
 		case unix.IFLA_BROADCAST:
@@ -297,30 +299,32 @@ func (li *LinkInfo) decode(b []byte) error {
 	return nil
 }
 
-// names interns interface names (IFLA_IFNAME), so that dumping the same links again allocates nothing per link.
-// It is bounded: past maxNames entries it starts afresh.
-var names struct {
-	sync.Mutex
+// nameCache interns interface names (IFLA_IFNAME) for the dumps of one service (see caches), so that dumping
+// the same links again allocates nothing per link. It is bounded: past maxNames entries it starts afresh. It is
+// not safe for concurrent use: a dump takes it for its duration.
+type nameCache struct {
 	m map[string]string
 }
 
 const maxNames = 1 << 16
 
-// internName returns the NUL-terminated name in b as a string, shared with earlier decodes of the same name.
-func internName(b []byte) string {
+// name returns the NUL-terminated name in b as a string, shared with earlier decodes of the same name. A nil
+// nameCache returns a new string.
+func (nc *nameCache) name(b []byte) string {
 	if i := bytes.IndexByte(b, 0); i >= 0 {
 		b = b[:i]
 	}
-	names.Lock()
-	defer names.Unlock()
-	if s, ok := names.m[string(b)]; ok { // a map lookup by string(b) does not allocate
+	if nc == nil {
+		return string(b)
+	}
+	if s, ok := nc.m[string(b)]; ok { // a map lookup by string(b) does not allocate
 		return s
 	}
-	if names.m == nil || len(names.m) >= maxNames {
-		names.m = make(map[string]string)
+	if nc.m == nil || len(nc.m) >= maxNames {
+		nc.m = make(map[string]string)
 	}
 	s := string(b)
-	names.m[s] = s
+	nc.m[s] = s
 	return s
 }
 

@@ -9,14 +9,15 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
-	"unsafe"
 
 	"github.com/nlkit/nlkit"
+	"github.com/nlkit/nlkit/internal/mem"
 	"github.com/nlkit/nlkit/proto"
 )
 
 // list runs the dumps that dump would stream and returns the objects f keeps as one slice, repeating the whole
 // dump while the kernel reports NLM_F_DUMP_INTR, at most s.c.retries more times (then *InterruptedError[T]).
+// This is the one place where an interrupted dump is retried.
 //
 // While the dump runs, objects whose messages are smaller than their decoded form (a route of the usual kind
 // is about 48 bytes of payload against 96 as a Route) are only kept as payloads, packed one after another.
@@ -33,85 +34,100 @@ import (
 // its decoding overlaps the kernel's work; what does not fit goes the ways above.
 func (s service[T, P]) list(ctx context.Context, dst []T, f filter[T], emptyOnENOENT bool, req []byte,
 	more ...[]byte) ([]T, error) {
-	var (
-		w    packed
-		zero T
-		size = int(unsafe.Sizeof(zero))
-		what = msgTypeName(s.typ)
-	)
-	defer w.release()
+	l := s.caches.list.Swap(nil)
+	if l == nil {
+		l = &listRun[T, P]{}
+		l.init(s.typ, l.add, l.failed)
+		l.what, l.size = msgTypeName(s.typ), mem.SizeOf[T]()
+	}
+	l.w.arena.Spare = &s.caches.spare
+	l.f = f
+	defer func() {
+		l.w.release()
+		l.f, l.direct, l.early = nil, nil, decodedChunks[T]{}
+		s.caches.list.Store(l)
+	}()
 	for attempt := 1; ; attempt++ {
-		w.reset()
-		var (
-			intr, ferr, derr error
-			early            decodedChunks[T]
-			packing          = true
-			direct           = dst // dst and the objects decoded into its room
-		)
-		add := func(m proto.Message, err error) bool {
-			if err != nil {
-				if err = dumpError(s.getType(), emptyOnENOENT, err); errors.Is(err, nlkit.ErrDumpInterrupted) {
-					intr = err
-				} else {
-					ferr = err
-				}
-				return false
-			}
-			if m.Header.Type != s.typ {
-				return true
-			}
-			if len(direct) < cap(direct) {
-				direct = direct[:len(direct)+1]
-				v := &direct[len(direct)-1]
-				if err := P(v).UnmarshalBinary(m.Data); err != nil {
-					direct = direct[:len(direct)-1]
-					derr = decodeError(what, err)
-					return false
-				}
-				if !f.match(v) {
-					direct = direct[:len(direct)-1]
-				}
-				return true
-			}
-			if packing {
-				w.add(m.Data)
-				if w.n == packCheck && w.bytes > w.n*(size+4) {
-					packing = false
-				}
-				return true
-			}
-			v := early.next()
-			if err := P(v).UnmarshalBinary(m.Data); err != nil {
-				early.drop()
-				derr = decodeError(what, err)
-				return false
-			}
-			if !f.match(v) {
-				early.drop()
-			}
-			return true
-		}
-		for _, r := range append([][]byte{req}, more...) {
-			if s.c.dump(ctx, s.getType(), r, add); ferr != nil || derr != nil {
-				break
-			}
-		}
-		out, perr := decodePacked[T, P](direct, &w, f, what, early.n)
+		l.w.reset()
+		l.intr, l.ferr, l.derr = nil, nil, nil
+		l.early, l.packing, l.direct = decodedChunks[T]{}, true, dst
+		l.run(ctx, s, emptyOnENOENT, req, more)
+		out, perr := decodePacked[T, P](l.direct, &l.w, f, l.decode, l.what, l.early.n)
 		if perr != nil {
 			return out, perr // it comes before anything that ended the dump
 		}
-		out = early.appendTo(out)
+		out = l.early.appendTo(out)
 		switch {
-		case derr != nil:
-			return out, derr
-		case ferr != nil:
-			return out, ferr
-		case intr == nil:
+		case l.derr != nil:
+			return out, l.derr
+		case l.ferr != nil:
+			return out, l.ferr
+		case l.intr == nil:
 			return out, nil
 		case attempt > s.c.retries:
-			return out, &InterruptedError[T]{Attempts: attempt, Results: out, Err: intr}
+			return out, &InterruptedError[T]{Attempts: attempt, Results: out, Err: l.intr}
 		}
 	}
+}
+
+// listRun is the state of one list: the dump's run, the payloads packed so far, the objects decoded so far into
+// dst's room (direct) and into chunks (early), and what ended the dump. A finished one waits in its service's
+// caches for the next list.
+type listRun[T any, P object[T]] struct {
+	dumpRun[T, P]
+	what             string // the message type, for a *DecodeError
+	size             int    // the size of a T
+	f                filter[T]
+	w                packed
+	early            decodedChunks[T]
+	packing          bool
+	direct           []T   // dst and the objects decoded into its room
+	intr, ferr, derr error // NLM_F_DUMP_INTR, another error that ended a dump, a payload that did not decode
+}
+
+// failed records the error that ended one dump: an interrupted one goes on to the next request (and the whole
+// list is then retried), any other ends the list.
+func (l *listRun[T, P]) failed(err error) bool {
+	if errors.Is(err, nlkit.ErrDumpInterrupted) {
+		l.intr = err
+		return true
+	}
+	l.ferr = err
+	return false
+}
+
+// add takes one payload: decoded into dst's room while it lasts, then packed or decoded into a chunk (see list).
+func (l *listRun[T, P]) add(b []byte) bool {
+	if len(l.direct) < cap(l.direct) {
+		l.direct = l.direct[:len(l.direct)+1]
+		v := &l.direct[len(l.direct)-1]
+		if err := l.decode(v, b); err != nil {
+			l.direct = l.direct[:len(l.direct)-1]
+			l.derr = decodeError(l.what, err)
+			return false
+		}
+		if !l.f.match(v) {
+			l.direct = l.direct[:len(l.direct)-1]
+		}
+		return true
+	}
+	if l.packing {
+		l.w.add(b)
+		if l.w.n == packCheck && l.w.bytes > l.w.n*(l.size+4) {
+			l.packing = false
+		}
+		return true
+	}
+	v := l.early.next()
+	if err := l.decode(v, b); err != nil {
+		l.early.drop()
+		l.derr = decodeError(l.what, err)
+		return false
+	}
+	if !l.f.match(v) {
+		l.early.drop()
+	}
+	return true
 }
 
 // packCheck is the number of messages after which list decides whether packing pays (see list).
@@ -156,9 +172,13 @@ func (d *decodedChunks[T]) appendTo(out []T) []T {
 type packed struct {
 	chunks []packedChunk
 	n      int
-	bytes  int    // bytes of the payloads and their lengths
-	arena  *arena // the memory of the chunks past arenaFrom bytes
+	bytes  int       // bytes of the payloads and their lengths
+	arena  mem.Arena // the memory of the chunks past arenaFrom bytes
 }
+
+// arenaFrom is the size from which packed keeps payloads in an arena, outside the Go heap, instead of the Go heap:
+// a large List then gives the memory back as soon as it returns, instead of leaving it to the garbage collector.
+const arenaFrom = 1 << 20
 
 // packedChunk is one chunk: b holds n payloads, the first of which is payload number first of the whole.
 type packedChunk struct {
@@ -176,17 +196,12 @@ func (w *packed) reset() {
 	w.chunks = w.chunks[:0]
 	w.n = 0
 	w.bytes = 0
-	if w.arena != nil {
-		w.arena.reset()
-	}
+	w.arena.Reset()
 }
 
-// release returns the memory of w's large chunks to the system.
+// release returns the memory of w's large chunks to the system (or to the arena's spare).
 func (w *packed) release() {
-	if w.arena != nil {
-		w.arena.release()
-		w.arena = nil
-	}
+	w.arena.Release()
 	w.chunks = nil
 }
 
@@ -216,10 +231,7 @@ func (w *packed) grow(need int) {
 	size = max(size, need)
 	var b []byte
 	if w.bytes+size > arenaFrom {
-		if w.arena == nil {
-			w.arena = &arena{}
-		}
-		b = w.arena.take(size)
+		b = w.arena.Take(size)
 	}
 	if b == nil {
 		b = make([]byte, 0, size)
@@ -231,10 +243,12 @@ func (w *packed) grow(need int) {
 // 10,000 routes, or 350 links).
 const parallelMin = 512 << 10
 
-// decodePacked appends every payload of w, decoded, to dst, keeping those f matches, with room left for extra
-// more. Without that room in dst it makes one slice for them all. A payload that does not decode ends the result before it, with a *DecodeError naming what (the
-// message type).
-func decodePacked[T any, P object[T]](dst []T, w *packed, f filter[T], what string, extra int) ([]T, error) {
+// decodePacked appends every payload of w, decoded by decode, to dst, keeping those f matches, with room left for
+// extra more. Without that room in dst it makes one slice for them all. A payload that does not decode ends the
+// result before it, with a *DecodeError naming what (the message type). A large w is decoded on several
+// goroutines, which decode with UnmarshalBinary (decode need not be safe for concurrent use).
+func decodePacked[T any, P object[T]](dst []T, w *packed, f filter[T], decode func(*T, []byte) error, what string,
+	extra int) ([]T, error) {
 	if w.n+extra == 0 {
 		return dst, nil
 	}
@@ -250,11 +264,9 @@ func decodePacked[T any, P object[T]](dst []T, w *packed, f filter[T], what stri
 			size += size / 8
 		}
 		all = make([]T, base+w.n, size)
-		// A large result is bound by first-touch page faults: let the kernel back it with huge pages (see
-		// arena).
-		var zero T
-		if size := uintptr(cap(all)) * unsafe.Sizeof(zero); size >= hugePage {
-			adviseHuge(unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(all))), size))
+		// A large result is bound by first-touch page faults: let the kernel back it with huge pages.
+		if cap(all)*mem.SizeOf[T]() >= mem.HugePage {
+			mem.AdviseHuge(mem.Bytes(all))
 		}
 		copy(all, dst)
 	}
@@ -264,7 +276,7 @@ func decodePacked[T any, P object[T]](dst []T, w *packed, f filter[T], what stri
 	}
 	kept := make([]int, len(w.chunks))
 	errs := make([]error, len(w.chunks))
-	decodeChunk := func(i int) {
+	decodeChunk := func(i int, decode func(*T, []byte) error) {
 		c := &w.chunks[i]
 		dst := out[c.first : c.first+c.n]
 		k := 0
@@ -272,7 +284,7 @@ func decodePacked[T any, P object[T]](dst []T, w *packed, f filter[T], what stri
 			l := int(binary.NativeEndian.Uint32(b))
 			p := b[4 : 4+l]
 			b = b[4+proto.AttrAlign(l):]
-			if err := P(&dst[k]).UnmarshalBinary(p); err != nil {
+			if err := decode(&dst[k], p); err != nil {
 				errs[i] = decodeError(what, err)
 				break
 			}
@@ -285,22 +297,23 @@ func decodePacked[T any, P object[T]](dst []T, w *packed, f filter[T], what stri
 	workers := min(runtime.GOMAXPROCS(0), len(w.chunks))
 	if w.bytes < parallelMin || workers < 2 {
 		for i := range w.chunks {
-			if decodeChunk(i); errs[i] != nil {
+			if decodeChunk(i, decode); errs[i] != nil {
 				break
 			}
 		}
 	} else {
+		decode := func(v *T, b []byte) error { return P(v).UnmarshalBinary(b) }
 		var next atomic.Int64
 		var wg sync.WaitGroup
 		for range workers - 1 {
 			wg.Go(func() {
 				for i := int(next.Add(1) - 1); i < len(w.chunks); i = int(next.Add(1) - 1) {
-					decodeChunk(i)
+					decodeChunk(i, decode)
 				}
 			})
 		}
 		for i := int(next.Add(1) - 1); i < len(w.chunks); i = int(next.Add(1) - 1) {
-			decodeChunk(i)
+			decodeChunk(i, decode)
 		}
 		wg.Wait()
 	}

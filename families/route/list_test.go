@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/netip"
 	"reflect"
 	"testing"
 
@@ -146,13 +147,13 @@ func TestPackedChunks(t *testing.T) {
 		}
 	}
 	check()
-	if w.arena == nil || len(w.arena.maps) == 0 {
+	if w.arena.Mappings() == 0 {
 		t.Fatalf("%d bytes packed and no arena mapping", w.bytes)
 	}
 	// A retried dump reuses the first mapping; release unmaps it.
 	w.reset()
-	if len(w.arena.maps) != 1 || len(w.arena.cur) != len(w.arena.maps[0]) {
-		t.Fatal("reset did not keep the first mapping whole")
+	if w.arena.Mappings() != 1 {
+		t.Fatal("reset did not keep the first mapping")
 	}
 	want = want[:0]
 	for i := range 5000 {
@@ -162,7 +163,7 @@ func TestPackedChunks(t *testing.T) {
 	}
 	check()
 	w.release()
-	if w.arena != nil || w.chunks != nil {
+	if w.arena.Mappings() != 0 || w.chunks != nil {
 		t.Fatal("release kept memory")
 	}
 }
@@ -182,39 +183,59 @@ func TestListPacksSmallMessages(t *testing.T) {
 	}
 }
 
-func TestArenaSpareMapping(t *testing.T) {
-	var a arena
-	b := a.take(4096)
-	if b == nil {
-		t.Fatal("no mapping")
+// TestListCachesBelongToTheClient checks that what a List keeps for the next one (its state and the spare
+// mapping of its arena) is the Client's service's, reused by its next List, and released by Close.
+func TestListCachesBelongToTheClient(t *testing.T) {
+	k := &kernel{}
+	for i := range 30000 { // about 1.5 MB of payloads: past arenaFrom
+		k.routes = append(k.routes, Route{Family: unix.AF_INET, Table: TableMain, OIF: 2,
+			Dst: netip.PrefixFrom(netip.AddrFrom4([4]byte{10, byte(i >> 8), byte(i), 0}), 24)})
 	}
-	first := &a.maps[0][0]
-	_ = append(b, "payload"...) // written into the mapping
-	a.release()
-	spareMap.Lock()
-	kept := spareMap.m != nil && &spareMap.m[0] == first
-	spareMap.Unlock()
-	if !kept {
-		t.Fatal("the released mapping did not become the spare")
+	conn, fake := nltest.New(unix.NETLINK_ROUTE, k.handle(t), nil)
+	fake.DatagramSize = 32 << 10
+	c := New(conn)
+	t.Cleanup(func() { c.Close() })
+	other, _ := linkDumpAlias(t, 10, -1, 0)
+	ctx := context.Background()
+	if rs, err := c.Route.List(ctx, nil); err != nil || len(rs) != len(k.routes) {
+		t.Fatal(len(rs), err)
 	}
-	// The next arena writes to it again; a second arena meanwhile maps its own.
-	var a2, a3 arena
-	b2 := a2.take(4096)
-	b3 := a3.take(4096)
-	if &a2.maps[0][0] != first || &a3.maps[0][0] == first {
-		t.Fatal("the spare was not handed out exactly once")
+	if _, ok := c.Route.caches.spare.Held(); !ok {
+		t.Fatal("a List past arenaFrom left no spare mapping")
 	}
-	b2 = append(b2, "next"...)
-	b3 = append(b3, "other"...)
-	if string(b2) != "next" || string(b3) != "other" {
-		t.Fatal("arena memory does not hold what was written")
+	if _, err := c.Link.List(ctx, nil); err != nil {
+		t.Fatal(err)
 	}
-	a2.release()
-	a3.release() // the spare is taken again by a2's mapping; a3's is unmapped
-	spareMap.Lock()
-	defer spareMap.Unlock()
-	if spareMap.m == nil || &spareMap.m[0] != first {
-		t.Fatal("the spare changed")
+	first := c.Link.caches.list.Load()
+	if first == nil {
+		t.Fatal("List kept no state for the next one")
+	}
+	if _, err := c.Link.List(ctx, nil); err != nil {
+		t.Fatal(err)
+	}
+	if c.Link.caches.list.Load() != first {
+		t.Error("the second List did not reuse the first one's state")
+	}
+	if other.Link.caches.list.Load() != nil {
+		t.Error("another Client found this Client's List state")
+	}
+	if _, ok := other.Link.caches.spare.Held(); ok {
+		t.Error("another Client holds a spare mapping it never made")
+	}
+	for _, err := range c.Link.All(ctx, nil) {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if c.Link.caches.stream.Load() == nil {
+		t.Fatal("All kept no state for the next one")
+	}
+	c.Close()
+	if _, ok := c.Route.caches.spare.Held(); ok {
+		t.Error("Close left the spare mapping")
+	}
+	if c.Link.caches.list.Load() != nil || c.Link.caches.stream.Load() != nil {
+		t.Error("Close left the dump state")
 	}
 }
 

@@ -5,9 +5,9 @@ package route
 import (
 	"context"
 	"iter"
-	"sync"
 	"sync/atomic"
 
+	"github.com/nlkit/nlkit/internal/mem"
 	"github.com/nlkit/nlkit/proto"
 	"golang.org/x/sys/unix"
 )
@@ -34,27 +34,42 @@ type filter[T any] interface {
 // type T. rtnetlink numbers the messages of each object in fours (the kernel's RTM_FAM()): RTM_NEWx, RTM_DELx,
 // RTM_GETx and RTM_SETx follow each other, so typ, RTM_NEWx, gives all of them.
 type service[T any, P object[T]] struct {
-	c       *Client
-	typ     uint16 // RTM_NEWx
-	streams *streamCache[T, P]
+	c      *Client
+	typ    uint16 // RTM_NEWx
+	caches *caches[T, P]
 }
 
 // newService returns the service of objects of type T, whose messages are RTM_NEWx typ and its siblings.
 func newService[T any, P object[T]](c *Client, typ uint16) service[T, P] {
-	return service[T, P]{c: c, typ: typ, streams: streamCacheFor[T, P](typ)}
+	return service[T, P]{c: c, typ: typ, caches: &caches[T, P]{}}
 }
 
-// streamCaches holds the streamCache of each service type, by RTM_NEWx, for the whole process: the Clients
-// share it, so the first dump of a new Client finds a stream too.
-var streamCaches sync.Map
+// caches is what a service keeps from one dump for the next, so that a dump repeated on the same Client
+// allocates nothing it needs not: the state of its last finished All stream and of its last finished List
+// (each with the names it interned, see nameCache), and the spare mapping of List's arena (see mem.Spare).
+// Each is taken by one dump at a time (a dump that finds it taken makes its own), so it is bounded: one of each
+// per service. Client.Close releases them.
+type caches[T any, P object[T]] struct {
+	stream atomic.Pointer[dumpStream[T, P]]
+	list   atomic.Pointer[listRun[T, P]]
+	spare  mem.Spare
+}
 
-// streamCacheFor returns the streamCache of the service whose objects are T, RTM_NEWx typ.
-func streamCacheFor[T any, P object[T]](typ uint16) *streamCache[T, P] {
-	if v, ok := streamCaches.Load(typ); ok {
-		return v.(*streamCache[T, P])
-	}
-	v, _ := streamCaches.LoadOrStore(typ, &streamCache[T, P]{typ: typ})
-	return v.(*streamCache[T, P])
+// release drops what the caches hold and unmaps the spare mapping (Client.Close).
+func (s service[T, P]) release() {
+	s.caches.stream.Store(nil)
+	s.caches.list.Store(nil)
+	s.caches.spare.Close()
+}
+
+// releaseCaches releases what every service of the Client keeps between dumps.
+func (c *Client) releaseCaches() {
+	c.Link.release()
+	c.Addr.release()
+	c.Route.release()
+	c.Neigh.release()
+	c.Rule.release()
+	c.Nexthop.release()
 }
 
 // Flags of the Add and Replace requests.
@@ -66,89 +81,118 @@ const (
 func (s service[T, P]) delType() uint16 { return s.typ + 1 } // RTM_DELx
 func (s service[T, P]) getType() uint16 { return s.typ + 2 } // RTM_GETx
 
+// dumpRun is the one dump path of a service, which All and List (and AppendList) share: it sends the dump
+// request and then each of the more requests after it, in turn, and hands each message of the service's type to
+// msg and each error that ends one of the dumps to fail, mapped by dumpError (an NLM_F_DUMP_INTR passes as the
+// core's *nlkit.DumpInterruptedError). Either stops the whole run by returning false. It decodes with decode,
+// which for links interns their names in names.
+//
+// A dumpRun is made once for the state it is part of (a dumpStream or listRun, kept in the service's caches),
+// with each made then: the core calls it per message, and a method value made per dump would be an allocation.
+type dumpRun[T any, P object[T]] struct {
+	typ           uint16 // RTM_NEWx
+	emptyOnENOENT bool   // see dumpError
+	stopped       bool
+	msg           func(payload []byte) bool
+	fail          func(err error) bool
+	each          func(proto.Message, error) bool
+	decode        func(v *T, payload []byte) error
+	names         nameCache
+}
+
+// init sets up r for objects of RTM_NEWx typ; msg and fail are the caller's.
+func (r *dumpRun[T, P]) init(typ uint16, msg func([]byte) bool, fail func(error) bool) {
+	r.typ, r.msg, r.fail = typ, msg, fail
+	r.each = r.consume
+	r.decode = decoderFor[T, P](&r.names)
+}
+
+// decoderFor returns the decoder of T's payloads: UnmarshalBinary, or for links one that interns their names in
+// names.
+func decoderFor[T any, P object[T]](names *nameCache) func(*T, []byte) error {
+	var decodeLink func(*Link, []byte) error = func(l *Link, b []byte) error { return l.unmarshal(b, names) }
+	if f, ok := any(decodeLink).(func(*T, []byte) error); ok {
+		return f
+	}
+	return func(v *T, b []byte) error { return P(v).UnmarshalBinary(b) }
+}
+
+// run runs the dumps that req and more request on s's Client.
+func (r *dumpRun[T, P]) run(ctx context.Context, s service[T, P], emptyOnENOENT bool, req []byte, more [][]byte) {
+	r.stopped, r.emptyOnENOENT = false, emptyOnENOENT
+	if s.c.dump(ctx, s.getType(), req, r.each); r.stopped {
+		return
+	}
+	for _, q := range more {
+		if s.c.dump(ctx, s.getType(), q, r.each); r.stopped {
+			return
+		}
+	}
+}
+
+// consume is the core's yield for one dump (see Client.dump).
+func (r *dumpRun[T, P]) consume(m proto.Message, err error) bool {
+	switch {
+	case err != nil:
+		if err = dumpError(r.typ+2 /* RTM_GETx */, r.emptyOnENOENT, err); err != nil && !r.fail(err) {
+			r.stopped = true
+		}
+		return false // the core's dump has ended; the run may go on with its next one
+	case m.Header.Type != r.typ:
+		return true
+	}
+	if !r.msg(m.Data) {
+		r.stopped = true
+		return false
+	}
+	return true
+}
+
 // dump streams the objects of the dump that req requests (and then of those that more request, in turn),
 // keeping those f matches. An error ends the dump it came from; the next one goes on if the loop does. Each
 // object is decoded into one T kept for the whole stream and yielded by value, so the stream allocates per
-// object only what the object's decoder does. Its own state is kept for the next dump (streamCache), so beyond
-// the iterator it returns a dump allocates nothing.
+// object only what the object's decoder does. Its state is kept in the service's caches for the next dump, so
+// beyond the iterator it returns a dump allocates nothing.
 func (s service[T, P]) dump(ctx context.Context, f filter[T], emptyOnENOENT bool, req []byte,
 	more ...[]byte) iter.Seq2[T, error] {
 	return func(yield func(T, error) bool) {
-		st := s.streams.get()
-		st.f, st.yield, st.stop, st.emptyOnENOENT = f, yield, false, emptyOnENOENT
-		defer s.streams.put(st)
-		if s.c.dump(ctx, s.getType(), req, st.each); st.stop {
-			return
+		st := s.caches.stream.Swap(nil)
+		if st == nil {
+			st = &dumpStream[T, P]{}
+			st.init(s.typ, st.decoded, st.failed)
 		}
-		for _, r := range more {
-			if s.c.dump(ctx, s.getType(), r, st.each); st.stop {
-				return
-			}
-		}
+		st.f, st.yield = f, yield
+		st.run(ctx, s, emptyOnENOENT, req, more)
+		var zero T
+		st.v, st.f, st.yield = zero, nil, nil
+		s.caches.stream.Store(st)
 	}
 }
 
-// dumpStream is the state of one dump that service.dump streams: the object being decoded, and the callback that
-// the core's dump calls (made once per stream, since a method value made per dump would be an allocation).
-// A finished stream waits in its service's streamCache.
+// dumpStream is the state of one dump that service.dump streams: the object being decoded, the filter and the
+// caller's yield.
 type dumpStream[T any, P object[T]] struct {
-	v             T
-	f             filter[T]
-	yield         func(T, error) bool
-	stop          bool // yield returned false
-	emptyOnENOENT bool // see dumpError
-	typ           uint16
-	each          func(proto.Message, error) bool
+	dumpRun[T, P]
+	v     T
+	f     filter[T]
+	yield func(T, error) bool
 }
 
-// streamCache keeps one finished dumpStream of a service type for its next dump, on any Client. It is not a
-// sync.Pool, which the garbage collector empties: a dump that follows a collection would allocate.
-type streamCache[T any, P object[T]] struct {
-	typ  uint16
-	last atomic.Pointer[dumpStream[T, P]]
-}
-
-// get returns the cached stream, or a new one when it is taken (dumps of the service running at once).
-func (sc *streamCache[T, P]) get() *dumpStream[T, P] {
-	if st := sc.last.Swap(nil); st != nil {
-		return st
+// decoded decodes a payload and passes the object to yield if the filter keeps it.
+func (st *dumpStream[T, P]) decoded(b []byte) bool {
+	if err := st.decode(&st.v, b); err != nil {
+		return st.failed(decodeError(msgTypeName(st.typ), err))
 	}
-	st := &dumpStream[T, P]{typ: sc.typ}
-	st.each = st.consume
-	return st
+	if st.f.match(&st.v) {
+		return st.yield(st.v, nil)
+	}
+	return true
 }
 
-// consume is the core's yield for one dump (see Client.dump): it decodes a message of the dump's type and passes
-// the object to yield if the filter keeps it, and passes on the error that ends the dump.
-func (st *dumpStream[T, P]) consume(m proto.Message, err error) bool {
-	switch {
-	case err != nil:
-		if err = dumpError(st.typ+2 /* RTM_GETx */, st.emptyOnENOENT, err); err != nil {
-			st.fail(err)
-		}
-		return false // the core's dump has ended; the stream may go on with its next one
-	case m.Header.Type != st.typ:
-		return true
-	}
-	if derr := P(&st.v).UnmarshalBinary(m.Data); derr != nil {
-		st.fail(decodeError(msgTypeName(st.typ), derr))
-	} else if st.f.match(&st.v) {
-		st.stop = !st.yield(st.v, nil)
-	}
-	return !st.stop
-}
-
-// fail yields err with T's zero value (kept out of consume, which would otherwise zero a T per message).
-func (st *dumpStream[T, P]) fail(err error) {
+// failed yields err with T's zero value (kept out of decoded, which would otherwise zero a T per message).
+func (st *dumpStream[T, P]) failed(err error) bool {
 	var zero T
-	st.stop = !st.yield(zero, err)
-}
-
-// put drops what st refers to and keeps it for the next dump.
-func (sc *streamCache[T, P]) put(st *dumpStream[T, P]) {
-	var zero T
-	st.v, st.f, st.yield = zero, nil, nil
-	sc.last.Store(st)
+	return st.yield(zero, err)
 }
 
 // get sends a request the kernel answers with one object (RTM_GETx without NLM_F_DUMP) and decodes it; what
