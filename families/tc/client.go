@@ -224,7 +224,9 @@ func get[T any, P codec[T]](ctx context.Context, c *Client, typ uint16, v P) (T,
 	if err != nil {
 		return zero, err
 	}
-	msgs, err := c.execute(ctx, typ+2, 0, b, v.describe())
+	// The kernel answers RTM_GETQDISC and RTM_GETTCLASS through rtnetlink_send, which unicasts to the asker
+	// only with NLM_F_ECHO.
+	msgs, err := c.execute(ctx, typ+2, unix.NLM_F_ECHO, b, v.describe())
 	if err != nil {
 		return zero, err
 	}

@@ -161,7 +161,9 @@ func (c *Chain) encode(withStats bool) ([]byte, error) {
 	return c.Object.encode(nil, withStats)
 }
 
-func (c *Chain) describe() string { return "chain " + itoa(uint64(c.Chain)) + " " + describe(&c.Object) }
+func (c *Chain) describe() string {
+	return "chain " + itoa(uint64(c.Chain)) + " " + describe(&c.Object)
+}
 
 // ChainService is the RTM_*CHAIN service.
 type ChainService struct{ c *Client }
