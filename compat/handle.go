@@ -38,14 +38,19 @@ type RtnlHandle struct {
 	// Ctx, when set, bounds every blocking receive: when it is done they return its error. RtnlClose from
 	// another goroutine also unblocks them. RtnlOpen keeps it. Go only.
 	Ctx context.Context
+	// Rcvbuf, when set, is the SO_RCVBUF RtnlOpen asks for instead of the package's Rcvbuf: libnetlink's global
+	// rcvbuf, made a field of the handle. RtnlOpen keeps it.
+	Rcvbuf int
 
 	cfg     nlkit.Config // how Fd was dialed, for RtnlSetStrictDump and RtnlListenAllNsid
 	owned   bool         // Fd was dialed by RtnlOpen*, so it may be dialed again with other options
 	pending [][]byte     // datagrams read ahead by RtnlSendCheck, delivered before the socket's
 }
 
-// Rcvbuf is libnetlink's rcvbuf: the SO_RCVBUF RtnlOpen asks for (1 MiB).
-var Rcvbuf = 1024 * 1024
+// Rcvbuf is the default of libnetlink's rcvbuf: the SO_RCVBUF RtnlOpen asks for (1 MiB). In C rcvbuf is a
+// global that a program sets before rtnl_open (ip's -rcvbuf option does); here a handle's Rcvbuf field, set
+// before RtnlOpen, or nlkit.Config.SocketReceiveBuffer with RtnlOpenConfig, chooses another size.
+const Rcvbuf = 1024 * 1024
 
 // RtnlOpen is rtnl_open: RtnlOpenByproto on NETLINK_ROUTE.
 func RtnlOpen(rth *RtnlHandle, subscriptions uint32) error {
@@ -53,8 +58,8 @@ func RtnlOpen(rth *RtnlHandle, subscriptions uint32) error {
 }
 
 // RtnlOpenByproto is rtnl_open_byproto: it opens a socket of protocol subscribed to the groups in the
-// subscriptions bitmask (nl_groups: group g is bit g-1), with a receive buffer of Rcvbuf and extended acks on,
-// and resets the handle (keeping Warn and Ctx).
+// subscriptions bitmask (nl_groups: group g is bit g-1), with a receive buffer of rth.Rcvbuf (0: Rcvbuf) and
+// extended acks on, and resets the handle (keeping Warn, Ctx and Rcvbuf).
 func RtnlOpenByproto(rth *RtnlHandle, subscriptions uint32, protocol int) error {
 	return RtnlOpenConfig(rth, subscriptions, protocol, nil)
 }
@@ -74,10 +79,14 @@ func RtnlOpenConfig(rth *RtnlHandle, subscriptions uint32, protocol int, cfg *nl
 		}
 	}
 	if c.SocketReceiveBuffer == 0 {
+		c.SocketReceiveBuffer = rth.Rcvbuf
+	}
+	if c.SocketReceiveBuffer == 0 {
 		c.SocketReceiveBuffer = Rcvbuf
 	}
 	conn, err := nlkit.Dial(protocol, &c)
-	*rth = RtnlHandle{Warn: rth.Warn, Ctx: rth.Ctx, Fd: conn, Proto: protocol, cfg: c, owned: true, Local: nlkit.Addr{}}
+	*rth = RtnlHandle{Warn: rth.Warn, Ctx: rth.Ctx, Rcvbuf: rth.Rcvbuf, Fd: conn, Proto: protocol, cfg: c, owned: true,
+		Local: nlkit.Addr{}}
 	if err != nil {
 		rth.Fd = nil
 		return err
@@ -91,7 +100,7 @@ func RtnlOpenConfig(rth *RtnlHandle, subscriptions uint32, protocol int, cfg *nl
 // RtnlOpen does not set. protocol is the Conn's unit. Options the Conn was dialed with are not known to the
 // handle: set the matching RTNL_HANDLE_F_* bits in Flags by hand. Go only.
 func RtnlOpenConn(rth *RtnlHandle, conn *nlkit.Conn) {
-	*rth = RtnlHandle{Warn: rth.Warn, Ctx: rth.Ctx, Fd: conn, Proto: conn.Unit(),
+	*rth = RtnlHandle{Warn: rth.Warn, Ctx: rth.Ctx, Rcvbuf: rth.Rcvbuf, Fd: conn, Proto: conn.Unit(),
 		Local: nlkit.Addr{PortID: conn.PortID()}, Seq: uint32(time.Now().Unix())}
 }
 

@@ -133,7 +133,7 @@ func RtnlSend(rth *RtnlHandle, buf []byte) error { return rth.send(buf) }
 
 // sendCheckWait is how long RtnlSendCheck waits for an immediate answer. The kernel handles a rtnetlink request
 // inside sendmsg, so an error is queued before the send returns; the wait only bounds the case of no answer.
-var sendCheckWait = 2 * time.Millisecond
+const sendCheckWait = 2 * time.Millisecond
 
 // RtnlSendCheck is rtnl_send_check: buf is sent, then an answer already queued is looked at (C peeks with
 // MSG_DONTWAIT): an NLMSG_ERROR with an errno there is returned as an *Error. The answer stays queued for the
