@@ -13,7 +13,11 @@ import (
 )
 
 // runDirMu serialises the preparation of /run/netns within this process, so
-// that concurrent NewNamed calls do not stack bind mounts on it.
+// that concurrent NewNamed calls do not stack bind mounts on it. It is
+// package-level because what it guards is: /run/netns and the mount table are
+// one per process (per mount namespace), not per handle, so no value a caller
+// holds could own the lock. It is the one mutable package-level variable of
+// the library (see internal/pkgvars).
 var runDirMu sync.Mutex
 
 // NewNamed creates a new network namespace, like `ip netns add NAME`, and

@@ -1,0 +1,5 @@
+package lib_test
+
+import "example.com/mod/lib"
+
+func set() { lib.Other = 2 }
