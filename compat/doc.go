@@ -164,7 +164,7 @@
 //   - RtnlCtrlData.Nsid is -1 when the handle does not listen to all namespaces (C leaves it unset).
 //   - rtnl_from_file reads a FILE* and stops at messages over 16 KiB; RtnlFromFile reads an io.Reader and
 //     accepts up to pcap.MaxDumpMessage.
-//   - RtnlWilddumpRequest is the 2.6-era request (struct rtgenmsg, nlmsg_len 20) the seed's libnetlink sent;
+//   - RtnlWilddumpRequest is the 2.6-era request (struct rtgenmsg, nlmsg_len 20) that libnetlink sent then;
 //     iproute2 3.x-4.x sent RtnlWilddumpReqFilter's form, and newer code uses the per-object requests.
 //   - RtnlHandle.Ctx bounds blocking receives; RtnlClose from another goroutine ends them with nlkit.ErrClosed.
 //

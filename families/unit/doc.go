@@ -1,11 +1,11 @@
-// Package unit is messaging between user processes over a netlink unit: the seed tutorial's client/server,
-// peer-to-peer and multicast exercises, done the modern way.
+// Package unit is messaging between user processes over a netlink unit: client/server, peer-to-peer and
+// multicast publish/subscribe, the exercises of the classic netlink tutorial, done the modern way.
 //
 // Everything runs on NETLINK_USERSOCK (2) by default, the unit the kernel reserves for user-space protocols;
 // any registered unit number works (Config.Unit). A Server binds a portid (the process id by default, as in
-// the seed) and answers each request with its handler's reply; a Client sends requests to a server's portid
-// and matches replies by sequence number, so many goroutines can share one Client; a Peer exchanges messages
-// between two fixed portids; Publisher and Subscriber use multicast groups.
+// the classic tutorial) and answers each request with its handler's reply; a Client sends requests to a
+// server's portid and matches replies by sequence number, so many goroutines can share one Client; a Peer
+// exchanges messages between two fixed portids; Publisher and Subscriber use multicast groups.
 //
 // Messages are ordinary netlink messages (struct nlmsghdr and a payload), and a Server follows the kernel's own
 // conventions (netlink_rcv_skb, netlink_ack), so a program in any language with plain AF_NETLINK sockets, or
@@ -33,8 +33,8 @@ type Config struct {
 	// Unit is the netlink protocol number; 0 means NETLINK_USERSOCK (user messaging on NETLINK_ROUTE is not
 	// supported by this package).
 	Unit int
-	// PortID binds a fixed nl_pid; 0 means: the process id for a Server (as in the seed), kernel-assigned
-	// otherwise.
+	// PortID binds a fixed nl_pid; 0 means: the process id for a Server (as in the classic tutorial),
+	// kernel-assigned otherwise.
 	PortID uint32
 	// NetNS is a network namespace file descriptor; 0 is the calling thread's namespace.
 	NetNS int
