@@ -37,7 +37,8 @@ func bridgeID(b []byte) BridgeID {
 }
 
 // Bridge is the data of a bridge: IFLA_BR_*. Times are in the kernel's clock_t units (centiseconds), as ip
-// prints them. In requests, the fields that are not zero are sent.
+// prints them. In requests, the fields that are not zero are sent, and the u8 settings whose Has field is set
+// even when they are 0 (mcast_snooping 0 on a bridge the kernel creates with snooping on).
 type Bridge struct {
 	// ForwardDelay, HelloTime, MaxAge and AgeingTime are IFLA_BR_FORWARD_DELAY, IFLA_BR_HELLO_TIME,
 	// IFLA_BR_MAX_AGE and IFLA_BR_AGEING_TIME.
@@ -78,6 +79,17 @@ type Bridge struct {
 	// NfCallIptables, NfCallIp6tables and NfCallArptables are IFLA_BR_NF_CALL_IPTABLES, _IP6TABLES and
 	// _ARPTABLES.
 	NfCallIptables, NfCallIp6tables, NfCallArptables uint8
+	// HasVlanFiltering, HasVlanStatsEnabled, HasVlanStatsPerPort, HasMcastRouter, HasMcastSnooping,
+	// HasMcastQueryUseIfaddr, HasMcastQuerier, HasMcastStatsEnabled, HasNfCallIptables, HasNfCallIp6tables and
+	// HasNfCallArptables say that the u8 setting of the same name is present, even when it is 0: the decoder sets
+	// them for each of these attributes the kernel sends (br_fill_info sends them whatever their value; only
+	// IFLA_BR_VLAN_FILTERING counts as present when it is 1 alone, see decode), and a request carries the setting
+	// when its Has field is set or its value is not 0. Without them, 0 could not be asked for where the kernel's
+	// default is not 0 (IFLA_BR_MCAST_SNOOPING and IFLA_BR_MCAST_ROUTER default to 1) or where a bridge has
+	// another value to change (HasVlanFiltering with VlanFiltering 0 turns filtering off).
+	HasVlanFiltering, HasVlanStatsEnabled, HasVlanStatsPerPort                      bool
+	HasMcastRouter, HasMcastSnooping, HasMcastQueryUseIfaddr, HasMcastQuerier       bool
+	HasMcastStatsEnabled, HasNfCallIptables, HasNfCallIp6tables, HasNfCallArptables bool
 	// NoLinkLocalLearn and McastVlanSnooping are bits of IFLA_BR_MULTI_BOOLOPT (BR_BOOLOPT_NO_LL_LEARN,
 	// BR_BOOLOPT_MCAST_VLAN_SNOOPING).
 	NoLinkLocalLearn, McastVlanSnooping bool
@@ -105,15 +117,19 @@ func (br *Bridge) decode(b []byte) error {
 		case unix.IFLA_BR_PRIORITY:
 			br.Priority = ad.Uint16()
 		case unix.IFLA_BR_VLAN_FILTERING:
+			// br_fill_info reports 0 also where the kernel is built without CONFIG_BRIDGE_VLAN_FILTERING, and such
+			// a kernel refuses the attribute in a request whatever its value (EOPNOTSUPP), so a 0 listed there
+			// must not be sent back; a new bridge starts with filtering off anyway.
 			br.VlanFiltering = ad.Uint8()
+			br.HasVlanFiltering = br.VlanFiltering != 0
 		case unix.IFLA_BR_VLAN_PROTOCOL:
 			br.VlanProtocol = ad.BE16()
 		case unix.IFLA_BR_VLAN_DEFAULT_PVID:
 			br.VlanDefaultPVID = ad.Uint16()
 		case unix.IFLA_BR_VLAN_STATS_ENABLED:
-			br.VlanStatsEnabled = ad.Uint8()
+			br.VlanStatsEnabled, br.HasVlanStatsEnabled = ad.Uint8(), true
 		case unix.IFLA_BR_VLAN_STATS_PER_PORT:
-			br.VlanStatsPerPort = ad.Uint8()
+			br.VlanStatsPerPort, br.HasVlanStatsPerPort = ad.Uint8(), true
 		case unix.IFLA_BR_GROUP_FWD_MASK:
 			br.GroupFwdMask = ad.Uint16()
 		case unix.IFLA_BR_GROUP_ADDR:
@@ -139,15 +155,15 @@ func (br *Bridge) decode(b []byte) error {
 		case unix.IFLA_BR_GC_TIMER:
 			br.GCTimer = ad.Uint64()
 		case unix.IFLA_BR_MCAST_ROUTER:
-			br.McastRouter = ad.Uint8()
+			br.McastRouter, br.HasMcastRouter = ad.Uint8(), true
 		case unix.IFLA_BR_MCAST_SNOOPING:
-			br.McastSnooping = ad.Uint8()
+			br.McastSnooping, br.HasMcastSnooping = ad.Uint8(), true
 		case unix.IFLA_BR_MCAST_QUERY_USE_IFADDR:
-			br.McastQueryUseIfaddr = ad.Uint8()
+			br.McastQueryUseIfaddr, br.HasMcastQueryUseIfaddr = ad.Uint8(), true
 		case unix.IFLA_BR_MCAST_QUERIER:
-			br.McastQuerier = ad.Uint8()
+			br.McastQuerier, br.HasMcastQuerier = ad.Uint8(), true
 		case unix.IFLA_BR_MCAST_STATS_ENABLED:
-			br.McastStatsEnabled = ad.Uint8()
+			br.McastStatsEnabled, br.HasMcastStatsEnabled = ad.Uint8(), true
 		case unix.IFLA_BR_MCAST_IGMP_VERSION:
 			br.McastIGMPVersion = ad.Uint8()
 		case unix.IFLA_BR_MCAST_MLD_VERSION:
@@ -173,11 +189,11 @@ func (br *Bridge) decode(b []byte) error {
 		case unix.IFLA_BR_MCAST_STARTUP_QUERY_INTVL:
 			br.McastStartupQueryIntvl = ad.Uint64()
 		case unix.IFLA_BR_NF_CALL_IPTABLES:
-			br.NfCallIptables = ad.Uint8()
+			br.NfCallIptables, br.HasNfCallIptables = ad.Uint8(), true
 		case unix.IFLA_BR_NF_CALL_IP6TABLES:
-			br.NfCallIp6tables = ad.Uint8()
+			br.NfCallIp6tables, br.HasNfCallIp6tables = ad.Uint8(), true
 		case unix.IFLA_BR_NF_CALL_ARPTABLES:
-			br.NfCallArptables = ad.Uint8()
+			br.NfCallArptables, br.HasNfCallArptables = ad.Uint8(), true
 		case unix.IFLA_BR_MULTI_BOOLOPT:
 			if p := ad.Bytes(); len(p) >= 4 {
 				v := binary.NativeEndian.Uint32(p)
@@ -221,15 +237,23 @@ func (br *Bridge) encode(ae *proto.AttrEncoder) error {
 		ae.Raw(unix.IFLA_BR_GROUP_ADDR, br.GroupAddr.AppendTo(nil))
 	}
 	for _, f := range []struct {
-		t uint16
-		v uint8
-	}{{unix.IFLA_BR_VLAN_FILTERING, br.VlanFiltering}, {unix.IFLA_BR_VLAN_STATS_ENABLED, br.VlanStatsEnabled},
-		{unix.IFLA_BR_MCAST_ROUTER, br.McastRouter}, {unix.IFLA_BR_MCAST_SNOOPING, br.McastSnooping},
-		{unix.IFLA_BR_MCAST_QUERIER, br.McastQuerier}, {unix.IFLA_BR_MCAST_STATS_ENABLED, br.McastStatsEnabled},
-		{unix.IFLA_BR_MCAST_IGMP_VERSION, br.McastIGMPVersion}, {unix.IFLA_BR_MCAST_MLD_VERSION, br.McastMLDVersion},
-		{unix.IFLA_BR_NF_CALL_IPTABLES, br.NfCallIptables}, {unix.IFLA_BR_NF_CALL_IP6TABLES, br.NfCallIp6tables},
-		{unix.IFLA_BR_NF_CALL_ARPTABLES, br.NfCallArptables}} {
-		if f.v != 0 {
+		t   uint16
+		v   uint8
+		has bool
+	}{{unix.IFLA_BR_VLAN_FILTERING, br.VlanFiltering, br.HasVlanFiltering},
+		{unix.IFLA_BR_VLAN_STATS_ENABLED, br.VlanStatsEnabled, br.HasVlanStatsEnabled},
+		{unix.IFLA_BR_VLAN_STATS_PER_PORT, br.VlanStatsPerPort, br.HasVlanStatsPerPort},
+		{unix.IFLA_BR_MCAST_ROUTER, br.McastRouter, br.HasMcastRouter},
+		{unix.IFLA_BR_MCAST_SNOOPING, br.McastSnooping, br.HasMcastSnooping},
+		{unix.IFLA_BR_MCAST_QUERY_USE_IFADDR, br.McastQueryUseIfaddr, br.HasMcastQueryUseIfaddr},
+		{unix.IFLA_BR_MCAST_QUERIER, br.McastQuerier, br.HasMcastQuerier},
+		{unix.IFLA_BR_MCAST_STATS_ENABLED, br.McastStatsEnabled, br.HasMcastStatsEnabled},
+		{unix.IFLA_BR_MCAST_IGMP_VERSION, br.McastIGMPVersion, false},
+		{unix.IFLA_BR_MCAST_MLD_VERSION, br.McastMLDVersion, false},
+		{unix.IFLA_BR_NF_CALL_IPTABLES, br.NfCallIptables, br.HasNfCallIptables},
+		{unix.IFLA_BR_NF_CALL_IP6TABLES, br.NfCallIp6tables, br.HasNfCallIp6tables},
+		{unix.IFLA_BR_NF_CALL_ARPTABLES, br.NfCallArptables, br.HasNfCallArptables}} {
+		if f.v != 0 || f.has {
 			ae.Uint8(f.t, f.v)
 		}
 	}

@@ -143,7 +143,8 @@ func TestLinkKindsRoundTrip(t *testing.T) {
 	kinds := []LinkData{
 		&Bridge{ForwardDelay: 400, HelloTime: 100, MaxAge: 1000, AgeingTime: 6000, STPState: 1, Priority: 4096,
 			VlanFiltering: 1, VlanProtocol: 0x88a8, VlanDefaultPVID: 10, GroupFwdMask: 8, GroupAddr: mac,
-			McastSnooping: 1, McastIGMPVersion: 3, McastMLDVersion: 2, McastHashMax: 512},
+			McastSnooping: 1, McastIGMPVersion: 3, McastMLDVersion: 2, McastHashMax: 512, HasVlanFiltering: true,
+			HasMcastSnooping: true},
 		&Macvlan{Mode: MacvlanBridge, Flags: 1, BcQueueLen: 100},
 		&Vxlan{ID: 42, Group: netip.MustParseAddr("239.1.1.1"), Local: netip.MustParseAddr("10.0.0.1"), Link: 3,
 			Port: 4789, PortLow: 1000, PortHigh: 2000, TTL: 10, TOS: 1, DF: 1, Label: 5, Ageing: 300, Limit: 10,
