@@ -8,6 +8,7 @@
 //
 //	families/route  rtnetlink (NETLINK_ROUTE): links, addresses, routes, neighbours, rules, nexthops;
 //	                list, get, add, replace, delete; watch and mirror
+//	families/tc     traffic control on rtnetlink: qdiscs, classes, filters, chains, actions
 //	families/genl   Generic Netlink (NETLINK_GENERIC): families by name, requests, dumps, groups, policies
 //	families/unit   user processes messaging each other: Server, Client, Peer, Publisher, Subscriber
 //	compat          iproute2's libnetlink (rtnl_open, rtnl_dump_filter, rtnl_talk...) for ported C code
