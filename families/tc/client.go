@@ -32,6 +32,8 @@ type Client struct {
 	Filter *FilterService
 	// Chain is the RTM_*CHAIN service: filter chains.
 	Chain *ChainService
+	// Action is the RTM_*ACTION service: standalone actions.
+	Action *ActionService
 }
 
 // DefaultDumpRetries is how often List repeats a dump the kernel marked NLM_F_DUMP_INTR before it returns the
@@ -52,6 +54,7 @@ func newClient(conn *nlkit.Conn) *Client {
 	c.Class = &ClassService{c}
 	c.Filter = &FilterService{c}
 	c.Chain = &ChainService{c}
+	c.Action = &ActionService{c}
 	return c
 }
 

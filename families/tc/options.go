@@ -71,6 +71,26 @@ func NewQdiscOptions(kind string) Options {
 		return &HTB{}
 	case "tbf":
 		return &TBF{}
+	case "fq_codel":
+		return &FQCodel{}
+	case "codel":
+		return &Codel{}
+	case "fq":
+		return &FQ{}
+	case "sfq":
+		return &SFQ{}
+	case "hfsc":
+		return &HFSC{}
+	case "drr":
+		return &Empty{KindName: kind}
+	case "netem":
+		return &Netem{}
+	case "red":
+		return &RED{}
+	case "cake":
+		return &Cake{}
+	case "ets":
+		return &ETS{}
 	}
 	return nil
 }
@@ -81,6 +101,12 @@ func NewClassOptions(kind string) Options {
 	switch kind {
 	case "htb":
 		return &HTBClass{}
+	case "hfsc":
+		return &HFSCClass{}
+	case "drr":
+		return &DRRClass{}
+	case "ets":
+		return &ETSClass{}
 	}
 	return nil
 }
@@ -88,6 +114,22 @@ func NewClassOptions(kind string) Options {
 // NewFilterOptions returns a new typed options value for a classifier kind, or nil when nlkit has no type for
 // it.
 func NewFilterOptions(kind string) Options {
+	switch kind {
+	case "u32":
+		return &U32{}
+	case "flower":
+		return &Flower{}
+	case "matchall":
+		return &Matchall{}
+	case "bpf":
+		return &BPF{}
+	case "basic":
+		return &Basic{}
+	case "fw":
+		return &FW{}
+	case "route":
+		return &Route{}
+	}
 	return nil
 }
 

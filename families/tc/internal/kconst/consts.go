@@ -25,9 +25,10 @@ const (
 	TCA_EXT_WARN_MSG                           = 16  // rtnetlink.h
 	TCA_ROOT_UNSPEC                            = 0   // rtnetlink.h
 	TCA_ROOT_TAB                               = 1   // rtnetlink.h
-	TCA_ROOT_COUNT                             = 2   // rtnetlink.h
-	TCA_ROOT_TIME_DELTA                        = 3   // rtnetlink.h
-	TCA_ROOT_EXT_WARN_MSG                      = 4   // rtnetlink.h
+	TCA_ROOT_FLAGS                             = 2   // rtnetlink.h
+	TCA_ROOT_COUNT                             = 3   // rtnetlink.h
+	TCA_ROOT_TIME_DELTA                        = 4   // rtnetlink.h
+	TCA_ROOT_EXT_WARN_MSG                      = 5   // rtnetlink.h
 	TC_LINKLAYER_UNAWARE                       = 0   // pkt_sched.h
 	TC_LINKLAYER_ETHERNET                      = 1   // pkt_sched.h
 	TC_LINKLAYER_ATM                           = 2   // pkt_sched.h

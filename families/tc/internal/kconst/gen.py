@@ -12,6 +12,7 @@ for h in HEADERS:
     src = open("/usr/include/linux/" + h).read()
     src = re.sub(r"/\*.*?\*/", "", src, flags=re.S)
     src = re.sub(r"//[^\n]*", "", src)
+    src = re.sub(r"(?m)^\s*#.*$", "", src)
     for body in re.findall(r"enum\s*\w*\s*\{(.*?)\}", src, flags=re.S):
         val = -1
         for item in body.split(","):
