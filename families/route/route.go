@@ -270,16 +270,67 @@ func (mt *Metrics) decode(b []byte) error {
 // of it. It allocates only when the message has one of the rare attributes: then a fresh RouteExtra (never the
 // one r had, which other copies of r may hold), and the contents of RTA_MULTIPATH, RTA_ENCAP and RTAX_CC_ALGO
 // names the package does not know. Rare attributes that are all zero (the RTA_CACHEINFO of every IPv6 route)
-// leave Extra nil.
+// leave Extra nil. A malformed attribute gives the *proto.AttrError that proto.AttrDecoder would.
+//
+// The attribute loop is its own rather than proto.AttrDecoder's: it reads the common attributes of a
+// well-formed message in place, which halves the work on a plain route, and hands everything else (a rare
+// attribute, a payload of the wrong size, NLA_F_NET_BYTEORDER on a number) to attr, one attribute at a time.
 func (r *Route) UnmarshalBinary(b []byte) error {
 	if len(b) < sizeofRtMsg {
 		*r = Route{}
 		return errShort("rtmsg", len(b), sizeofRtMsg)
 	}
-	if r.decodeFast(b) {
-		return nil
+	r.header(b)
+	var dst, src netip.Addr
+	attrs := b[sizeofRtMsg:]
+	a := attrs
+	for len(a) >= proto.AttrHeaderLen {
+		l := int(binary.NativeEndian.Uint16(a))
+		raw := binary.NativeEndian.Uint16(a[2:])
+		if l < proto.AttrHeaderLen || l > len(a) {
+			return attrHeaderError(raw, len(attrs)-len(a), l)
+		}
+		d := a[proto.AttrHeaderLen:l]
+		switch {
+		case raw == unix.RTA_DST:
+			dst = addrFrom(d)
+		case raw == unix.RTA_GATEWAY:
+			r.Gateway = addrFrom(d)
+		case raw == unix.RTA_OIF && len(d) == 4:
+			r.OIF = int32(binary.NativeEndian.Uint32(d))
+		case raw == unix.RTA_PRIORITY && len(d) == 4:
+			r.Priority, r.HasPriority = binary.NativeEndian.Uint32(d), true
+		case raw == unix.RTA_TABLE && len(d) == 4:
+			r.Table = binary.NativeEndian.Uint32(d)
+		case raw == rtaNHID && len(d) == 4:
+			r.NexthopID = binary.NativeEndian.Uint32(d)
+		case raw == unix.RTA_PREF && len(d) == 1:
+			r.Pref, r.HasPref = d[0], true
+		case raw == unix.RTA_SRC:
+			src = addrFrom(d)
+		case raw == unix.RTA_CACHEINFO && zeroCacheInfo(d):
+			// Every IPv6 route has one, all zero: nothing to keep.
+		default:
+			if err := r.attr(a[:l], len(attrs)-len(a), &dst, &src); err != nil {
+				return err
+			}
+		}
+		a = a[min(proto.AttrAlign(l), len(a)):]
 	}
-	return r.decode(b)
+	if len(a) > 0 && (len(a) >= proto.AttrAlignTo || !zeroBytes(a)) {
+		return &proto.AttrError{Kind: proto.AttrShortHeader, Offset: len(attrs) - len(a), Length: len(a)}
+	}
+	// Dst and Src from RTA_DST and RTA_SRC and the lengths in struct rtmsg: a missing address is the family's
+	// unspecified address (the default route).
+	if dst.IsValid() {
+		r.Dst = netip.PrefixFrom(dst, int(b[1]))
+	} else {
+		r.Dst = prefixOf(zeroAddr(ipFamily(r.Family)), b[1])
+	}
+	if src.IsValid() || b[2] != 0 {
+		r.setSrc(src, b[2])
+	}
+	return nil
 }
 
 // header resets r to the struct rtmsg at the start of b (at least sizeofRtMsg bytes).
@@ -290,123 +341,62 @@ func (r *Route) header(b []byte) {
 	r.Flags = binary.NativeEndian.Uint32(b[8:12])
 }
 
-// decode is the reference decoder: the attribute loop on proto.AttrDecoder, which gives the exact error for
-// every malformed message. decodeFast handles well-formed messages the same way, faster.
-func (r *Route) decode(b []byte) error {
-	r.header(b)
-	var dst, src netip.Addr
-	ad := proto.NewAttrDecoder(b[sizeofRtMsg:])
-	for ad.Next() {
-		switch ad.Type() {
-		case unix.RTA_DST:
-			dst = addrFrom(ad.Bytes())
-		case unix.RTA_SRC:
-			src = addrFrom(ad.Bytes())
-		case unix.RTA_GATEWAY:
-			r.Gateway = addrFrom(ad.Bytes())
-		case unix.RTA_OIF:
-			r.OIF = ad.Int32()
-		case unix.RTA_PRIORITY:
-			r.Priority, r.HasPriority = ad.Uint32(), true
-		case unix.RTA_TABLE:
-			r.Table = ad.Uint32()
-		case rtaNHID:
-			r.NexthopID = ad.Uint32()
-		case unix.RTA_PREF:
-			r.Pref, r.HasPref = ad.Uint8(), true
-		default:
-			if err := r.decodeExtra(&ad); err != nil {
-				return err
-			}
-		}
+// attrHeaderError is proto.AttrDecoder's error for an attribute header of nla_len l at offset off.
+func attrHeaderError(raw uint16, off, l int) error {
+	kind := proto.AttrOverrun
+	if l < proto.AttrHeaderLen {
+		kind = proto.AttrShortLength
 	}
-	if err := ad.Err(); err != nil {
-		return err
-	}
-	r.prefixes(b, dst, src)
-	return nil
+	return &proto.AttrError{Kind: kind, Type: raw & proto.AttrTypeMask, Offset: off, Length: l}
 }
 
-// decodeFast decodes the attributes of a well-formed message with a loop of its own, about twice as fast as
-// decode on a plain route: proto.AttrDecoder's general checks and its ByteOrder interface cost as much as the
-// rest of the work. It decodes the common attributes in place and hands each rare one to decodeExtra on a
-// decoder of its own. It returns false, leaving r to be decoded again by decode, on anything decode would
-// treat with more care: a malformed attribute header, a payload of the wrong size, NLA_F_NESTED or
-// NLA_F_NET_BYTEORDER on a type, trailing bytes, an error from decodeExtra.
-func (r *Route) decodeFast(b []byte) bool {
-	r.header(b)
-	var dst, src netip.Addr
-	a := b[sizeofRtMsg:]
-	for len(a) >= proto.AttrHeaderLen {
-		l := int(binary.NativeEndian.Uint16(a))
-		t := binary.NativeEndian.Uint16(a[2:])
-		if l < proto.AttrHeaderLen || l > len(a) || t&^proto.AttrTypeMask != 0 {
+// zeroBytes reports whether every byte of b is 0 (padding).
+func zeroBytes(b []byte) bool {
+	for _, c := range b {
+		if c != 0 {
 			return false
 		}
-		d := a[proto.AttrHeaderLen:l]
-		switch {
-		case t == unix.RTA_DST:
-			dst = addrFrom(d)
-		case t == unix.RTA_GATEWAY:
-			r.Gateway = addrFrom(d)
-		case t == unix.RTA_OIF && len(d) == 4:
-			r.OIF = int32(binary.NativeEndian.Uint32(d))
-		case t == unix.RTA_PRIORITY && len(d) == 4:
-			r.Priority, r.HasPriority = binary.NativeEndian.Uint32(d), true
-		case t == unix.RTA_TABLE && len(d) == 4:
-			r.Table = binary.NativeEndian.Uint32(d)
-		case t == rtaNHID && len(d) == 4:
-			r.NexthopID = binary.NativeEndian.Uint32(d)
-		case t == unix.RTA_PREF && len(d) == 1:
-			r.Pref, r.HasPref = d[0], true
-		case t == unix.RTA_SRC:
-			src = addrFrom(d)
-		case t == unix.RTA_OIF || t == unix.RTA_PRIORITY || t == unix.RTA_TABLE || t == rtaNHID || t == unix.RTA_PREF:
-			return false // the wrong size: decode reports it
-		case t == unix.RTA_CACHEINFO && zeroCacheInfo(d):
-			// Every IPv6 route has one, all zero: nothing to keep.
-		default:
-			if !r.decodeExtraAt(a[:l]) {
-				return false
-			}
-		}
-		n := proto.AttrAlign(l)
-		if n > len(a) {
-			n = len(a)
-		}
-		a = a[n:]
-	}
-	if len(a) != 0 {
-		return false
-	}
-	if dst.IsValid() {
-		r.Dst = netip.PrefixFrom(dst, int(b[1]))
-	} else {
-		r.Dst = prefixOf(zeroAddr(ipFamily(r.Family)), b[1])
-	}
-	if src.IsValid() || b[2] != 0 {
-		r.setSrc(src, b[2])
 	}
 	return true
 }
 
-// decodeExtraAt runs decodeExtra on the one attribute in b, reporting whether it went without error.
-func (r *Route) decodeExtraAt(b []byte) bool {
+// attr decodes the one attribute in b, at offset off of the attributes, that UnmarshalBinary does not read in
+// place: one with NLA_F_NESTED or NLA_F_NET_BYTEORDER set, a number of the wrong size, or one of RouteExtra's.
+// It reads it with proto.AttrDecoder, whose errors it places at off; RTA_DST and RTA_SRC go to dst and src.
+func (r *Route) attr(b []byte, off int, dst, src *netip.Addr) error {
 	ad := proto.NewAttrDecoder(b)
 	ad.Next()
-	return r.decodeExtra(&ad) == nil && ad.Err() == nil
-}
-
-// prefixes sets Dst, and Src when there is one, from RTA_DST and RTA_SRC and the lengths in struct rtmsg: a
-// missing address is the family's unspecified address (the default route).
-func (r *Route) prefixes(b []byte, dst, src netip.Addr) {
-	if !dst.IsValid() {
-		dst = zeroAddr(ipFamily(r.Family))
+	switch ad.Type() {
+	case unix.RTA_DST:
+		*dst = addrFrom(ad.Bytes())
+	case unix.RTA_SRC:
+		*src = addrFrom(ad.Bytes())
+	case unix.RTA_GATEWAY:
+		r.Gateway = addrFrom(ad.Bytes())
+	case unix.RTA_OIF:
+		r.OIF = ad.Int32()
+	case unix.RTA_PRIORITY:
+		r.Priority, r.HasPriority = ad.Uint32(), true
+	case unix.RTA_TABLE:
+		r.Table = ad.Uint32()
+	case rtaNHID:
+		r.NexthopID = ad.Uint32()
+	case unix.RTA_PREF:
+		r.Pref, r.HasPref = ad.Uint8(), true
+	default:
+		if err := r.decodeExtra(&ad); err != nil {
+			return err
+		}
 	}
-	r.Dst = prefixOf(dst, b[1])
-	if src.IsValid() || b[2] != 0 {
-		r.setSrc(src, b[2])
+	if err := ad.Err(); err != nil {
+		if ae, ok := err.(*proto.AttrError); ok {
+			moved := *ae
+			moved.Offset += off
+			return &moved
+		}
+		return err
 	}
+	return nil
 }
 
 func (r *Route) setSrc(src netip.Addr, bits uint8) {
