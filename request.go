@@ -154,8 +154,8 @@ func (c *Conn) readReplies(ctx context.Context, seq uint32, yield func(proto.Mes
 
 // aheadMinWork is the least time consuming a datagram must take for reading ahead to pay: below it, handing
 // the datagrams to another goroutine costs about what it saves. The handing over is a lock per datagram and
-// a wake per aheadBatch of them, so a little work is enough: decoding a datagram of 12 links (about 5 µs,
-// against 40 µs of the kernel's) is 1.22x the bare receive loop without reading ahead and 1.08x with it.
+// a wake per aheadBatch of them, so a little work is enough: decoding a datagram of links already gains (the
+// figures are in bench/RESULTS.md).
 const aheadMinWork = 2 * time.Microsecond
 
 // aheadPays reports whether a dump whose consumer spent work on a datagram that took recv to receive is worth

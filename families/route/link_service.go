@@ -74,8 +74,8 @@ func (s *LinkService) All(ctx context.Context, f *LinkFilter) iter.Seq2[Link, er
 //
 // List holds the messages' payloads while the dump runs and decodes them once it has ended, straight into a
 // slice of the right size (on every CPU for a large dump); the payloads of a large dump live outside the Go heap
-// and are returned to the system before List returns. At its peak a List of 1M routes holds 145 MB (96-byte
-// Routes and their 48-byte payloads). All the other services' List work the same way.
+// and are returned to the system before List returns. At its peak a List holds the slice and the payloads
+// (for a route, 96 bytes of Route and about 48 of payload). All the other services' List work the same way.
 func (s *LinkService) List(ctx context.Context, f *LinkFilter) ([]Link, error) {
 	return s.AppendList(ctx, nil, f)
 }
@@ -84,11 +84,10 @@ func (s *LinkService) List(ctx context.Context, f *LinkFilter) ([]Link, error) {
 // it returns dst with what List would have returned appended. While dst has room, the links are decoded
 // straight into it as they arrive, overlapping the kernel's work, and need no new memory. So a caller that
 // lists again and again keeps its slice, links = c.Link.AppendList(ctx, links[:0], nil), and after the first
-// time pays about what All does: 100k and 1M routes into a reused slice took 1.12x and 1.03x the bare receive
-// loop in bench/RESULTS.md, against 1.92x and 1.29x for a List into fresh memory (most of it page faults). What does not fit is appended as List does, into
-// a new array with an eighth more room than needed when dst had some, for a table that grows. Like append,
-// AppendList may overwrite dst's elements past len(dst) whatever it returns; an *InterruptedError's Results is
-// the returned slice.
+// time pays about what All does, where a List into fresh memory pays its page faults (bench/RESULTS.md has the
+// figures). What does not fit is appended as List does, into a new array with an eighth more room than needed
+// when dst had some, for a table that grows. Like append, AppendList may overwrite dst's elements past len(dst)
+// whatever it returns; an *InterruptedError's Results is the returned slice.
 func (s *LinkService) AppendList(ctx context.Context, dst []Link, f *LinkFilter) ([]Link, error) {
 	return s.list(ctx, dst, f, false, f.request())
 }
