@@ -118,35 +118,34 @@ func (e *fib6Entry) single() Route {
 }
 
 // render6 appends the routes the kernel shows for one IPv6 key: each entry that is not a sibling alone, and
-// the siblings, when there are two or more, as one multipath route where the first of them stands.
+// the siblings, when there are two or more, as one multipath route where the first of them stands. As the
+// kernel's dump does (fib6_dump_node jumps from a route with siblings to its last sibling), the entries
+// between the first and the last sibling are not shown: a route without a gateway added before a sibling
+// was appended is still in the kernel's table, but neither a dump nor `ip route` lists it.
 func render6(out []Route, es []fib6Entry) []Route {
-	n := 0
+	n, last := 0, -1
 	for i := range es {
 		if es[i].ecmp() {
-			n++
+			n, last = n+1, i
 		}
 	}
-	done := false
-	for i := range es {
+	for i := 0; i < len(es); i++ {
 		e := &es[i]
 		if n < 2 || !e.ecmp() {
 			out = append(out, e.single())
 			continue
 		}
-		if done {
-			continue
-		}
-		done = true
 		r := e.base
 		x := r.Ext()
 		x.MultiPath = make([]NextHop, 0, n)
-		for j := i; j < len(es); j++ {
+		for j := i; j <= last; j++ {
 			if es[j].ecmp() {
 				x.MultiPath = append(x.MultiPath, es[j].hop)
 			}
 		}
 		r.Extra = &x
 		out = append(out, r)
+		i = last
 	}
 	return out
 }

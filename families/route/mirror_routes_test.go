@@ -212,3 +212,23 @@ func TestEventAndChangeStrings(t *testing.T) {
 		t.Errorf("Event.String() = %q, want %q", got, want)
 	}
 }
+
+// TestRender6HidesBetweenSiblings follows fib6_dump_node: from the first route with siblings the dump jumps
+// to the last sibling, so an entry without a gateway between them is in the table but not in the dump.
+func TestRender6HidesBetweenSiblings(t *testing.T) {
+	var es []fib6Entry
+	step := func(r Route, del bool, flags uint16, want string) {
+		t.Helper()
+		es = apply6(es, &r, del, flags)
+		if got := gateways(render6(nil, es)); got != want {
+			t.Fatalf("got %s, want %s", got, want)
+		}
+	}
+	const create, app = unix.NLM_F_CREATE, unix.NLM_F_APPEND
+	step(via6("", 4), false, create, "dev 4")
+	step(via6("2001:db8::2", 2), false, create|app, "dev 4, 2001:db8::2@2")
+	step(via6("", 5), false, create|app, "dev 4, 2001:db8::2@2, dev 5")
+	step(multi6(via6("2001:db8::3", 3), via6("2001:db8::2", 2)), false, create|app, "dev 4, [2001:db8::2@2 2001:db8::3@3]")
+	step(via6("", 6), false, create|app, "dev 4, [2001:db8::2@2 2001:db8::3@3], dev 6")
+	step(via6("2001:db8::3", 3), true, 0, "dev 4, 2001:db8::2@2, dev 5, dev 6") // dev 5 shows again
+}

@@ -22,7 +22,7 @@ func newState(s *Snapshot, objs WatchObjects) mirrorState {
 		}
 	}
 	if objs&WatchRoutes != 0 {
-		st.r4, st.r6 = map[routeKey][]Route{}, map[routeKey][]fib6Entry{}
+		st.r4, st.r6, st.veiled = map[routeKey][]Route{}, map[routeKey][]fib6Entry{}, map[routeKey]bool{}
 		for i := range s.Routes {
 			r := &s.Routes[i]
 			k := keyOfRoute(r)
@@ -30,7 +30,11 @@ func newState(s *Snapshot, objs WatchObjects) mirrorState {
 			case unix.AF_INET:
 				st.r4[k] = append(st.r4[k], *r)
 			case unix.AF_INET6:
-				st.r6[k] = append(st.r6[k], entriesOf(r)...)
+				es := entriesOf(r)
+				if len(es) > 1 {
+					st.veiled[k] = true
+				}
+				st.r6[k] = append(st.r6[k], es...)
 			}
 		}
 	}
@@ -66,7 +70,7 @@ func (s *mirrorState) replace(f *mirrorState, objs WatchObjects) {
 		s.addrs = f.addrs
 	}
 	if objs&WatchRoutes != 0 {
-		s.r4, s.r6 = f.r4, f.r6
+		s.r4, s.r6, s.veiled = f.r4, f.r6, f.veiled
 	}
 	if objs&WatchNeighs != 0 {
 		s.neighs = f.neighs

@@ -339,6 +339,11 @@ func (m *Mirror) silent(ev *Event) WatchObjects {
 		return d
 	case ev.Addr != nil && ev.Kind == EventDelete:
 		return WatchRoutes
+	case ev.Route != nil && ev.Route.Family == unix.AF_INET6 && (ev.Kind == EventDelete ||
+		ev.Flags&unix.NLM_F_REPLACE != 0) && m.s.veiled[keyOfRoute(ev.Route)]:
+		// Siblings of a route that came from a dump go: an entry the dump could not show between them may show
+		// again (render6), and only a dump can tell.
+		return WatchRoutes
 	case ev.Route != nil && ev.Kind == EventDelete && len(ev.Route.ext().MultiPath) >= undumpableHops:
 		// A route this large may have cut short the dumps taken while it existed: dump again without it.
 		return WatchRoutes
