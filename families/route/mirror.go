@@ -76,14 +76,14 @@ type Mirror struct {
 
 // mirrorState is the Mirror's copy of the kernel's objects.
 type mirrorState struct {
-	links    map[int32]Link
-	addrs    map[addrKey]Addr
-	r4       map[routeKey][]Route     // IPv4 alias lists, in the kernel's order
-	r6       map[routeKey][]fib6Entry // IPv6 fib6 entries, in the kernel's order
+	links map[int32]Link
+	addrs map[addrKey]Addr
+	r4    map[routeKey][]Route     // IPv4 alias lists, in the kernel's order
+	r6    map[routeKey][]fib6Entry // IPv6 fib6 entries, in the kernel's order
 	// veiled holds the IPv6 keys whose entries came from a dump that showed a multipath route: the dump
 	// cannot show an entry without a gateway that stands between two siblings (see render6), so the Mirror
 	// may lack one, which the kernel shows again, with no notification, once the siblings around it go.
-	veiled map[routeKey]bool
+	veiled   map[routeKey]bool
 	neighs   map[neighKey]Neigh
 	rules    map[Rule]struct{}
 	nexthops map[uint32]Nexthop
