@@ -26,7 +26,9 @@ import (
 //     at the front, RTM_DELROUTE removes the alias it names;
 //   - IPv6 routes by table, destination, source and metric, each key the kernel's list of fib6 entries: routes
 //     with different nexthops coexist (fe80::/64 on every link), gateway routes are siblings shown as one
-//     multipath route, added and deleted one hop at a time (fib6_add_rt2, fib6_del_route);
+//     multipath route, added and deleted one hop at a time (fib6_add_rt2, fib6_del_route); a route without a
+//     gateway that stands between the first and the last sibling is kept but not shown, as the kernel's dump
+//     does not show it (fib6_dump_node jumps to the last sibling);
 //   - neighbours by family, link and address (AF_INET and AF_INET6; proxy entries and the bridge FDB are not
 //     kept); rules by all their fields; nexthop objects by NHA_ID.
 //
@@ -54,6 +56,9 @@ import (
 //     notifications, which arrive whole (the Watcher grows its buffer), but no dump lists it, and while it
 //     exists Linux 6.18 ends IPv4 route dumps at it silently and 6.1 fails them (the Mirror then reports a
 //     *SnapshotError and tries again): routes are re-dumped when a route of 800 nexthops or more is deleted;
+//   - a route hidden between IPv6 siblings (see the keys) shows again when a sibling goes; a Mirror that
+//     loaded the key from a dump with a multipath route cannot know it: a sibling's deletion or replacement
+//     at such a key re-dumps routes;
 //   - a nexthop object removed or replaced: routes using it go or change, and groups lose the member: routes
 //     and nexthops are re-dumped after every nexthop event (an RTM_NEWNEXTHOP does not tell a replace).
 //
