@@ -12,7 +12,7 @@ const MaxBatch = 64
 type BatchSender interface {
 	// SendBatch sends each of bufs as one datagram to to, in order, and returns how many were sent, with the
 	// error that stopped the rest.
-	SendBatch(bufs [][]byte, to Addr) (int, error)
+	SendBatch(to Addr, bufs [][]byte) (int, error)
 }
 
 // BatchReceiver is implemented by a Transport that receives several datagrams in one call (recvmmsg(2)). A Conn
@@ -28,13 +28,13 @@ type BatchReceiver interface {
 // SendRawBatch sends each of bufs as one datagram to to, as it is, in order: SendRaw for many datagrams, with
 // one system call (sendmmsg(2)) for up to MaxBatch of them on a socket. It returns how many were sent, and the
 // error that stopped the rest, as SendRaw reports it. Like SendRaw it waits while the receiver is full.
-func (c *Conn) SendRawBatch(bufs [][]byte, to Addr) (int, error) {
+func (c *Conn) SendRawBatch(to Addr, bufs [][]byte) (int, error) {
 	c.sendMu.Lock()
 	defer c.sendMu.Unlock()
 	bs, ok := c.t.(BatchSender)
 	if !ok {
 		for i, b := range bufs {
-			if err := c.sendRawLocked(b, to); err != nil {
+			if err := c.sendRawLocked(to, b); err != nil {
 				return i, err
 			}
 		}
@@ -46,7 +46,7 @@ func (c *Conn) SendRawBatch(bufs [][]byte, to Addr) (int, error) {
 			return sent, ErrClosed
 		}
 		chunk := bufs[sent:min(len(bufs), sent+MaxBatch)]
-		n, err := bs.SendBatch(chunk, to)
+		n, err := bs.SendBatch(to, chunk)
 		if c.tap != nil {
 			for _, b := range chunk[:n] {
 				c.tap.Sent(c.unit, c.t.PortID(), to, b)

@@ -32,7 +32,7 @@ type batchIO struct {
 }
 
 // SendBatch implements BatchSender with sendmmsg(2).
-func (t *sockTransport) SendBatch(bufs [][]byte, to Addr) (int, error) {
+func (t *sockTransport) SendBatch(to Addr, bufs [][]byte) (int, error) {
 	if len(bufs) == 0 {
 		return 0, nil
 	}

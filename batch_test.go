@@ -19,7 +19,7 @@ func TestBatchOnATransportWithoutBatches(t *testing.T) {
 	for i := range 5 {
 		bufs = append(bufs, thing(string(rune('a'+i))).AppendTo(nil))
 	}
-	if n, err := conn.SendRawBatch(bufs, nlkit.Addr{}); n != 5 || err != nil {
+	if n, err := conn.SendRawBatch(nlkit.Addr{}, bufs); n != 5 || err != nil {
 		t.Fatalf("SendRawBatch: %d, %v", n, err)
 	}
 	sent := fake.Sent()
@@ -28,7 +28,7 @@ func TestBatchOnATransportWithoutBatches(t *testing.T) {
 	}
 	// A send that fails stops the batch and says how many went.
 	var np *nlkit.NoPeerError
-	if n, err := conn.SendRawBatch(bufs, nlkit.Addr{PortID: 77}); n != 0 || !errors.As(err, &np) {
+	if n, err := conn.SendRawBatch(nlkit.Addr{PortID: 77}, bufs); n != 0 || !errors.As(err, &np) {
 		t.Fatalf("SendRawBatch to nobody: %d, %v", n, err)
 	}
 	for i := range 3 {

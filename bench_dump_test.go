@@ -54,7 +54,7 @@ type replayTransport struct {
 	seq    uint32
 }
 
-func (r *replayTransport) SendTo(b []byte, _ nlkit.Addr) error {
+func (r *replayTransport) SendTo(_ nlkit.Addr, b []byte) error {
 	r.seq = binary.NativeEndian.Uint32(b[8:12])
 	r.next = 0
 	return nil

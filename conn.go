@@ -80,7 +80,7 @@ type Tap interface {
 // Transport is the socket under a Conn. nlkit's own is an AF_NETLINK socket; nltest provides a fake.
 type Transport interface {
 	// SendTo sends one datagram to an address (sendto(2) with a sockaddr_nl).
-	SendTo(b []byte, to Addr) error
+	SendTo(to Addr, b []byte) error
 	// RecvMsg receives one datagram (recvmsg(2) with MSG_TRUNC): n is the datagram's full size, which may
 	// exceed len(buf); oobn is the length of control data written to oob.
 	RecvMsg(buf, oob []byte) (n, oobn int, from Addr, err error)
@@ -101,7 +101,7 @@ type NonBlockingSender interface {
 	// SendToNoWait sends one datagram with one sendto(2) with MSG_DONTWAIT: when the receiver's queue is full
 	// (where netlink_unicast would make a blocking sender wait) it returns an error wrapping EAGAIN at once. It
 	// is safe to call concurrently with itself and with the Transport's other sends.
-	SendToNoWait(b []byte, to Addr) error
+	SendToNoWait(to Addr, b []byte) error
 }
 
 // ContextSender is implemented by a Transport whose sends can stop waiting for room at the receiver when a
@@ -110,7 +110,7 @@ type ContextSender interface {
 	// SendToContext sends one datagram as SendTo does, waiting while the receiver's queue is full (sendto(2)
 	// answers EAGAIN, or a blocking sendto(2) ran out its SO_SNDTIMEO) only until ctx is done, and then returns
 	// ctx.Err(). It is safe to call concurrently with itself and with the Transport's other sends.
-	SendToContext(ctx context.Context, b []byte, to Addr) error
+	SendToContext(ctx context.Context, to Addr, b []byte) error
 }
 
 // Conn is a netlink socket of one unit. It is safe for concurrent use: requests (Execute, Dump) are serialized,
@@ -238,23 +238,24 @@ func (c *Conn) groupError(op string, g uint32, err error) error {
 	return &OpError{Op: op + " group", Unit: c.unit, Err: err}
 }
 
-// SendRaw sends b as one datagram to an address, as it is: nothing is checked or filled in.
-func (c *Conn) SendRaw(b []byte, to Addr) error {
+// SendRaw sends b as one datagram to to, as it is: nothing is checked or filled in. The address comes first, as
+// in SendTo and every send of the Conn.
+func (c *Conn) SendRaw(to Addr, b []byte) error {
 	c.sendMu.Lock()
 	defer c.sendMu.Unlock()
-	return c.sendRawLocked(b, to)
+	return c.sendRawLocked(to, b)
 }
 
 // sendRawLocked is SendRaw; c.sendMu must be held (the transport's send state is shared).
-func (c *Conn) sendRawLocked(b []byte, to Addr) error {
+func (c *Conn) sendRawLocked(to Addr, b []byte) error {
 	if c.closed.Load() {
 		return ErrClosed
 	}
-	return c.sent(c.t.SendTo(b, to), b, to)
+	return c.sent(c.t.SendTo(to, b), to, b)
 }
 
 // sent reports a send of b to to that returned err to the Tap, and turns err into the error to return.
-func (c *Conn) sent(err error, b []byte, to Addr) error {
+func (c *Conn) sent(err error, to Addr, b []byte) error {
 	if err != nil {
 		if c.tap != nil && to.Groups != 0 && errors.Is(err, syscall.ECONNREFUSED) {
 			c.tap.Sent(c.unit, c.t.PortID(), to, b)
@@ -273,7 +274,7 @@ func (c *Conn) sent(err error, b []byte, to Addr) error {
 // kernel answers a requester whose queue is full, and how a server keeps one client that never reads from
 // holding up the others. Calls do not wait for other sends on the Conn. On a Transport that is not a
 // NonBlockingSender it returns an *OpError wrapping errors.ErrUnsupported.
-func (c *Conn) SendRawNoWait(b []byte, to Addr) error {
+func (c *Conn) SendRawNoWait(to Addr, b []byte) error {
 	nb, ok := c.t.(NonBlockingSender)
 	if !ok {
 		return &OpError{Op: "send", Unit: c.unit, Err: errors.ErrUnsupported}
@@ -281,7 +282,7 @@ func (c *Conn) SendRawNoWait(b []byte, to Addr) error {
 	if c.closed.Load() {
 		return ErrClosed
 	}
-	return c.sent(nb.SendToNoWait(b, to), b, to)
+	return c.sent(nb.SendToNoWait(to, b), to, b)
 }
 
 // SendRawContext sends b as one datagram to to, as SendRaw does, waiting while the receiver's queue is full only
@@ -289,7 +290,7 @@ func (c *Conn) SendRawNoWait(b []byte, to Addr) error {
 // SO_SNDTIMEO (a short slice), and returns ctx.Err() itself, unwrapped, once ctx is done (b is then not sent).
 // Calls do not wait for other sends on the Conn. On a Transport that is not a ContextSender (nltest's fake), ctx
 // is looked at before the send only, which is then SendRaw's. A nil ctx gives ErrNilContext.
-func (c *Conn) SendRawContext(ctx context.Context, b []byte, to Addr) error {
+func (c *Conn) SendRawContext(ctx context.Context, to Addr, b []byte) error {
 	if ctx == nil {
 		return ErrNilContext
 	}
@@ -298,16 +299,16 @@ func (c *Conn) SendRawContext(ctx context.Context, b []byte, to Addr) error {
 	}
 	cs, ok := c.t.(ContextSender)
 	if !ok {
-		return c.SendRaw(b, to)
+		return c.SendRaw(to, b)
 	}
 	if c.closed.Load() {
 		return ErrClosed
 	}
-	err := cs.SendToContext(ctx, b, to)
+	err := cs.SendToContext(ctx, to, b)
 	if err != nil && ctx.Err() != nil && errors.Is(err, ctx.Err()) {
 		return ctx.Err()
 	}
-	return c.sent(err, b, to)
+	return c.sent(err, to, b)
 }
 
 func (c *Conn) sendError(err error, to Addr) error {
@@ -346,7 +347,7 @@ func (c *Conn) SendTo(to Addr, msgs ...proto.Message) error {
 		b = m.AppendTo(b)
 	}
 	c.sbuf = b
-	return c.sendRawLocked(b, to)
+	return c.sendRawLocked(to, b)
 }
 
 // Send sends m to the kernel (portid 0) with NLM_F_REQUEST set and returns the sequence number used:

@@ -225,24 +225,24 @@ func (t *sockTransport) RecvMsg(buf, oob []byte) (int, int, Addr, error) {
 }
 
 // SendTo implements Transport. Callers serialize it (Conn holds sendMu).
-func (t *sockTransport) SendTo(b []byte, to Addr) error {
-	return t.sendLoop(context.Background(), &t.send, b, to, 0)
+func (t *sockTransport) SendTo(to Addr, b []byte) error {
+	return t.sendLoop(context.Background(), &t.send, to, b, 0)
 }
 
 // SendToNoWait implements NonBlockingSender: one sendto(2) with MSG_DONTWAIT, which a full receiver answers with
 // EAGAIN at once.
-func (t *sockTransport) SendToNoWait(b []byte, to Addr) error {
+func (t *sockTransport) SendToNoWait(to Addr, b []byte) error {
 	sc := t.sendCall()
 	defer t.sends.Put(sc)
-	return t.sendLoop(context.Background(), sc, b, to, unix.MSG_DONTWAIT)
+	return t.sendLoop(context.Background(), sc, to, b, unix.MSG_DONTWAIT)
 }
 
 // SendToContext implements ContextSender: SendTo's retries while the receiver is full, each wait bounded by
 // SO_SNDTIMEO (sendWait), until ctx is done.
-func (t *sockTransport) SendToContext(ctx context.Context, b []byte, to Addr) error {
+func (t *sockTransport) SendToContext(ctx context.Context, to Addr, b []byte) error {
 	sc := t.sendCall()
 	defer t.sends.Put(sc)
-	return t.sendLoop(ctx, sc, b, to, 0)
+	return t.sendLoop(ctx, sc, to, b, 0)
 }
 
 func (t *sockTransport) sendCall() *sendCall {
@@ -256,7 +256,7 @@ func (t *sockTransport) sendCall() *sendCall {
 
 // sendLoop sends b to to with sc. With MSG_DONTWAIT in flags a full receiver ends it with EAGAIN; otherwise it
 // tries again, until ctx is done.
-func (t *sockTransport) sendLoop(ctx context.Context, sc *sendCall, b []byte, to Addr, flags int) error {
+func (t *sockTransport) sendLoop(ctx context.Context, sc *sendCall, to Addr, b []byte, flags int) error {
 	sc.sa = unix.RawSockaddrNetlink{Family: unix.AF_NETLINK, Pid: to.PortID, Groups: to.Groups}
 	sc.b, sc.flags = b, flags
 	defer func() { sc.b = nil }()

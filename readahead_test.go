@@ -343,7 +343,7 @@ func TestDumpReadAheadDeliversBeforeAStall(t *testing.T) {
 // for every datagram.
 type plain struct{ f *nltest.Fake }
 
-func (p plain) SendTo(b []byte, to nlkit.Addr) error                  { return p.f.SendTo(b, to) }
+func (p plain) SendTo(to nlkit.Addr, b []byte) error                  { return p.f.SendTo(to, b) }
 func (p plain) RecvMsg(buf, oob []byte) (int, int, nlkit.Addr, error) { return p.f.RecvMsg(buf, oob) }
 func (p plain) SetReadDeadline(t time.Time) error                     { return p.f.SetReadDeadline(t) }
 func (p plain) JoinGroup(g uint32) error                              { return p.f.JoinGroup(g) }

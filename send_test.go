@@ -63,7 +63,7 @@ func fill(t *testing.T, tx *nlkit.Conn, to nlkit.Addr) int {
 	t.Helper()
 	b := proto.Message{Header: proto.Header{Type: typeThing}, Data: make([]byte, 1000)}.AppendTo(nil)
 	for n := 0; n < 10000; n++ {
-		err := within(t, "SendRawNoWait to a full receiver", func() error { return tx.SendRawNoWait(b, to) })
+		err := within(t, "SendRawNoWait to a full receiver", func() error { return tx.SendRawNoWait(to, b) })
 		if err == nil {
 			continue
 		}
@@ -96,7 +96,7 @@ func TestSendRawNoWaitFullReceiver(t *testing.T) {
 			t.Fatalf("datagram %d: %d bytes", i, d.Size)
 		}
 	}
-	if err := tx.SendRawNoWait(thing("room again").AppendTo(nil), to); err != nil {
+	if err := tx.SendRawNoWait(to, thing("room again").AppendTo(nil)); err != nil {
 		t.Fatalf("after the receiver read: %v", err)
 	}
 	if d, err := rx.ReceiveDatagram(ctx); err != nil || payload(d.Data) != "room again" {
@@ -114,18 +114,18 @@ func TestSendRawContextFullReceiver(t *testing.T) {
 
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Millisecond)
 	defer cancel()
-	if err := within(t, "SendRawContext past its deadline", func() error { return tx.SendRawContext(ctx, b, to) }); err != context.DeadlineExceeded {
+	if err := within(t, "SendRawContext past its deadline", func() error { return tx.SendRawContext(ctx, to, b) }); err != context.DeadlineExceeded {
 		t.Fatalf("deadline: %v, want context.DeadlineExceeded", err)
 	}
 	ctx, cancel = context.WithCancel(context.Background())
 	time.AfterFunc(30*time.Millisecond, cancel)
-	if err := within(t, "SendRawContext after cancel", func() error { return tx.SendRawContext(ctx, b, to) }); err != context.Canceled {
+	if err := within(t, "SendRawContext after cancel", func() error { return tx.SendRawContext(ctx, to, b) }); err != context.Canceled {
 		t.Fatalf("cancel: %v, want context.Canceled", err)
 	}
 
 	// A send that may wait as long as it needs is delivered once the receiver reads.
 	sent := make(chan error, 1)
-	go func() { sent <- tx.SendRawContext(context.Background(), b, to) }()
+	go func() { sent <- tx.SendRawContext(context.Background(), to, b) }()
 	rctx, rcancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer rcancel()
 	for {
@@ -145,22 +145,22 @@ func TestSendRawContextFullReceiver(t *testing.T) {
 func TestSendRawContextErrors(t *testing.T) {
 	rx, tx := usersockPair(t, nlkit.Config{})
 	//lint:ignore SA1012 a nil context is what is tested
-	if err := tx.SendRawContext(nil, nil, nlkit.Addr{PortID: rx.PortID()}); err != nlkit.ErrNilContext {
+	if err := tx.SendRawContext(nil, nlkit.Addr{PortID: rx.PortID()}, nil); err != nlkit.ErrNilContext {
 		t.Fatalf("nil context: %v", err)
 	}
 	rx.Close()
 	var np *nlkit.NoPeerError
-	if err := tx.SendRawContext(context.Background(), thing("x").AppendTo(nil), nlkit.Addr{PortID: rx.PortID()}); !errors.As(err, &np) {
+	if err := tx.SendRawContext(context.Background(), nlkit.Addr{PortID: rx.PortID()}, thing("x").AppendTo(nil)); !errors.As(err, &np) {
 		t.Fatalf("to a closed socket's portid: %v, want a *NoPeerError", err)
 	}
-	if err := tx.SendRawNoWait(thing("x").AppendTo(nil), nlkit.Addr{PortID: rx.PortID()}); !errors.As(err, &np) {
+	if err := tx.SendRawNoWait(nlkit.Addr{PortID: rx.PortID()}, thing("x").AppendTo(nil)); !errors.As(err, &np) {
 		t.Fatalf("SendRawNoWait to a closed socket's portid: %v, want a *NoPeerError", err)
 	}
 	tx.Close()
-	if err := tx.SendRawContext(context.Background(), nil, nlkit.Addr{}); err != nlkit.ErrClosed {
+	if err := tx.SendRawContext(context.Background(), nlkit.Addr{}, nil); err != nlkit.ErrClosed {
 		t.Fatalf("closed: %v", err)
 	}
-	if err := tx.SendRawNoWait(nil, nlkit.Addr{}); err != nlkit.ErrClosed {
+	if err := tx.SendRawNoWait(nlkit.Addr{}, nil); err != nlkit.ErrClosed {
 		t.Fatalf("closed: %v", err)
 	}
 }
@@ -170,15 +170,15 @@ func TestSendRawContextErrors(t *testing.T) {
 func TestSendRawOnAFake(t *testing.T) {
 	conn, fake := nltest.New(0, nil, nil)
 	defer conn.Close()
-	if err := conn.SendRawNoWait(thing("x").AppendTo(nil), nlkit.Addr{}); !errors.Is(err, errors.ErrUnsupported) {
+	if err := conn.SendRawNoWait(nlkit.Addr{}, thing("x").AppendTo(nil)); !errors.Is(err, errors.ErrUnsupported) {
 		t.Fatalf("SendRawNoWait: %v, want errors.ErrUnsupported", err)
 	}
-	if err := conn.SendRawContext(context.Background(), thing("y").AppendTo(nil), nlkit.Addr{}); err != nil {
+	if err := conn.SendRawContext(context.Background(), nlkit.Addr{}, thing("y").AppendTo(nil)); err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if err := conn.SendRawContext(ctx, thing("z").AppendTo(nil), nlkit.Addr{}); err != context.Canceled {
+	if err := conn.SendRawContext(ctx, nlkit.Addr{}, thing("z").AppendTo(nil)); err != context.Canceled {
 		t.Fatalf("cancelled: %v", err)
 	}
 	if s := fake.Sent(); len(s) != 1 || payload(s[0]) != "y" {
@@ -227,7 +227,7 @@ func TestFixedReceiveBufferBatch(t *testing.T) {
 	defer cancel()
 	for round := range 3 {
 		for _, b := range [][]byte{big, thing("small").AppendTo(nil), big} {
-			if err := tx.SendRaw(b, to); err != nil {
+			if err := tx.SendRaw(to, b); err != nil {
 				t.Fatal(err)
 			}
 		}

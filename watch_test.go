@@ -89,7 +89,7 @@ func TestConcurrentSendRawAndSendTo(t *testing.T) {
 	var wg sync.WaitGroup
 	wg.Go(func() {
 		for range n {
-			if err := tx.SendRaw(raw, to); err != nil {
+			if err := tx.SendRaw(to, raw); err != nil {
 				t.Error(err)
 				return
 			}

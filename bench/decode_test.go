@@ -134,7 +134,7 @@ type replay struct {
 
 const replayPortID = 4242
 
-func (r *replay) SendTo(b []byte, _ nlkit.Addr) error {
+func (r *replay) SendTo(_ nlkit.Addr, b []byte) error {
 	r.seq = binary.NativeEndian.Uint32(b[8:12])
 	r.next = 0
 	return nil

@@ -362,7 +362,7 @@ func connBatchOneWay(h netns.NsHandle, n, k int) (time.Duration, error) {
 	start := time.Now()
 	for sent := 0; sent < n; {
 		m := min(k, (n-sent+k-1)/k) // the datagrams still to send, up to k
-		if _, err := tx.SendRawBatch(bufs[:m], to); err != nil {
+		if _, err := tx.SendRawBatch(to, bufs[:m]); err != nil {
 			return 0, err
 		}
 		sent += m * k

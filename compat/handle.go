@@ -239,7 +239,7 @@ func (rth *RtnlHandle) send(b []byte) error {
 	if rth.Fd == nil {
 		return nlkit.ErrClosed
 	}
-	return rth.Fd.SendRaw(b, nlkit.Addr{})
+	return rth.Fd.SendRaw(nlkit.Addr{}, b)
 }
 
 // nextDump starts a dump: rth->dump = ++rth->seq.

@@ -114,7 +114,7 @@ func (f *Fake) signal() {
 }
 
 // SendTo implements nlkit.Transport: datagrams to the kernel (portid 0, no groups) go to the Func.
-func (f *Fake) SendTo(b []byte, to Addr) error {
+func (f *Fake) SendTo(to Addr, b []byte) error {
 	f.mu.Lock()
 	if f.closed {
 		f.mu.Unlock()

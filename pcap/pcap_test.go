@@ -91,7 +91,7 @@ func TestWriterTapConcurrent(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			for j := range 20 {
-				conn.SendRaw(getlink(uint32(i*100+j)).AppendTo(nil), nlkit.Addr{})
+				conn.SendRaw(nlkit.Addr{}, getlink(uint32(i*100+j)).AppendTo(nil))
 			}
 		}()
 	}

@@ -53,7 +53,7 @@ func TestBatchSendReceive(t *testing.T) {
 		for i := range n {
 			bufs = append(bufs, numbered(i, 16+(i*37)%1500))
 			if len(bufs) == chunk || i == n-1 {
-				if k, err := send.SendRawBatch(bufs, nlkit.Addr{PortID: recv.PortID()}); err != nil || k != len(bufs) {
+				if k, err := send.SendRawBatch(nlkit.Addr{PortID: recv.PortID()}, bufs); err != nil || k != len(bufs) {
 					errc <- fmt.Errorf("SendRawBatch: %d of %d, %v", k, len(bufs), err)
 					return
 				}
@@ -104,7 +104,7 @@ func TestBatchTruncated(t *testing.T) {
 	}
 	defer send.Close()
 	to := nlkit.Addr{PortID: recv.PortID()}
-	if _, err := send.SendRawBatch([][]byte{numbered(0, 100), numbered(1, 2000), numbered(2, 100)}, to); err != nil {
+	if _, err := send.SendRawBatch(to, [][]byte{numbered(0, 100), numbered(1, 2000), numbered(2, 100)}); err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -132,7 +132,7 @@ func TestBatchTruncated(t *testing.T) {
 			t.Errorf("datagram %d: Size %d, Truncated %v; want %d, %v", i, ds[i].Size, ds[i].Truncated(), want, i == 1)
 		}
 	}
-	if _, err := send.SendRawBatch([][]byte{numbered(3, 2000)}, to); err != nil {
+	if _, err := send.SendRawBatch(to, [][]byte{numbered(3, 2000)}); err != nil {
 		t.Fatal(err)
 	}
 	got, err := recv.ReceiveDatagrams(ctx, 16)
@@ -151,7 +151,7 @@ func TestBatchReceiveCancelAndClose(t *testing.T) {
 	if _, err := recv.ReceiveDatagrams(ctx, 16); !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("cancelled receive: %v", err)
 	}
-	if _, err := send.SendRawBatch([][]byte{numbered(7, 10)}, nlkit.Addr{PortID: recv.PortID()}); err != nil {
+	if _, err := send.SendRawBatch(nlkit.Addr{PortID: recv.PortID()}, [][]byte{numbered(7, 10)}); err != nil {
 		t.Fatal(err)
 	}
 	ds, err := recv.ReceiveDatagrams(context.Background(), 16)

@@ -56,7 +56,7 @@ func runHelper(mode string) int {
 	fmt.Printf("uid %d portid %d\n", os.Getuid(), c.PortID())
 	b := requests(64, 1)
 	for {
-		if err := c.SendRaw(b, nlkit.Addr{PortID: portid}); err != nil {
+		if err := c.SendRaw(nlkit.Addr{PortID: portid}, b); err != nil {
 			fmt.Fprintln(os.Stderr, "helper:", err)
 			return 1
 		}
@@ -204,7 +204,7 @@ func runHostile(t *testing.T, load hostileLoad, dur time.Duration, figures bool)
 	to := nlkit.Addr{PortID: srv.PortID()}
 	for i := range load.deaf {
 		c := dial(nlkit.Config{SocketReceiveBuffer: 1})
-		if err := c.SendRaw(requests(64, uint32(i)<<8), to); err != nil {
+		if err := c.SendRaw(to, requests(64, uint32(i)<<8)); err != nil {
 			t.Fatal(err)
 		}
 		hostileSent.Add(1)
@@ -233,7 +233,7 @@ func runHostile(t *testing.T, load hostileLoad, dur time.Duration, figures bool)
 					b = append(b[:16], 1, 2, 3)
 					b[0] = 200
 				}
-				if c.SendRaw(b, to) == nil {
+				if c.SendRaw(to, b) == nil {
 					hostileSent.Add(1)
 				}
 			}
@@ -254,7 +254,7 @@ func runHostile(t *testing.T, load hostileLoad, dur time.Duration, figures bool)
 					return
 				case <-time.After(5 * time.Millisecond):
 				}
-				if err := c.SendRaw(big, to); err != nil {
+				if err := c.SendRaw(to, big); err != nil {
 					t.Errorf("oversized send: %v", err)
 					return
 				}
