@@ -63,15 +63,6 @@ func AddrFrom(index int32, p netip.Prefix) Addr {
 // Prefix is Local with PrefixLen.
 func (a *Addr) Prefix() netip.Prefix { return prefixOf(a.Local, a.PrefixLen) }
 
-// String formats the address as ip does: "10.0.0.1/24" (with " peer P" for point-to-point addresses).
-func (a Addr) String() string {
-	s := a.Prefix().String()
-	if a.Peer.IsValid() {
-		s = a.Local.String() + " peer " + prefixOf(a.Peer, a.PrefixLen).String()
-	}
-	return s
-}
-
 // UnmarshalBinary decodes an RTM_NEWADDR payload (struct ifaddrmsg and IFA_* attributes) into a. Only the label
 // allocates.
 func (a *Addr) UnmarshalBinary(b []byte) error {
@@ -177,7 +168,7 @@ func (a *Addr) request(typ uint16) ([]byte, error) {
 	return a.marshal(typ == unix.RTM_DELADDR)
 }
 
-func (a *Addr) describe() string { return fmt.Sprintf("%v dev %d", a, a.Index) }
+func (a *Addr) describe() string { return fmt.Sprintf("%s dev %d", a.brief(), a.Index) }
 
 // AddrService lists, adds and deletes addresses (RTM_GETADDR, RTM_NEWADDR, RTM_DELADDR).
 type AddrService struct{ service[Addr, *Addr] }

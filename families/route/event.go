@@ -105,7 +105,7 @@ func describe(v any) string {
 	case *Link:
 		return fmt.Sprintf("link %d %s", o.Index, o.Name)
 	case *Addr:
-		return fmt.Sprintf("addr %s dev %d", o, o.Index)
+		return fmt.Sprintf("addr %s dev %d", o.brief(), o.Index)
 	case *Route:
 		return fmt.Sprintf("route %s table %s", o.Dst, TableName(o.Table))
 	case *Neigh:
