@@ -31,7 +31,7 @@ type Object struct {
 	// Kind is TCA_KIND: "htb", "fq_codel", "u32"...
 	Kind string
 	// Options is TCA_OPTIONS decoded by Kind: a typed value (*HTB, *TBF...) for the kinds nlkit knows, *Raw for
-	// the others; nil when absent. Requests send it as it is.
+	// the others; nil when absent. Requests send it as it is, and no TCA_OPTIONS when it encodes to nil.
 	Options Options
 	// Stats are TCA_STATS2 (struct gnet_stats_basic, gnet_stats_queue, gnet_stats_rate_est): nil when absent.
 	Stats *Stats
@@ -294,7 +294,11 @@ func (o *Object) encode(b []byte, withStats bool) ([]byte, error) {
 		if err != nil {
 			return nil, &OptionsError{Kind: kind, Err: err}
 		}
-		ae.Raw(kconst.TCA_OPTIONS, ob)
+		// In a request, nil options (a fifo without a limit, ingress, clsact) send no TCA_OPTIONS: fifo refuses
+		// an empty one. A dump (MarshalBinary) keeps the empty nest the kernel sends for ingress and clsact.
+		if ob != nil || withStats {
+			ae.Raw(kconst.TCA_OPTIONS, ob)
+		}
 	}
 	if withStats {
 		if o.HwOffload {

@@ -5,9 +5,9 @@ import "net/netip"
 // seedOptions returns filled options of a kind, for fuzz seeds and fakes.
 func seedOptions(name string) []Options {
 	acts := []Action{
-		{Kind: "gact", Index: 1, Options: &Gact{Parms: &TcGen{Index: 1, Action: ActShot}, Prob: &GactProb{PType: 1, PVal: 100, PAction: ActOK}}},
-		{Kind: "mirred", Options: &Mirred{Parms: &MirredParms{TcGen: TcGen{Action: ActStolen}, EAction: 1, Ifindex: 3}}},
-		{Kind: "unknownact", Options: &Raw{KindName: "unknownact", Data: []byte{1, 2, 3, 4}}, Cookie: []byte{9},
+		{Order: 1, Kind: "gact", Index: 1, Options: &Gact{Parms: &TcGen{Index: 1, Action: ActShot}, Prob: &GactProb{PType: 1, PVal: 100, PAction: ActOK}}},
+		{Order: 2, Kind: "mirred", Options: &Mirred{Parms: &MirredParms{TcGen: TcGen{Action: ActStolen}, EAction: 1, Ifindex: 3}}},
+		{Order: 3, Kind: "unknownact", Options: &Raw{KindName: "unknownact", Data: []byte{1, 2, 3, 4}}, Cookie: []byte{9},
 			Stats: &Stats{HasBasic: true, Bytes: 10, Packets: 1}},
 	}
 	ps := DefaultPsched()
