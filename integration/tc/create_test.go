@@ -118,6 +118,16 @@ func TestHTBClasses(t *testing.T) {
 		}
 		if c.Handle == tc.MakeHandle(1, 0x20) {
 			seen++
+			// nlkit computes what tc computed from the same parameters (the kernel keeps buffer and cbuffer).
+			want, err := tc.NewHTBClass(tc.HTBClassParams{Rate: 375000, Ceil: 625000, Burst: 20 * 1024,
+				CBurst: 3 * 1024, Prio: 2, Quantum: 3000}, ps, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if o.Buffer != want.Buffer || o.CBuffer != want.CBuffer || o.Rate.Rate != want.Rate.Rate ||
+				o.Ceil.Rate != want.Ceil.Rate || o.Quantum != want.Quantum || o.Prio != want.Prio {
+				t.Errorf("class 1:20: tc made %+v, nlkit computes %+v", o, want)
+			}
 			if o.RateBps() != 375000 || o.CeilBps() != 625000 || o.Prio != 2 || o.Quantum != 3000 ||
 				ps.XmitSize(o.RateBps(), o.Buffer) < 20*1024-16 || ps.XmitSize(o.CeilBps(), o.CBuffer) < 3*1024-16 {
 				t.Errorf("class 1:20 from tc: %+v", o)

@@ -164,6 +164,10 @@ var hostKinds = []struct {
 	{"v0", "qdisc replace dev v0 root handle 5: tbf rate 2mbit burst 20kb latency 70ms mpu 64", tc.MakeHandle(5, 0), func(t *testing.T, o tc.Options) {
 		b := o.(*tc.TBF)
 		burst := tc.DefaultPsched().XmitSize(b.RateBps(), b.Buffer)
+		want, err := tc.NewTBF(tc.TBFParams{Rate: 250000, Burst: 20 * 1024, Latency: 70000, MPU: 64}, tc.DefaultPsched())
+		if err != nil || want.Limit != b.Limit || want.Rate.Rate != b.Rate.Rate {
+			t.Errorf("tbf: tc made %+v, nlkit computes %+v (%v)", b, want, err)
+		}
 		if b.RateBps() != 250000 || b.Rate.MPU != 64 || burst < 20*1024-64 || burst > 20*1024 ||
 			b.Limit != 250000*70/1000+20*1024 || b.Rate.LinkLayer != tc.LinkLayerEthernet {
 			t.Errorf("tbf: %+v (burst %d)", b, burst)
