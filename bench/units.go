@@ -206,7 +206,7 @@ func unitRoundTrips(h netns.NsHandle, n int) (time.Duration, error) {
 		return 0, err
 	}
 	defer stop()
-	cl, err := unit.DialClient(srv, &unit.ClientConfig{Config: cfg})
+	cl, err := unit.DialClient(&unit.ClientConfig{Server: srv, Config: cfg})
 	if err != nil {
 		return 0, err
 	}
@@ -231,7 +231,7 @@ func unitManyClients(h netns.NsHandle, n int) (time.Duration, error) {
 	defer stop()
 	clients := make([]*unit.Client, unitClients)
 	for i := range clients {
-		if clients[i], err = unit.DialClient(srv, &unit.ClientConfig{Config: cfg}); err != nil {
+		if clients[i], err = unit.DialClient(&unit.ClientConfig{Server: srv, Config: cfg}); err != nil {
 			return 0, err
 		}
 		defer clients[i].Close()

@@ -72,7 +72,7 @@ func serve(cfg unit.Config, stdout, stderr io.Writer) int {
 }
 
 func client(cfg unit.Config, server uint32, msg string, timeout time.Duration, stdout, stderr io.Writer) int {
-	c, err := unit.DialClient(server, &unit.ClientConfig{Config: cfg, Timeout: timeout})
+	c, err := unit.DialClient(&unit.ClientConfig{Server: server, Config: cfg, Timeout: timeout})
 	if err != nil {
 		fmt.Fprintf(stderr, "netlink-cs: %v\n", err)
 		return 1

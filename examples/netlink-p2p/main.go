@@ -51,7 +51,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
-	cfg := &unit.Config{Unit: *unitNo}
+	cfg := unit.Config{Unit: *unitNo}
 	var err error
 	if fs.NArg() == 0 {
 		err = receive(cfg, uint32(*local), uint32(*group), *count, stdout)
@@ -82,11 +82,12 @@ func decode(b []byte) ([]byte, error) {
 	return text, nil
 }
 
-func receive(cfg *unit.Config, local, group uint32, count int, stdout io.Writer) error {
+func receive(cfg unit.Config, local, group uint32, count int, stdout io.Writer) error {
 	if local == 0 {
 		local = ReceiverPortID
 	}
-	peer, err := unit.DialPeer(local, SenderPortID, cfg)
+	cfg.PortID = local
+	peer, err := unit.DialPeer(&unit.PeerConfig{Config: cfg, Remote: SenderPortID})
 	if err != nil {
 		return err
 	}
@@ -133,11 +134,12 @@ func check(m proto.Message) ([]byte, error) {
 	return decode(m.Data)
 }
 
-func send(cfg *unit.Config, local, group uint32, text []byte, timeout time.Duration, stdout io.Writer) error {
+func send(cfg unit.Config, local, group uint32, text []byte, timeout time.Duration, stdout io.Writer) error {
 	if local == 0 {
 		local = SenderPortID
 	}
-	peer, err := unit.DialPeer(local, ReceiverPortID, cfg)
+	cfg.PortID = local
+	peer, err := unit.DialPeer(&unit.PeerConfig{Config: cfg, Remote: ReceiverPortID})
 	if err != nil {
 		return err
 	}

@@ -34,7 +34,7 @@ func echoServer(b *testing.B) uint32 {
 // echoClient opens a client of the echo server at portid server.
 func echoClient(b *testing.B, server uint32) *unit.Client {
 	b.Helper()
-	c, err := unit.DialClient(server, nil)
+	c, err := unit.DialClient(&unit.ClientConfig{Server: server})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -17,9 +17,13 @@ const DefaultTimeout = 5 * time.Second
 // DefaultRequestType is the nlmsg_type a Client uses when the caller gives none (NLMSG_MIN_TYPE).
 const DefaultRequestType = proto.TypeMin
 
-// ClientConfig configures a Client.
+// ClientConfig configures a Client: the server it talks to, and its own socket (Config; Config.PortID is the
+// client's own portid, 0 for one the kernel assigns).
 type ClientConfig struct {
 	Config
+	// Server is the portid of the server (Server.PortID). It is required on NETLINK_USERSOCK; 0 is the kernel's
+	// socket, which only a kernel module's unit has.
+	Server uint32
 	// Timeout bounds each request whose context has no deadline; 0 is DefaultTimeout.
 	Timeout time.Duration
 }
@@ -78,11 +82,15 @@ type soloTimeout struct {
 	timer  *time.Timer
 }
 
-// DialClient opens a client for the server at portid server.
-func DialClient(server uint32, cfg *ClientConfig) (*Client, error) {
+// DialClient opens a client for the server at portid cfg.Server. A nil cfg, or a zero Server on
+// NETLINK_USERSOCK, gives a *ConfigError.
+func DialClient(cfg *ClientConfig) (*Client, error) {
 	var c ClientConfig
 	if cfg != nil {
 		c = *cfg
+	}
+	if err := c.checkRemote("ClientConfig.Server", c.Server); err != nil {
+		return nil, err
 	}
 	nc := c.nlkitConfig(c.PortID, nil, false)
 	// A truncated reply is skipped whatever the buffer's size, so a larger buffer would only be memory that
@@ -92,7 +100,7 @@ func DialClient(server uint32, cfg *ClientConfig) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	return newClient(conn, server, c.Timeout), nil
+	return newClient(conn, c.Server, c.Timeout), nil
 }
 
 // newClient makes a Client on any Conn (a test's fake): its sends go through conn.SendRawContext.

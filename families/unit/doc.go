@@ -7,6 +7,13 @@
 // server's portid and matches replies by sequence number, so many goroutines can share one Client; a Peer
 // exchanges messages between two fixed portids; Publisher and Subscriber use multicast groups.
 //
+// Each is opened by one call that takes a pointer to its config (Config for a Publisher; the other configs embed
+// it, for the unit, the socket's own portid and namespace); nil means the defaults where there are any:
+// Listen(*ServerConfig), DialClient(*ClientConfig) (ClientConfig.Server: the server's portid),
+// DialPeer(*PeerConfig) (PeerConfig.Remote: the other peer's portid), DialPublisher(*Config) and
+// DialSubscriber(*SubscriberConfig) (SubscriberConfig.Groups).
+// A required field left out gives a *ConfigError before any socket is opened.
+//
 // Messages are ordinary netlink messages (struct nlmsghdr and a payload), and a Server follows the kernel's own
 // conventions (netlink_rcv_skb, netlink_ack), so a program in any language with plain AF_NETLINK sockets, or
 // built on libmnl or libnl-3, can talk to it: a request is a message with NLM_F_REQUEST and a type of at least
@@ -33,8 +40,8 @@ type Config struct {
 	// Unit is the netlink protocol number; 0 means NETLINK_USERSOCK (user messaging on NETLINK_ROUTE is not
 	// supported by this package).
 	Unit int
-	// PortID binds a fixed nl_pid; 0 means: the process id for a Server (as in the classic tutorial),
-	// kernel-assigned otherwise.
+	// PortID binds the socket's own fixed nl_pid (a Client's or Peer's local portid, a Server's address); 0
+	// means: the process id for a Server (as in the classic tutorial), kernel-assigned otherwise.
 	PortID uint32
 	// NetNS is a network namespace file descriptor; 0 is the calling thread's namespace.
 	NetNS int

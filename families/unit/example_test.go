@@ -37,7 +37,7 @@ func Example() {
 		})
 	}()
 
-	c, err := unit.DialClient(srv.PortID(), nil)
+	c, err := unit.DialClient(&unit.ClientConfig{Server: srv.PortID()})
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -63,15 +63,15 @@ func Example() {
 
 // A subscriber receives what publishers multicast to its groups, with each sender's credentials. Joining a
 // group needs CAP_NET_ADMIN; publishing on NETLINK_USERSOCK does not.
-func ExampleSubscribe() {
+func ExampleDialSubscriber() {
 	ctx := context.Background()
-	sub, err := unit.Subscribe([]uint32{3}, nil)
+	sub, err := unit.DialSubscriber(&unit.SubscriberConfig{Groups: []uint32{3}})
 	if err != nil {
 		log.Fatal(err) // a *nlkit.GroupPermissionError without CAP_NET_ADMIN
 	}
 	defer sub.Close()
 
-	pub, err := unit.NewPublisher(nil)
+	pub, err := unit.DialPublisher(nil)
 	if err != nil {
 		log.Fatal(err)
 	}

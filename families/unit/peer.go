@@ -17,13 +17,30 @@ type Peer struct {
 	from  nlkit.Sender
 }
 
-// DialPeer binds local (a fixed portid; 0 lets the kernel choose) and talks to remote.
-func DialPeer(local, remote uint32, cfg *Config) (*Peer, error) {
-	conn, err := cfg.dial(local, nil, true)
+// PeerConfig configures a Peer: the two portids, its own (Config.PortID; 0 lets the kernel choose) and the
+// other side's (Remote).
+type PeerConfig struct {
+	Config
+	// Remote is the other peer's portid, the only one the Peer sends to and receives from. It is required on
+	// NETLINK_USERSOCK; 0 is the kernel's socket, which only a kernel module's unit has.
+	Remote uint32
+}
+
+// DialPeer binds cfg.PortID and talks to cfg.Remote. A nil cfg, or a zero Remote on NETLINK_USERSOCK, gives a
+// *ConfigError.
+func DialPeer(cfg *PeerConfig) (*Peer, error) {
+	var c PeerConfig
+	if cfg != nil {
+		c = *cfg
+	}
+	if err := c.checkRemote("PeerConfig.Remote", c.Remote); err != nil {
+		return nil, err
+	}
+	conn, err := c.dial(c.PortID, nil, true)
 	if err != nil {
 		return nil, err
 	}
-	return &Peer{conn: conn, remote: remote}, nil
+	return &Peer{conn: conn, remote: c.Remote}, nil
 }
 
 // PortID is the local portid.

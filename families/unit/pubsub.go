@@ -14,8 +14,8 @@ type Publisher struct {
 	conn *nlkit.Conn
 }
 
-// NewPublisher opens a socket for publishing.
-func NewPublisher(cfg *Config) (*Publisher, error) {
+// DialPublisher opens a socket for publishing (cfg nil: NETLINK_USERSOCK, a kernel-assigned portid).
+func DialPublisher(cfg *Config) (*Publisher, error) {
 	var portid uint32
 	if cfg != nil {
 		portid = cfg.PortID
@@ -61,9 +61,12 @@ type Subscriber struct {
 	refused atomic.Uint64
 }
 
-// SubscriberConfig configures a Subscriber.
+// SubscriberConfig configures a Subscriber: the groups it joins, the senders it admits, and its socket.
 type SubscriberConfig struct {
 	Config
+	// Groups are the multicast groups to join, at least one (any group number from 1, including those above 32:
+	// joining needs CAP_NET_ADMIN, or a user namespace that owns the network namespace).
+	Groups []uint32
 	// AllowUIDs and AllowGIDs, when either is non-empty, admit only datagrams whose sender's SCM_CREDENTIALS
 	// uid is in AllowUIDs or gid in AllowGIDs (the kernel, which sends as uid 0, is admitted only by uid 0);
 	// Receive skips the others and counts them (Refused). Any process may send to a NETLINK_USERSOCK group, so
@@ -72,24 +75,18 @@ type SubscriberConfig struct {
 	AllowGIDs []uint32
 }
 
-// Subscribe joins groups (any group number; joining needs CAP_NET_ADMIN, or a user namespace that owns the
-// network namespace). It is NewSubscriber without a sender filter.
-func Subscribe(groups []uint32, cfg *Config) (*Subscriber, error) {
-	var c SubscriberConfig
-	if cfg != nil {
-		c.Config = *cfg
-	}
-	return NewSubscriber(groups, &c)
-}
-
-// NewSubscriber joins groups and receives their multicasts with each sender's credentials (SO_PASSCRED),
-// admitting only the senders cfg allows.
-func NewSubscriber(groups []uint32, cfg *SubscriberConfig) (*Subscriber, error) {
+// DialSubscriber joins cfg.Groups and receives their multicasts with each sender's credentials (SO_PASSCRED),
+// admitting only the senders cfg allows (all of them when AllowUIDs and AllowGIDs are empty). A nil cfg, no
+// Groups, or a group 0 gives a *ConfigError; a group the caller may not join, a *nlkit.GroupPermissionError.
+func DialSubscriber(cfg *SubscriberConfig) (*Subscriber, error) {
 	var c SubscriberConfig
 	if cfg != nil {
 		c = *cfg
 	}
-	conn, err := c.dial(c.PortID, groups, true)
+	if err := checkGroups("SubscriberConfig.Groups", c.Groups); err != nil {
+		return nil, err
+	}
+	conn, err := c.dial(c.PortID, slices.Clone(c.Groups), true)
 	if err != nil {
 		return nil, err
 	}

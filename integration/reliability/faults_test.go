@@ -340,7 +340,7 @@ func TestCloseUnblocksReceive(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer mute.Close()
-	cl, err := unit.DialClient(mute.PortID(), &unit.ClientConfig{Config: unit.Config{NetNS: fd}, Timeout: time.Minute})
+	cl, err := unit.DialClient(&unit.ClientConfig{Server: mute.PortID(), Config: unit.Config{NetNS: fd}, Timeout: time.Minute})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -349,7 +349,7 @@ func TestCloseUnblocksReceive(t *testing.T) {
 		return err
 	})
 
-	sub, err := unit.Subscribe([]uint32{5}, &unit.Config{NetNS: fd})
+	sub, err := unit.DialSubscriber(&unit.SubscriberConfig{Config: unit.Config{NetNS: fd}, Groups: []uint32{5}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -66,7 +66,7 @@ func TestHostileServer(t *testing.T) {
 	}()
 	defer func() { raw.Close(); <-drained }()
 
-	client, err := unit.DialClient(srv.PortID(), &unit.ClientConfig{Config: unit.Config{NetNS: fd}, Timeout: 3 * time.Second})
+	client, err := unit.DialClient(&unit.ClientConfig{Server: srv.PortID(), Config: unit.Config{NetNS: fd}, Timeout: 3 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -40,7 +40,7 @@ func TestLoadRequests(t *testing.T) {
 	}()
 	cls := make([]*unit.Client, clients)
 	for i := range cls {
-		if cls[i], err = unit.DialClient(srv.PortID(), &unit.ClientConfig{Config: unit.Config{NetNS: fd,
+		if cls[i], err = unit.DialClient(&unit.ClientConfig{Server: srv.PortID(), Config: unit.Config{NetNS: fd,
 			SocketReceiveBuffer: 4 << 20}, Timeout: 30 * time.Second}); err != nil {
 			t.Fatal(err)
 		}

@@ -144,7 +144,7 @@ func uidClient() int {
 	}
 	r := childResult{UID: os.Getuid(), GID: os.Getgid()}
 	start := time.Now()
-	c, err := unit.DialClient(uint32(portid), &unit.ClientConfig{Timeout: 5 * time.Second})
+	c, err := unit.DialClient(&unit.ClientConfig{Server: uint32(portid), Timeout: 5 * time.Second})
 	if err != nil {
 		r.Err = "dial: " + err.Error()
 	} else {
@@ -228,7 +228,7 @@ func TestServerRefusesOtherUID(t *testing.T) {
 	}()
 
 	// Root is let in.
-	root, err := unit.DialClient(srv.PortID(), &unit.ClientConfig{Config: unit.Config{NetNS: fd}})
+	root, err := unit.DialClient(&unit.ClientConfig{Server: srv.PortID(), Config: unit.Config{NetNS: fd}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -33,7 +33,7 @@ func runHelper(mode string) int {
 	var group uint32
 	if _, err := fmt.Sscanf(mode, "publish %d", &group); err == nil {
 		// A group send on NETLINK_USERSOCK needs no privilege.
-		p, err := unit.NewPublisher(nil)
+		p, err := unit.DialPublisher(nil)
 		if err == nil {
 			err = p.Publish(group, 0, []byte("from uid "+strconv.Itoa(os.Getuid())))
 		}
@@ -164,7 +164,7 @@ func runHostile(t *testing.T, load hostileLoad, dur time.Duration, figures bool)
 	const good = 8
 	clients := make([]*unit.Client, good)
 	for i := range clients {
-		if clients[i], err = unit.DialClient(srv.PortID(), &unit.ClientConfig{Config: unit.Config{NetNS: fd}}); err != nil {
+		if clients[i], err = unit.DialClient(&unit.ClientConfig{Server: srv.PortID(), Config: unit.Config{NetNS: fd}}); err != nil {
 			t.Fatal(err)
 		}
 		defer clients[i].Close()
@@ -367,7 +367,7 @@ func TestClientSendHonoursContextWhenServerFull(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer mute.Close()
-	c, err := unit.DialClient(mute.PortID(), &unit.ClientConfig{Config: unit.Config{NetNS: fd},
+	c, err := unit.DialClient(&unit.ClientConfig{Server: mute.PortID(), Config: unit.Config{NetNS: fd},
 		Timeout: 50 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
@@ -481,7 +481,7 @@ func TestServerAnswersLikeTheKernel(t *testing.T) {
 func TestSubscriberSeesCredentialsAndFilters(t *testing.T) {
 	ns := nstest.New(t)
 	fd := ns.Handle.Fd()
-	sub, err := unit.NewSubscriber([]uint32{7}, &unit.SubscriberConfig{Config: unit.Config{NetNS: fd},
+	sub, err := unit.DialSubscriber(&unit.SubscriberConfig{Groups: []uint32{7}, Config: unit.Config{NetNS: fd},
 		AllowUIDs: []uint32{0}})
 	if err != nil {
 		t.Fatal(err)
@@ -493,7 +493,7 @@ func TestSubscriberSeesCredentialsAndFilters(t *testing.T) {
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("a group send as uid 65534: %v\n%s", err, out)
 	}
-	pub, err := unit.NewPublisher(&unit.Config{NetNS: fd})
+	pub, err := unit.DialPublisher(&unit.Config{NetNS: fd})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -65,7 +65,7 @@ func TestClientServer(t *testing.T) {
 		mu.Unlock()
 		return append([]byte("echo: "), req.Message.Data...), nil
 	})
-	c, err := unit.DialClient(srv.PortID(), &unit.ClientConfig{Config: unit.Config{NetNS: ns.Handle.Fd()}})
+	c, err := unit.DialClient(&unit.ClientConfig{Server: srv.PortID(), Config: unit.Config{NetNS: ns.Handle.Fd()}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -143,19 +143,19 @@ func TestClientInC(t *testing.T) {
 
 func TestPeerToPeer(t *testing.T) {
 	ns := nstest.New(t)
-	cfg := &unit.Config{NetNS: ns.Handle.Fd()}
-	a, err := unit.DialPeer(5001, 5002, cfg)
+	fd := ns.Handle.Fd()
+	a, err := unit.DialPeer(&unit.PeerConfig{Config: unit.Config{NetNS: fd, PortID: 5001}, Remote: 5002})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer a.Close()
-	b, err := unit.DialPeer(5002, 5001, cfg)
+	b, err := unit.DialPeer(&unit.PeerConfig{Config: unit.Config{NetNS: fd, PortID: 5002}, Remote: 5001})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer b.Close()
 	// A third socket's message to b must not be taken for a's.
-	stranger, err := unit.DialPeer(5003, 5002, cfg)
+	stranger, err := unit.DialPeer(&unit.PeerConfig{Config: unit.Config{NetNS: fd, PortID: 5003}, Remote: 5002})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -182,19 +182,19 @@ func TestMulticastTwoSubscribers(t *testing.T) {
 	cfg := &unit.Config{NetNS: ns.Handle.Fd()}
 	var subs []*unit.Subscriber
 	for range 2 {
-		s, err := unit.Subscribe([]uint32{5}, cfg)
+		s, err := unit.DialSubscriber(&unit.SubscriberConfig{Config: *cfg, Groups: []uint32{5}})
 		if err != nil {
 			t.Fatal(err)
 		}
 		defer s.Close()
 		subs = append(subs, s)
 	}
-	other, err := unit.Subscribe([]uint32{6}, cfg)
+	other, err := unit.DialSubscriber(&unit.SubscriberConfig{Config: *cfg, Groups: []uint32{6}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer other.Close()
-	pub, err := unit.NewPublisher(cfg)
+	pub, err := unit.DialPublisher(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -222,7 +222,7 @@ func TestMulticastTwoSubscribers(t *testing.T) {
 
 func TestSendToAbsentPortID(t *testing.T) {
 	ns := nstest.New(t)
-	c, err := unit.DialClient(3999999999, &unit.ClientConfig{Config: unit.Config{NetNS: ns.Handle.Fd()}})
+	c, err := unit.DialClient(&unit.ClientConfig{Server: 3999999999, Config: unit.Config{NetNS: ns.Handle.Fd()}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -285,7 +285,7 @@ func TestMalformedDatagramToServer(t *testing.T) {
 	if err != nil || !errors.Is(ack.Err(), syscall.EBADMSG) {
 		t.Fatalf("answer to a malformed datagram: %+v %v, want EBADMSG", ack, err)
 	}
-	c, err := unit.DialClient(srv.PortID(), &unit.ClientConfig{Config: cfg})
+	c, err := unit.DialClient(&unit.ClientConfig{Server: srv.PortID(), Config: cfg})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -312,7 +312,7 @@ func TestConcurrentClients(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			c, err := unit.DialClient(srv.PortID(), &unit.ClientConfig{Config: cfg})
+			c, err := unit.DialClient(&unit.ClientConfig{Server: srv.PortID(), Config: cfg})
 			if err != nil {
 				errs <- err
 				return
@@ -348,7 +348,7 @@ func TestConcurrentClients(t *testing.T) {
 
 func TestSharedClientMatchesReplies(t *testing.T) {
 	srv, cfg := serve(t, unit.ServerConfig{})
-	c, err := unit.DialClient(srv.PortID(), &unit.ClientConfig{Config: cfg})
+	c, err := unit.DialClient(&unit.ClientConfig{Server: srv.PortID(), Config: cfg})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -386,7 +386,7 @@ func TestHandlerErrorBecomesNlmsgError(t *testing.T) {
 		}
 		return nil, errors.New("no such thing here")
 	})
-	c, err := unit.DialClient(srv.PortID(), &unit.ClientConfig{Config: cfg})
+	c, err := unit.DialClient(&unit.ClientConfig{Server: srv.PortID(), Config: cfg})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -402,13 +402,13 @@ func TestHandlerErrorBecomesNlmsgError(t *testing.T) {
 
 func TestPeerReceivesEveryMessageOfADatagram(t *testing.T) {
 	ns := nstest.New(t)
-	cfg := &unit.Config{NetNS: ns.Handle.Fd()}
-	a, err := unit.DialPeer(5101, 5102, cfg)
+	fd := ns.Handle.Fd()
+	a, err := unit.DialPeer(&unit.PeerConfig{Config: unit.Config{NetNS: fd, PortID: 5101}, Remote: 5102})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer a.Close()
-	b, err := unit.DialPeer(5102, 5101, cfg)
+	b, err := unit.DialPeer(&unit.PeerConfig{Config: unit.Config{NetNS: fd, PortID: 5102}, Remote: 5101})
 	if err != nil {
 		t.Fatal(err)
 	}
