@@ -10,6 +10,10 @@
 // request with NLM_F_DUMP the replies are marked NLM_F_MULTI and NLMSG_DONE is appended; for one with
 // NLM_F_ACK an acknowledgement is appended, as the kernel does. An error returned by the function (a
 // syscall.Errno or a *proto.Error with its extended ack) becomes an NLMSG_ERROR.
+//
+// Dial takes the unit and the function that plays the kernel, not the single *Config of the library's Dials:
+// there is no socket to set up, and what a test decides is the kernel's answers. New takes an *nlkit.Config
+// too, for the settings the Conn itself keeps (receive buffer, AcceptUserSenders, Tap).
 package nltest
 
 import (

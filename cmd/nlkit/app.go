@@ -43,7 +43,7 @@ type app struct {
 	dialEvents func(cfg *nlkit.Config) (*nlkit.Conn, error)
 	ready      func()
 	// dialGenl and readSockets stand in for genl.Dial and /proc/net/netlink in tests.
-	dialGenl    func(cfg *nlkit.Config) (*genl.Conn, error)
+	dialGenl    func(cfg *genl.Config) (*genl.Conn, error)
 	readSockets func() ([]procnet.Socket, error)
 
 	c     *route.Client

@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 
-	"github.com/nlkit/nlkit"
 	"github.com/nlkit/nlkit/families/genl"
 	"github.com/nlkit/nlkit/netns"
 	"github.com/nlkit/nlkit/pcap"
@@ -32,7 +31,7 @@ func (a *app) cmdGenl(argv []string) error {
 	if dial == nil {
 		dial = genl.Dial
 	}
-	c, err := dial(&nlkit.Config{NetNS: fd})
+	c, err := dial(&genl.Config{NetNS: fd})
 	if err != nil {
 		return fmt.Errorf("cannot open netlink socket: %w", err)
 	}

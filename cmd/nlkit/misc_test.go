@@ -122,7 +122,7 @@ func TestGenl(t *testing.T) {
 	run := func(args ...string) string {
 		var stdout, stderr bytes.Buffer
 		a := &app{stdout: &stdout, stderr: &stderr, ctx: context.Background(),
-			dialGenl: func(*nlkit.Config) (*genl.Conn, error) {
+			dialGenl: func(*genl.Config) (*genl.Conn, error) {
 				c, _ := genltest.Dial(genltest.Family{Family: fam})
 				return c, nil
 			}}

@@ -21,10 +21,38 @@ type Conn struct {
 	nc *nlkit.Conn
 }
 
-// Dial opens a NETLINK_GENERIC socket with cfg (nil for the defaults). Groups in cfg are numbers; use JoinGroup
-// to join a group by name.
-func Dial(cfg *nlkit.Config) (*Conn, error) {
-	nc, err := nlkit.Dial(nlkit.UnitGeneric, cfg)
+// Config chooses how Dial sets up a NETLINK_GENERIC socket. The zero value (or nil) is a socket in the calling
+// thread's network namespace, with a kernel-assigned portid and extended acks (NETLINK_EXT_ACK) on. Groups are
+// joined by name after Dial (Conn.JoinGroup), since a family's group ids are assigned when it registers.
+type Config struct {
+	// NetNS is a file descriptor of the network namespace to work in (an nsfs file such as /run/netns/NAME or
+	// netns.NsHandle.Fd()); 0 is the calling thread's namespace. The socket stays in that namespace for its life.
+	NetNS int
+	// ReceiveBuffer is the user-space buffer for one datagram (0: nlkit.DefaultReceiveBuffer, 32 KiB, which
+	// holds any dump datagram the kernel builds).
+	ReceiveBuffer int
+	// SocketReceiveBuffer sets SO_RCVBUF(FORCE); 0 keeps the kernel default. A Conn that receives a busy group's
+	// events may need more, or it loses some (Receive then reports ENOBUFS).
+	SocketReceiveBuffer int
+	// NoENOBUFS turns on NETLINK_NO_ENOBUFS: events lost because the socket's queue was full are not reported.
+	NoENOBUFS bool
+	// Tap sees every datagram sent and received (see nlkit.Tap).
+	Tap nlkit.Tap
+}
+
+// Dial opens a NETLINK_GENERIC socket as cfg says (nil for the defaults).
+func Dial(cfg *Config) (*Conn, error) {
+	var c Config
+	if cfg != nil {
+		c = *cfg
+	}
+	nc, err := nlkit.Dial(nlkit.UnitGeneric, &nlkit.Config{
+		NetNS:               c.NetNS,
+		ReceiveBuffer:       c.ReceiveBuffer,
+		SocketReceiveBuffer: c.SocketReceiveBuffer,
+		NoENOBUFS:           c.NoENOBUFS,
+		Tap:                 c.Tap,
+	})
 	if err != nil {
 		return nil, err
 	}

@@ -8,11 +8,14 @@ import (
 	"errors"
 	"os/exec"
 	"slices"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/nlkit/nlkit"
 	"github.com/nlkit/nlkit/families/genl"
+	"github.com/nlkit/nlkit/netns/nstest"
 	"github.com/nlkit/nlkit/proto"
 )
 
@@ -274,5 +277,30 @@ func TestLiveAbandonAtLastMessage(t *testing.T) {
 	defer cancel()
 	if got, err := c.Families(short); err != nil || len(got) != len(fams) {
 		t.Fatalf("dump after abandoning at the last message: %d families, %v", len(got), err)
+	}
+}
+
+// countTap counts the datagrams a Conn sends and receives.
+type countTap struct{ sent, received atomic.Int64 }
+
+func (c *countTap) Sent(int, uint32, nlkit.Addr, []byte)     { c.sent.Add(1) }
+func (c *countTap) Received(int, uint32, nlkit.Addr, []byte) { c.received.Add(1) }
+
+// TestLiveDialConfig checks that Dial applies its Config: a socket in a fresh namespace, watched by a Tap,
+// resolves nlctrl there.
+func TestLiveDialConfig(t *testing.T) {
+	ns := nstest.New(t)
+	tap := &countTap{}
+	c, err := genl.Dial(&genl.Config{NetNS: ns.Handle.Fd(), SocketReceiveBuffer: 1 << 20, Tap: tap})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if _, err := c.Family(ctx(t), genl.CtrlName); err != nil {
+		t.Fatal(err)
+	}
+	if tap.sent.Load() != 1 || tap.received.Load() < 1 {
+		t.Fatalf("the Tap saw %d sent and %d received datagrams, want 1 and at least 1", tap.sent.Load(),
+			tap.received.Load())
 	}
 }

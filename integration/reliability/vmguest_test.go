@@ -158,7 +158,7 @@ func TestVMGuestUnloadUnderLiveGenlClient(t *testing.T) {
 	defer ensureLoaded(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	k, err := knetlink.Dial(ctx)
+	k, err := knetlink.Dial(ctx, nil)
 	if err != nil {
 		t.Fatalf("KNETLINK family: %v", err)
 	}
@@ -188,7 +188,7 @@ func TestVMGuestUnloadUnderLiveGenlClient(t *testing.T) {
 	if out, _, err := modCmd(t, "insmod", knetlinkKo); err != nil {
 		t.Fatalf("insmod: %v: %s", err, out)
 	}
-	k2, err := knetlink.Dial(ctx)
+	k2, err := knetlink.Dial(ctx, nil)
 	if err != nil {
 		t.Fatalf("KNETLINK after insmod: %v", err)
 	}

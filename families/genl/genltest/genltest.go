@@ -6,6 +6,9 @@
 //		Family: genl.Family{ID: 0x20, Name: "KNETLINK", Version: 1, Groups: []genl.Group{{Name: "events", ID: 9}}},
 //		Handle: func(req genl.Message) ([]genl.Message, error) { return []genl.Message{req}, nil },
 //	})
+//
+// Dial takes the fake families, not a *genl.Config as genl.Dial does: there is no socket to set up, and what a
+// test decides is which families exist and how they answer.
 package genltest
 
 import (

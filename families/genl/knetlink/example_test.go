@@ -14,7 +14,7 @@ import (
 // Echo a message through the module's Generic Netlink family.
 func ExampleClient_Echo() {
 	ctx := context.Background()
-	k, err := knetlink.Dial(ctx)
+	k, err := knetlink.Dial(ctx, nil)
 	if errors.Is(err, knetlink.ErrNotLoaded) {
 		log.Fatal("load knetlink.ko first (examples/knetlink)")
 	}

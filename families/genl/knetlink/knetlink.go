@@ -56,9 +56,22 @@ type Client struct {
 	own    bool
 }
 
-// Dial opens a NETLINK_GENERIC socket and resolves the KNETLINK family on it.
-func Dial(ctx context.Context) (*Client, error) {
-	c, err := genl.Dial(nil)
+// Config chooses how Dial sets up the client's NETLINK_GENERIC socket: the namespace, buffers and Tap of
+// genl.Config. The zero value (or nil) is genl.Dial's defaults.
+type Config struct {
+	genl.Config
+}
+
+// Dial opens a NETLINK_GENERIC socket as cfg says (nil for the defaults) and resolves the KNETLINK family on it
+// (CTRL_CMD_GETFAMILY), a request that waits no longer than ctx allows. Unlike the other Dials of nlkit it
+// takes a context, first as Go's convention has it, because it asks the kernel something before it returns.
+// When the module is not loaded the error matches ErrNotLoaded.
+func Dial(ctx context.Context, cfg *Config) (*Client, error) {
+	var gc *genl.Config
+	if cfg != nil {
+		gc = &cfg.Config
+	}
+	c, err := genl.Dial(gc)
 	if err != nil {
 		return nil, err
 	}

@@ -13,7 +13,7 @@ import (
 // On a kernel without knetlink.ko (this machine's) Dial says so; inside the test VM, with the module loaded,
 // the echo is real.
 func TestLive(t *testing.T) {
-	k, err := knetlink.Dial(tctx(t))
+	k, err := knetlink.Dial(tctx(t), nil)
 	if errors.Is(err, knetlink.ErrNotLoaded) {
 		t.Skipf("knetlink.ko not loaded: %v", err)
 	}
@@ -21,7 +21,7 @@ func TestLive(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer k.Close()
-	sub, err := knetlink.Dial(tctx(t))
+	sub, err := knetlink.Dial(tctx(t), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
