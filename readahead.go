@@ -98,9 +98,13 @@ func (c *Conn) readAheadLocked() *readAhead {
 		// closure would allocate per dump.
 		r.run = r.read
 	}
-	for i := range r.slots {
-		if s := &r.slots[i]; len(s.buf) != len(c.rbuf) {
-			s.buf = make([]byte, len(c.rbuf))
+	// The first slot receives into the Conn's own buffer, which the consumer leaves alone while the read-ahead
+	// runs (see recvSlot); the others get a buffer the first time the reader needs them, so a dump whose
+	// consumer keeps up touches only a few, and a fresh Conn pays for those alone.
+	r.slots[0].buf = c.rbuf
+	for i := 1; i < len(r.slots); i++ {
+		if s := &r.slots[i]; s.buf != nil && len(s.buf) != len(c.rbuf) {
+			s.buf = nil
 		}
 	}
 	r.done, r.sawEnd = false, false
@@ -171,6 +175,9 @@ func (r *readAhead) read() {
 		s := r.free[len(r.free)-1]
 		r.free = r.free[:len(r.free)-1]
 		r.mu.Unlock()
+		if s.buf == nil {
+			s.buf = make([]byte, len(c.rbuf))
+		}
 
 		err := c.recvSlot(rctx, s)
 		s.err = err
@@ -276,7 +283,8 @@ func (r *readAhead) stop(seq, pid uint32) bool {
 
 // recvSlot receives one datagram into s. A buffer grown for a truncated datagram is the Conn's size from then
 // on: the slots follow the Conn's buffer on the next dump. Only the reader runs it, while the consumer holds
-// c.recvMu and leaves c.rbuf alone.
+// c.recvMu and leaves c.rbuf alone: the consumer has finished with the datagram in c.rbuf before it starts the
+// read-ahead, and receives into it again only after stop.
 func (c *Conn) recvSlot(ctx context.Context, s *aheadSlot) error {
 	_, err := c.recvInto(ctx, &s.buf, &s.d)
 	if len(s.buf) > len(c.rbuf) {

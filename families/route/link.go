@@ -299,17 +299,25 @@ func (li *LinkInfo) decode(b []byte) error {
 	return nil
 }
 
-// nameCache interns interface names (IFLA_IFNAME) for the dumps of one service (see caches), so that dumping
-// the same links again allocates nothing per link. It is bounded: past maxNames entries it starts afresh. It is
-// not safe for concurrent use: a dump takes it for its duration.
+// nameCache lets the dumps of one service share the interface names (IFLA_IFNAME) of the dump before, so that
+// dumping the same links again allocates nothing per link. It keeps the names of the last dump in the order
+// they were decoded: a dump of the same links decodes them in the same order, so the name at each position is
+// compared with the one at that position last time (no hashing, no map), and reused when it is the same. It is
+// bounded by maxNames, and not safe for concurrent use: a dump takes it for its duration (see dumpRun).
 type nameCache struct {
-	m map[string]string
+	prev, cur []string
+	i         int // the position of the next name
 }
 
 const maxNames = 1 << 16
 
-// name returns the NUL-terminated name in b as a string, shared with earlier decodes of the same name. A nil
-// nameCache returns a new string.
+// start begins a dump: the names of the last one are the ones to compare with.
+func (nc *nameCache) start() {
+	nc.prev, nc.cur, nc.i = nc.cur, nc.prev[:0], 0
+}
+
+// name returns the NUL-terminated name in b as a string: the last dump's at this position when it is the same.
+// A nil nameCache returns a new string.
 func (nc *nameCache) name(b []byte) string {
 	if i := bytes.IndexByte(b, 0); i >= 0 {
 		b = b[:i]
@@ -317,14 +325,16 @@ func (nc *nameCache) name(b []byte) string {
 	if nc == nil {
 		return string(b)
 	}
-	if s, ok := nc.m[string(b)]; ok { // a map lookup by string(b) does not allocate
-		return s
+	var s string
+	if nc.i < len(nc.prev) && nc.prev[nc.i] == string(b) { // the comparison does not allocate
+		s = nc.prev[nc.i]
+	} else {
+		s = string(b)
 	}
-	if nc.m == nil || len(nc.m) >= maxNames {
-		nc.m = make(map[string]string)
+	nc.i++
+	if len(nc.cur) < maxNames {
+		nc.cur = append(nc.cur, s)
 	}
-	s := string(b)
-	nc.m[s] = s
 	return s
 }
 

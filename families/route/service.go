@@ -120,6 +120,7 @@ func decoderFor[T any, P object[T]](names *nameCache) func(*T, []byte) error {
 // run runs the dumps that req and more request on s's Client.
 func (r *dumpRun[T, P]) run(ctx context.Context, s service[T, P], emptyOnENOENT bool, req []byte, more [][]byte) {
 	r.stopped, r.emptyOnENOENT = false, emptyOnENOENT
+	r.names.start()
 	if s.c.dump(ctx, s.getType(), req, r.each); r.stopped {
 		return
 	}

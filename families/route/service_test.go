@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"unsafe"
 
 	"github.com/nlkit/nlkit"
 	"github.com/nlkit/nlkit/nltest"
@@ -485,5 +486,68 @@ func TestStreamingAllocations(t *testing.T) {
 	small, large = count(10, x), count(1000, x)
 	if perRoute := (large - small) / 990; perRoute < 0.95 || perRoute > 1.05 {
 		t.Errorf("routes with metrics: %.2f allocations per route, want 1", perRoute)
+	}
+}
+
+// TestLinkNamesInternedPerService checks that the names of links dumped again share the strings of the first
+// dump of the same service, and that another Client's dumps do not (no process-wide table).
+func TestLinkNamesInternedPerService(t *testing.T) {
+	c, _ := linkDumpAlias(t, 50, -1, 0)
+	other, _ := linkDumpAlias(t, 50, -1, 0)
+	ctx := context.Background()
+	names := func(c *Client) map[string]*byte {
+		t.Helper()
+		m := map[string]*byte{}
+		for l, err := range c.Link.All(ctx, nil) {
+			if err != nil {
+				t.Fatal(err)
+			}
+			m[l.Name] = unsafe.StringData(l.Name)
+		}
+		return m
+	}
+	first, again, theirs := names(c), names(c), names(other)
+	for name, p := range first {
+		if again[name] != p {
+			t.Errorf("%q: a second dump on the same Client made a new string", name)
+		}
+		if theirs[name] == p && len(name) > 1 { // the runtime has one string of each single byte
+			t.Errorf("%q: another Client's dump shares the string", name)
+		}
+	}
+	if len(first) == 0 {
+		t.Fatal("no links")
+	}
+}
+
+func TestNameCache(t *testing.T) {
+	var nc nameCache
+	nc.start()
+	a := nc.name([]byte("eth0\x00junk"))
+	b := nc.name([]byte("lo"))
+	if a != "eth0" || b != "lo" {
+		t.Fatalf("%q %q: the NUL and what follows are kept", a, b)
+	}
+	// The next dump reuses the names it finds at the same positions, and makes the others.
+	nc.start()
+	a2, c := nc.name([]byte("eth0")), nc.name([]byte("eth1"))
+	if unsafe.StringData(a2) != unsafe.StringData(a) || c != "eth1" {
+		t.Fatal("the name at the same position was not reused")
+	}
+	nc.start()
+	if x := nc.name([]byte("eth1")); x != "eth1" || unsafe.StringData(x) == unsafe.StringData(c) {
+		t.Fatal("a name at another position was reused, or the name is wrong")
+	}
+	// Bounded: a dump of more names keeps maxNames of them.
+	nc.start()
+	for i := range maxNames + 10 {
+		nc.name([]byte(fmt.Sprint("n", i)))
+	}
+	if len(nc.cur) != maxNames {
+		t.Fatalf("%d names kept, want %d", len(nc.cur), maxNames)
+	}
+	var none *nameCache
+	if none.name([]byte("lo\x00")) != "lo" {
+		t.Fatal("a nil nameCache")
 	}
 }
