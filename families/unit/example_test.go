@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"log"
 	"log/slog"
+	"os"
 	"syscall"
 	"time"
 
@@ -87,4 +88,34 @@ func ExampleDialSubscriber() {
 	for _, m := range ev.Messages {
 		fmt.Printf("%s on group %d from uid %d\n", m.Data, ev.Group, ev.From.Cred.UID)
 	}
+}
+
+// Two peers that know each other's portids in advance, the seed tutorial's peer-to-peer exercise: each binds its
+// own (Config.PortID) and sends to the other's (Remote). Unicast on NETLINK_USERSOCK needs no privilege.
+func ExampleDialPeer() {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	// Two portids no other socket is likely to hold: the kernel assigns the process id first, then negative ones.
+	a, b := uint32(os.Getpid())|1<<30, uint32(os.Getpid())|1<<30|1<<29
+
+	pa, err := unit.DialPeer(&unit.PeerConfig{Config: unit.Config{PortID: a}, Remote: b})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer pa.Close()
+	pb, err := unit.DialPeer(&unit.PeerConfig{Config: unit.Config{PortID: b}, Remote: a})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer pb.Close()
+
+	if err := pa.Send(0, 1, []byte("ping")); err != nil {
+		log.Fatal(err)
+	}
+	m, from, err := pb.Receive(ctx)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Printf("%s (seq %d) from the other peer: %v\n", m.Data, m.Header.Sequence, from.Addr.PortID == a)
+	// Output: ping (seq 1) from the other peer: true
 }
