@@ -112,93 +112,73 @@ func (a *app) showAddrs(q addrQuery) error {
 	return nil
 }
 
-// addrFlagNames are ip's ifa_flag_data names, in its order; IFA_F_PERMANENT prints as "dynamic" when absent.
-var addrFlagNames = []struct {
-	mask route.AddrFlags
-	name string
-}{
-	{route.AddrSecondary, "secondary"}, {route.AddrNoDAD, "nodad"}, {route.AddrOptimistic, "optimistic"},
-	{route.AddrDADFailed, "dadfailed"}, {route.AddrHomeAddress, "home"}, {route.AddrDeprecated, "deprecated"},
-	{route.AddrTentative, "tentative"}, {route.AddrPermanent, "permanent"}, {route.AddrManageTemp, "mngtmpaddr"},
-	{route.AddrNoPrefixRoute, "noprefixroute"}, {route.AddrMcAutoJoin, "autojoin"},
-	{route.AddrStablePrivacy, "stable-privacy"},
-}
-
 // printAddr prints one address as ip's print_addrinfo does. monitor adds the link ("8: eth0"), as ip monitor.
 func (a *app) printAddr(ad *route.Addr, deleted, monitor bool) {
 	p := a.p
+	if !p.json {
+		a.appendText(deleted, func(b []byte) []byte {
+			if monitor {
+				b = fmt.Appendf(b, "%d: %s", ad.Index, a.links.name(ad.Index))
+			}
+			return ad.AppendFormat(append(b, "    "...), nil)
+		})
+		return
+	}
 	if deleted {
-		p.boolean("deleted", "Deleted ", true)
+		p.boolean("deleted", "", true)
 	}
 	if monitor {
-		p.int("index", "%d: ", int64(ad.Index))
-		p.str("dev", "%s", a.links.name(ad.Index))
+		p.int("index", "", int64(ad.Index))
+		p.jstr("dev", a.links.name(ad.Index))
 	}
-	if name := familyName(ad.Family); name != "???" {
-		p.str("family", "    %s ", name)
+	if name := route.FamilyName(ad.Family); name != "???" {
+		p.jstr("family", name)
 	} else {
-		p.int("family_index", "    family %d ", int64(ad.Family))
+		p.int("family_index", "", int64(ad.Family))
 	}
-	p.str("local", "%s", ad.Local.String())
+	p.jstr("local", ad.Local.String())
 	if ad.Peer.IsValid() {
-		p.text(" peer ")
-		p.str("address", "%s", ad.Peer.String())
+		p.jstr("address", ad.Peer.String())
 	}
-	p.int("prefixlen", "/%d ", int64(ad.PrefixLen))
+	p.int("prefixlen", "", int64(ad.PrefixLen))
 	if ad.RoutePriority != 0 {
-		p.uint("metric", "metric %d ", uint64(ad.RoutePriority))
+		p.uint("metric", "", uint64(ad.RoutePriority))
 	}
 	for _, x := range []struct {
-		a          netip.Addr
-		key, label string
-	}{{ad.Broadcast, "broadcast", "brd"}, {ad.Anycast, "anycast", "any"}, {ad.Multicast, "multicast", "mcast"}} {
+		a   netip.Addr
+		key string
+	}{{ad.Broadcast, "broadcast"}, {ad.Anycast, "anycast"}, {ad.Multicast, "multicast"}} {
 		if x.a.IsValid() {
-			p.text("%s ", x.label)
-			p.str(x.key, "%s ", x.a.String())
+			p.jstr(x.key, x.a.String())
 		}
 	}
-	p.str("scope", "scope %s ", ad.Scope.String())
-	flags := ad.Flags
-	for _, f := range addrFlagNames {
-		switch {
-		case f.mask == route.AddrPermanent:
-			if flags&f.mask == 0 {
-				p.boolean("dynamic", "dynamic ", true)
-			}
-		case flags&f.mask != 0 && f.mask == route.AddrSecondary && ad.Family == unix.AF_INET6:
-			p.boolean("temporary", "temporary ", true)
-		case flags&f.mask != 0:
-			p.boolean(f.name, f.name+" ", true)
-		}
-		flags &^= f.mask
+	p.jstr("scope", ad.Scope.String())
+	for _, n := range ad.Flags.Names(ad.Family) {
+		p.boolean(n, "", true)
 	}
-	if flags != 0 {
-		p.str("ifa_flags", "flags %s ", fmt.Sprintf("%02x", uint32(flags)))
+	if rest := ad.Flags &^ knownAddrFlags; rest != 0 {
+		p.jstr("ifa_flags", fmt.Sprintf("%02x", uint32(rest)))
 	}
 	if ad.Protocol != 0 {
-		p.str("protocol", "proto %s ", addrProtoName(ad.Protocol))
+		p.jstr("protocol", route.AddrProtocolName(ad.Protocol))
 	}
 	if ad.Label != "" {
-		p.str("label", "%s", ad.Label)
+		p.jstr("label", ad.Label)
 	}
 	if ci := ad.CacheInfo; ci != (route.AddrCacheInfo{}) {
-		p.text("\n       valid_lft ")
 		a.printLifetime("valid_life_time", ci.Valid, false)
-		p.text(" preferred_lft ")
 		a.printLifetime("preferred_life_time", ci.Preferred, ad.Flags&route.AddrDeprecated != 0)
 	}
-	p.text("\n")
 }
 
+// knownAddrFlags are the IFA_F_* flags ip names (IFA_F_SECONDARY ... IFA_F_STABLE_PRIVACY).
+const knownAddrFlags = route.AddrFlags(0xfff)
+
 func (a *app) printLifetime(key string, v uint32, signed bool) {
-	switch {
-	case v == route.Forever:
+	if signed && v != route.Forever {
+		a.p.int(key, "", int64(int32(v)))
+	} else {
 		a.p.uint(key, "", uint64(v))
-		a.p.text("forever")
-	case signed:
-		a.p.int(key, "%dsec", int64(int32(v)))
-	default:
-		a.p.uint(key, "%dsec", uint64(v))
 	}
 }
 

@@ -98,130 +98,115 @@ type linkStyle struct {
 	deleted   bool // a deletion event
 }
 
+// formatOptions are the library's options for st.
+func (a *app) linkFormatOptions(st linkStyle) route.FormatOptions {
+	o := route.FormatOptions{Link: a.linkByIndex, OmitLinkLayer: !st.linkLayer, LinkView: route.LinkViewMonitor}
+	switch {
+	case st.doLink:
+		o.LinkView = route.LinkViewLink
+	case st.queue:
+		o.LinkView = route.LinkViewAddr
+	}
+	return o
+}
+
 // knownLinkFlags are the ifi_flags bits ip names (plus IFF_RUNNING, which it never prints).
 const knownLinkFlags = unix.IFF_LOOPBACK | unix.IFF_BROADCAST | unix.IFF_POINTOPOINT | unix.IFF_MULTICAST |
 	unix.IFF_NOARP | unix.IFF_ALLMULTI | unix.IFF_PROMISC | unix.IFF_MASTER | unix.IFF_SLAVE | unix.IFF_DEBUG |
 	unix.IFF_DYNAMIC | unix.IFF_AUTOMEDIA | unix.IFF_PORTSEL | unix.IFF_NOTRAILERS | unix.IFF_UP |
 	unix.IFF_RUNNING | 1<<16 | 1<<17 | 1<<18
 
-var operStates = []string{"UNKNOWN", "NOTPRESENT", "DOWN", "LOWERLAYERDOWN", "TESTING", "DORMANT", "UP"}
-
 // printLink prints one link as ip's print_linkinfo does, into the open JSON object.
 func (a *app) printLink(l *route.Link, st linkStyle) {
 	p := a.p
-	if st.deleted {
-		p.boolean("deleted", "Deleted ", true)
+	if !p.json {
+		o := a.linkFormatOptions(st)
+		a.appendText(st.deleted, func(b []byte) []byte { return l.AppendFormat(b, &o) })
+		return
 	}
-	p.int("ifindex", "%d: ", int64(l.Index))
-	name, mdown := l.Name, false
+	if st.deleted {
+		p.boolean("deleted", "", true)
+	}
+	p.int("ifindex", "", int64(l.Index))
+	mdown := false
 	switch {
 	case l.HasParentIndex && l.ParentIndex == 0: // a tunnel bound to no device
 		p.null("link", "")
-		name = l.Name + "@NONE"
 	case l.ParentIndex != 0:
 		if l.HasLinkNetNSID {
 			p.int("link_index", "", int64(l.ParentIndex))
-			name = fmt.Sprintf("%s@if%d", l.Name, l.ParentIndex)
 		} else {
-			parent := a.links.name(l.ParentIndex)
-			p.jstr("link", parent)
-			name = l.Name + "@" + parent
+			p.jstr("link", a.links.name(l.ParentIndex))
 			pl, ok := a.links.link(l.ParentIndex)
 			mdown = !ok || !pl.IsUp()
 		}
 	}
-	if p.json {
-		p.jstr("ifname", l.Name)
-	} else {
-		p.text("%s: ", name)
+	p.jstr("ifname", l.Name)
+	p.openArr("flags")
+	for _, n := range l.Flags.Names() {
+		p.jstr("", n)
 	}
-	a.printLinkFlags(l.Flags, mdown)
-	p.uint("mtu", "mtu %d ", uint64(l.MTU))
+	if rest := uint32(l.Flags) &^ knownLinkFlags; rest != 0 {
+		p.jstr("", fmt.Sprintf("%x", rest))
+	}
+	if mdown {
+		p.jstr("", "M-DOWN")
+	}
+	p.closeArr()
+	p.uint("mtu", "", uint64(l.MTU))
 	if l.Qdisc != "" {
-		p.str("qdisc", "qdisc %s ", l.Qdisc)
+		p.jstr("qdisc", l.Qdisc)
 	}
 	if l.Master != 0 {
-		p.str("master", "master %s ", a.links.name(l.Master))
+		p.jstr("master", a.links.name(l.Master))
 	}
-	if int(l.OperState) < len(operStates) {
-		p.str("operstate", "state %s ", operStates[l.OperState])
+	if l.OperState <= route.OperUp {
+		p.jstr("operstate", l.OperState.String())
 	} else {
-		p.uint("operstate_index", "state %#x ", uint64(l.OperState))
+		p.uint("operstate_index", "", uint64(l.OperState))
 	}
 	if st.doLink {
 		if l.LinkMode < 2 {
-			p.str("linkmode", "mode %s ", []string{"DEFAULT", "DORMANT"}[l.LinkMode])
+			p.jstr("linkmode", []string{"DEFAULT", "DORMANT"}[l.LinkMode])
 		} else {
-			p.int("linkmode_index", "mode %d ", int64(l.LinkMode))
+			p.int("linkmode_index", "", int64(l.LinkMode))
 		}
 	}
 	if l.Family != unix.AF_INET6 { // the IPv6 view of a link (inet6_fill_ifinfo) has no IFLA_GROUP
-		p.str("group", "group %s ", groupName(l.Group))
+		p.jstr("group", route.GroupName(l.Group))
 	}
 	if st.queue && l.TxQLen != 0 {
-		p.int("txqlen", "qlen %d", int64(l.TxQLen))
+		p.int("txqlen", "", int64(l.TxQLen))
 	}
 	if st.linkLayer {
-		p.text("\n")
-		p.str("link_type", "    link/%s ", linkTypeName(l.Type))
+		p.jstr("link_type", route.LinkTypeName(l.Type))
 		if l.Address.IsValid() {
-			p.str("address", "%s", llAddr(l.Address, l.Type))
+			p.jstr("address", l.Address.Format(l.Type))
 		}
 		if l.Broadcast.IsValid() {
 			if l.Flags&unix.IFF_POINTOPOINT != 0 {
-				p.text(" peer ")
-				if p.json {
-					p.boolean("link_pointtopoint", "", true)
-				}
-			} else {
-				p.text(" brd ")
+				p.boolean("link_pointtopoint", "", true)
 			}
-			p.str("broadcast", "%s", llAddr(l.Broadcast, l.Type))
+			p.jstr("broadcast", l.Broadcast.Format(l.Type))
 		}
 		if l.PermAddress.IsValid() && l.PermAddress != l.Address {
-			p.text(" permaddr ")
-			p.str("permaddr", "%s", llAddr(l.PermAddress, l.Type))
+			p.jstr("permaddr", l.PermAddress.Format(l.Type))
 		}
 	}
 	if l.HasLinkNetNSID {
-		p.int("link_netnsid", " link-netnsid %d", int64(l.LinkNetNSID))
+		p.int("link_netnsid", "", int64(l.LinkNetNSID))
 	}
 	if l.ProtoDown {
-		p.boolean("proto_down", " protodown on ", true)
+		p.boolean("proto_down", "", true)
 	}
 	if st.doLink && l.Alias != "" {
-		p.text("\n    ")
-		p.str("ifalias", "alias %s", l.Alias)
+		p.jstr("ifalias", l.Alias)
 	}
 	if len(l.AltNames) > 0 {
 		p.openArr("altnames")
 		for _, n := range l.AltNames {
-			p.text("\n    altname ")
-			p.str("", "%s", n)
+			p.jstr("", n)
 		}
 		p.closeArr()
 	}
-	p.text("\n")
-}
-
-// printLinkFlags is print_link_flags: "<UP,LOWER_UP>" or a "flags" array.
-func (a *app) printLinkFlags(f route.LinkFlags, mdown bool) {
-	p := a.p
-	names := f.Names()
-	if rest := uint32(f) &^ knownLinkFlags; rest != 0 {
-		names = append(names, fmt.Sprintf("%x", rest))
-	}
-	if mdown {
-		names = append(names, "M-DOWN")
-	}
-	p.openArr("flags")
-	p.text("<")
-	for i, n := range names {
-		if i > 0 {
-			p.text(",")
-		}
-		p.str("", "%s", n)
-	}
-	p.text("> ")
-	p.closeArr()
 }

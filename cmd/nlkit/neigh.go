@@ -73,45 +73,41 @@ func (a *app) showNeighs(argv []string) error {
 // printNeigh prints one entry as ip's print_neigh does; noDev leaves out the link (`ip neigh show dev X`).
 func (a *app) printNeigh(n *route.Neigh, noDev, deleted bool) {
 	p := a.p
+	if !p.json {
+		o := route.FormatOptions{Link: a.linkByIndex, OmitDev: noDev}
+		a.appendText(deleted, func(b []byte) []byte { return n.AppendFormat(b, &o) })
+		return
+	}
 	p.openObj("")
 	if deleted {
-		p.boolean("deleted", "Deleted ", true)
+		p.boolean("deleted", "", true)
 	}
 	if n.Dst.IsValid() {
-		p.str("dst", "%s ", n.Dst.String())
+		p.jstr("dst", n.Dst.String())
 	}
 	if !noDev && n.Index != 0 {
-		p.text("dev ")
-		p.str("dev", "%s ", a.links.name(n.Index))
+		p.jstr("dev", a.links.name(n.Index))
 	}
 	if n.LLAddr.IsValid() {
-		p.text("lladdr ")
 		typ := uint16(unix.ARPHRD_ETHER)
 		if l, ok := a.links.link(n.Index); ok {
 			typ = l.Type
 		}
-		p.str("lladdr", "%s ", llAddr(n.LLAddr, typ))
+		p.jstr("lladdr", n.LLAddr.Format(typ))
 	}
-	for _, f := range []struct {
-		f    route.NeighFlags
-		name string
-	}{{route.NeighRouter, "router"}, {route.NeighProxy, "proxy"}, {route.NeighExtLearned, "extern_learn"},
-		{route.NeighOffloaded, "offload"}} {
-		if n.Flags&f.f != 0 {
-			p.null(f.name, f.name+" ")
-		}
+	for _, f := range n.Flags.Names() {
+		p.null(f, "")
 	}
 	if n.State != 0 {
 		p.openArr("state")
 		for _, s := range n.State.Names() {
-			p.str("", "%s ", s)
+			p.jstr("", s)
 		}
 		p.closeArr()
 	}
 	if n.Protocol != 0 {
-		p.str("protocol", "proto %s ", n.Protocol.String())
+		p.jstr("protocol", n.Protocol.String())
 	}
-	p.text("\n")
 	p.closeObj()
 }
 

@@ -75,65 +75,62 @@ func (a *app) showNexthops(argv []string) error {
 // printNexthop prints one nexthop as ip's __print_nexthop_entry does.
 func (a *app) printNexthop(nh *route.Nexthop, deleted bool) {
 	p := a.p
+	if !p.json {
+		o := route.FormatOptions{Link: a.linkByIndex}
+		a.appendText(deleted, func(b []byte) []byte { return nh.AppendFormat(b, &o) })
+		return
+	}
 	p.openObj("")
 	if deleted {
-		p.boolean("deleted", "Deleted ", true)
+		p.boolean("deleted", "", true)
 	}
-	p.uint("id", "id %d ", uint64(nh.ID))
+	p.uint("id", "", uint64(nh.ID))
 	if len(nh.Group) > 0 {
 		p.openArr("group")
-		p.text("group ")
-		for i, m := range nh.Group {
+		for _, m := range nh.Group {
 			p.openObj("")
-			if i > 0 {
-				p.text("/")
-			}
-			p.uint("id", "%d", uint64(m.ID))
+			p.uint("id", "", uint64(m.ID))
 			if m.Weight != 1 {
-				p.uint("weight", ",%d", uint64(m.Weight))
+				p.uint("weight", "", uint64(m.Weight))
 			}
 			p.closeObj()
 		}
-		p.text(" ")
 		p.closeArr()
 	}
 	switch nh.GroupType {
 	case 0:
 	case 1:
-		p.str("type", "type %s ", "resilient")
+		p.jstr("type", "resilient")
 	default:
-		p.str("type", "type %s ", "<unknown type>")
+		p.jstr("type", "<unknown type>")
 	}
 	if r := nh.ResGroup; r != nil {
 		p.openObj("resilient_args")
-		p.uint("buckets", "buckets %d ", uint64(r.Buckets))
-		p.seconds("idle_timer", "idle_timer %s ", uint64(r.IdleTimer))
-		p.seconds("unbalanced_timer", "unbalanced_timer %s ", uint64(r.UnbalancedTimer))
-		p.seconds("unbalanced_time", "unbalanced_time %s ", r.UnbalancedTime)
+		p.uint("buckets", "", uint64(r.Buckets))
+		p.seconds("idle_timer", "", uint64(r.IdleTimer))
+		p.seconds("unbalanced_timer", "", uint64(r.UnbalancedTimer))
+		p.seconds("unbalanced_time", "", r.UnbalancedTime)
 		p.closeObj()
 	}
 	if nh.Gateway.IsValid() {
-		p.text("via ")
-		p.str("gateway", "%s ", nh.Gateway.String())
+		p.jstr("gateway", nh.Gateway.String())
 	}
 	if nh.OIF != 0 {
-		p.text("dev ")
-		p.str("dev", "%s ", a.links.name(nh.OIF))
+		p.jstr("dev", a.links.name(nh.OIF))
 	}
 	if nh.Scope != route.ScopeUniverse {
-		p.str("scope", "scope %s ", nh.Scope.String())
+		p.jstr("scope", nh.Scope.String())
 	}
 	if nh.Blackhole {
-		p.null("blackhole", "blackhole ")
+		p.null("blackhole", "")
 	}
 	if nh.Protocol != 0 {
-		p.str("protocol", "proto %s ", nh.Protocol.String())
+		p.jstr("protocol", nh.Protocol.String())
 	}
 	a.printRouteFlags(nh.Flags)
 	if nh.FDB {
-		p.null("fdb", "fdb ")
+		p.null("fdb", "")
 	}
-	p.text("\n")
 	p.closeObj()
 }
 

@@ -6,8 +6,9 @@ import (
 	"fmt"
 	"io"
 	"strconv"
-	"strings"
 	"unicode/utf8"
+
+	"github.com/nlkit/nlkit/families/route"
 )
 
 // printer writes either ip's plain text or ip's JSON from the same calls, as iproute2's print_*() functions
@@ -147,8 +148,7 @@ func printNumber[N int64 | uint64](p *printer, k, format string, v N) {
 // seconds prints a time given in clock ticks (USER_HZ, 1/100 s) in seconds, as ip's print_tv does after
 // __jiffies_to_tv: C's "%g" in both modes, a JSON number.
 func (p *printer) seconds(k, format string, ticks uint64) {
-	v := strconv.FormatFloat(float64(ticks/100)+float64(ticks%100)/100, 'g', 6, 64)
-	v = cTrimG(v)
+	v := route.TicksSeconds(ticks)
 	switch {
 	case p.json:
 		p.key(k)
@@ -156,23 +156,6 @@ func (p *printer) seconds(k, format string, ticks uint64) {
 	case format != "":
 		p.b = fmt.Appendf(p.b, format, v)
 	}
-}
-
-// cTrimG turns Go's 'g' formatting with a precision into C's %g: no trailing zeros after the point, and an
-// exponent of at least two digits.
-func cTrimG(v string) string {
-	mant, exp, hasExp := strings.Cut(v, "e")
-	if strings.Contains(mant, ".") {
-		mant = strings.TrimRight(strings.TrimRight(mant, "0"), ".")
-	}
-	if !hasExp {
-		return mant
-	}
-	sign, digits := exp[:1], exp[1:]
-	if len(digits) < 2 {
-		digits = "0" + digits
-	}
-	return mant + "e" + sign + digits
 }
 
 // boolean prints a JSON boolean; text prints format when v is true (print_bool).

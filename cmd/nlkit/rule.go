@@ -47,138 +47,117 @@ func (a *app) showRules() error {
 // printRule prints one rule as ip's print_rule does.
 func (a *app) printRule(r *route.Rule, deleted bool) {
 	p := a.p
+	if !p.json {
+		a.appendText(deleted, func(b []byte) []byte { return r.AppendFormat(b, nil) })
+		return
+	}
 	host := hostBits(r.Family)
 	p.openObj("")
 	if deleted {
-		p.boolean("deleted", "Deleted ", true)
+		p.boolean("deleted", "", true)
 	}
-	p.uint("priority", "%d:\t", uint64(r.Priority))
+	p.uint("priority", "", uint64(r.Priority))
 	if r.Flags&unix.FIB_RULE_INVERT != 0 {
-		p.null("not", "not ")
+		p.null("not", "")
 	}
 	if r.Src.IsValid() {
-		p.text("from ")
-		p.str("src", "%s", r.Src.Addr().String())
+		p.jstr("src", r.Src.Addr().String())
 		if r.Src.Bits() != host {
-			p.uint("srclen", "/%d", uint64(r.Src.Bits()))
+			p.uint("srclen", "", uint64(r.Src.Bits()))
 		}
 	} else {
-		p.str("src", "from %s", "all")
+		p.jstr("src", "all")
 	}
 	if r.Dst.IsValid() {
-		p.text(" to ")
-		p.str("dst", "%s", r.Dst.Addr().String())
+		p.jstr("dst", r.Dst.Addr().String())
 		if r.Dst.Bits() != host {
-			p.uint("dstlen", "/%d", uint64(r.Dst.Bits()))
+			p.uint("dstlen", "", uint64(r.Dst.Bits()))
 		}
 	}
 	if r.TOS != 0 {
-		p.str("tos", " tos %s", fmt.Sprintf("0x%02x", r.TOS))
+		p.jstr("tos", fmt.Sprintf("0x%02x", r.TOS))
 	}
 	if r.Mark != 0 || r.HasMask {
-		p.text(" fwmark ")
-		p.str("fwmark", "%s", hex0x(uint64(r.Mark)))
+		p.jstr("fwmark", hex0x(uint64(r.Mark)))
 		if r.HasMask && r.Mask != 0xffffffff {
-			p.text("/")
-			p.str("fwmask", "%s", hex0x(uint64(r.Mask)))
+			p.jstr("fwmask", hex0x(uint64(r.Mask)))
 		}
 	}
 	if r.IIFName != "" {
-		p.text(" iif ")
-		p.str("iif", "%s", r.IIFName)
+		p.jstr("iif", r.IIFName)
 		if r.Flags&unix.FIB_RULE_IIF_DETACHED != 0 {
-			p.null("iif_detached", " [detached]")
+			p.null("iif_detached", "")
 		}
 	}
 	if r.OIFName != "" {
-		p.text(" oif ")
-		p.str("oif", "%s", r.OIFName)
+		p.jstr("oif", r.OIFName)
 		if r.Flags&unix.FIB_RULE_OIF_DETACHED != 0 {
-			p.null("oif_detached", " [detached]")
+			p.null("oif_detached", "")
 		}
 	}
 	if r.L3MDev != 0 {
-		p.null("l3mdev", " lookup [l3mdev-table]")
+		p.null("l3mdev", "")
 	}
 	if r.HasUIDRange {
-		p.uint("uid_start", " uidrange %d", uint64(r.UIDStart))
-		p.uint("uid_end", "-%d", uint64(r.UIDEnd))
+		p.uint("uid_start", "", uint64(r.UIDStart))
+		p.uint("uid_end", "", uint64(r.UIDEnd))
 	}
 	if r.IPProto != 0 {
-		p.str("ipproto", " ipproto %s", ipProtoName(r.IPProto))
+		p.jstr("ipproto", route.IPProtoName(r.IPProto))
 	}
 	printPortRange(p, "sport", r.SPortStart, r.SPortEnd)
 	printPortRange(p, "dport", r.DPortStart, r.DPortEnd)
 	if r.TunID != 0 {
-		p.uint("tun_id", " tun_id %d", r.TunID)
+		p.uint("tun_id", "", r.TunID)
 	}
 	if r.Table != 0 {
-		p.str("table", " lookup %s", route.TableName(r.Table))
+		p.jstr("table", route.TableName(r.Table))
 		if r.HasSuppressPrefixLen && int32(r.SuppressPrefixLen) != -1 {
-			p.int("suppress_prefixlen", " suppress_prefixlength %d", int64(int32(r.SuppressPrefixLen)))
+			p.int("suppress_prefixlen", "", int64(int32(r.SuppressPrefixLen)))
 		}
 		if r.HasSuppressIfGroup && int32(r.SuppressIfGroup) != -1 {
-			p.str("suppress_ifgroup", " suppress_ifgroup %s", groupName(r.SuppressIfGroup))
+			p.jstr("suppress_ifgroup", route.GroupName(r.SuppressIfGroup))
 		}
 	}
 	if r.Flow != 0 {
-		from, to := r.Flow>>16, r.Flow&0xffff
-		if from != 0 {
-			p.str("flow_from", " realms %s/", strconv.Itoa(int(from)))
-		} else {
-			p.text(" realms ")
+		if from := r.Flow >> 16; from != 0 {
+			p.jstr("flow_from", strconv.Itoa(int(from)))
 		}
-		p.str("flow_to", "%s", strconv.Itoa(int(to)))
+		p.jstr("flow_to", strconv.Itoa(int(r.Flow&0xffff)))
 	}
 	switch r.Action {
 	case route.RuleToTable:
 	case route.RuleGoto:
 		if r.Goto != 0 {
-			p.uint("goto", " goto %d", uint64(r.Goto))
+			p.uint("goto", "", uint64(r.Goto))
 		} else {
-			p.str("goto", " goto %s", "none")
+			p.jstr("goto", "none")
 		}
 		if r.Flags&unix.FIB_RULE_UNRESOLVED != 0 {
-			p.null("unresolved", " [unresolved]")
+			p.null("unresolved", "")
 		}
 	case route.RuleNop:
-		p.null("nop", " nop")
+		p.null("nop", "")
 	default:
-		p.str("action", " %s", r.Action.String())
+		p.jstr("action", r.Action.String())
 	}
 	if r.Protocol != 0 && r.Protocol != route.ProtocolKernel {
-		p.str("protocol", " proto %s", r.Protocol.String())
+		p.jstr("protocol", r.Protocol.String())
 	}
-	p.text("\n")
 	p.closeObj()
 }
 
+// printPortRange prints FRA_SPORT_RANGE or FRA_DPORT_RANGE: one number, or a start and an end.
 func printPortRange(p *printer, name string, start, end uint16) {
 	if start == 0 && end == 0 {
 		return
 	}
 	if start == end {
-		p.uint(name, " "+name+" %d", uint64(start))
+		p.uint(name, "", uint64(start))
 		return
 	}
-	p.uint(name+"_start", " "+name+" %d", uint64(start))
-	p.uint(name+"_end", "-%d", uint64(end))
-}
-
-func ipProtoName(n uint8) string {
-	switch n {
-	case unix.IPPROTO_TCP:
-		return "tcp"
-	case unix.IPPROTO_UDP:
-		return "udp"
-	case unix.IPPROTO_ICMP:
-		return "icmp"
-	case unix.IPPROTO_ICMPV6:
-		return "ipv6-icmp"
-	case unix.IPPROTO_SCTP:
-		return "sctp"
-	}
-	return strconv.Itoa(int(n))
+	p.uint(name+"_start", "", uint64(start))
+	p.uint(name+"_end", "", uint64(end))
 }
 
 // ruleModify is `ip rule add|del SELECTOR ACTION`.

@@ -59,7 +59,7 @@ func (l *Link) AppendFormat(b []byte, o *FormatOptions) []byte {
 	if int(l.OperState) < len(operNames) {
 		b = appendWords(b, "state", l.OperState.String())
 	} else {
-		b = appendf(b, "state %#x ", l.OperState)
+		b = appendf(b, "state %#x ", uint8(l.OperState))
 	}
 	if o.LinkView == LinkViewLink {
 		if l.LinkMode < 2 {
