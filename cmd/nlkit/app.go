@@ -36,6 +36,9 @@ type app struct {
 	nsName       string
 	nsFD         int
 
+	// stats and details count -s and -d (tc's show_stats and show_details).
+	stats, details int
+
 	// dial opens the rtnetlink connection (route.Dial; tests give an nltest fake).
 	dial func(cfg *route.Config) (*route.Client, error)
 	// dialEvents opens monitor's event socket, handed to route.NewWatcherConn (nil: nlkit.Dial; tests give an nltest
@@ -170,6 +173,10 @@ func (a *app) parseOptions(args []string) ([]string, error) {
 			a.json = true
 		case opt == "p" || matches(opt, "pretty"):
 			a.pretty = true
+		case opt == "s" || matches(opt, "stats") || matches(opt, "statistics"):
+			a.stats++
+		case opt == "d" || matches(opt, "details"):
+			a.details++
 		case opt == "n" || matches(opt, "netns"):
 			if len(args) == 0 {
 				return nil, incomplete()
@@ -203,8 +210,8 @@ func (a *app) parseOptions(args []string) ([]string, error) {
 
 const usageText = `Usage: nlkit [ OPTIONS ] OBJECT { COMMAND | help }
 where  OBJECT := { link | address | route | rule | neighbour | nexthop | monitor |
-                   genl | sockets | decode }
-       OPTIONS := { -j[son] | -p[retty] | -n[etns] NAME | -4 | -6 | -h[elp] }
+                   genl | sockets | decode | qdisc | class | filter }
+       OPTIONS := { -j[son] | -p[retty] | -s[tats] | -d[etails] | -n[etns] NAME | -4 | -6 | -h[elp] }
 With no OBJECT: the links with their addresses, then the routes of the main table.`
 
 // objects are the OBJECT words, in the order that decides abbreviations (as ip's table does).
@@ -223,6 +230,9 @@ var objects = []struct {
 	{"genl", (*app).cmdGenl},
 	{"sockets", (*app).cmdSockets},
 	{"decode", (*app).cmdDecode},
+	{"qdisc", (*app).cmdQdisc},
+	{"class", (*app).cmdClass},
+	{"filter", (*app).cmdFilter},
 	{"help", func(*app, []string) error { return helpf("%s", usageText) }},
 }
 

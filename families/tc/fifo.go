@@ -102,7 +102,7 @@ func (p *PfifoFast) UnmarshalOptions(b []byte) error {
 // Prio is the options of the prio qdisc: struct tc_prio_qopt, then TCA_PRIO_MQ (nla_parse_nested_compat).
 type Prio struct {
 	PrioMap
-	// MultiQueue is TCA_PRIO_MQ: one band per hardware queue.
+	// MultiQueue is TCA_PRIO_MQ (a u8, as tc reads it): one band per hardware queue.
 	MultiQueue bool
 }
 
@@ -115,7 +115,7 @@ func (p *Prio) MarshalOptions() ([]byte, error) {
 	p.put(b)
 	if p.MultiQueue {
 		ae := proto.NewAttrEncoder(b)
-		ae.Flag(tcaPrioMQ)
+		ae.Uint8(tcaPrioMQ, 1)
 		b = ae.Bytes()
 	}
 	return b, nil
@@ -131,7 +131,7 @@ func (p *Prio) UnmarshalOptions(b []byte) error {
 	ad := proto.NewAttrDecoder(b[sizeofPrioQopt:])
 	for ad.Next() {
 		if ad.Type() == tcaPrioMQ {
-			p.MultiQueue = true
+			p.MultiQueue = len(ad.Bytes()) == 0 || ad.Bytes()[0] != 0
 		}
 	}
 	return ad.Err()
