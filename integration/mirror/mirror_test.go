@@ -368,6 +368,7 @@ func (ck *checker) compare(ctx context.Context, withIP bool) []string {
 			}
 		}
 	}
+	out = append(out, ck.secondOpinion(ctx, withIP)...)
 	if len(out) > 0 {
 		ck.lastLinks = linkNames(kernel.Links)
 	}

@@ -218,6 +218,7 @@ func TestLinksMatchIP(t *testing.T) {
 	e := newEnv(t)
 	setupLinks(e)
 	e.settleLinks()
+	e.secondOpinion()
 	ctx := ctxT(t)
 	links, err := e.c.Link.List(ctx, nil)
 	if err != nil {

@@ -297,6 +297,7 @@ func TestRulesMatchIP(t *testing.T) {
 	})
 	e.ip("-6", "rule", "add", "from", "2001:db8::/32", "table", "300", "prio", "100")
 	e.ip("-6", "rule", "add", "to", "2001:db8:1::/48", "prio", "110", "unreachable")
+	e.secondOpinion()
 	ctx := ctxT(t)
 	for _, fam := range []struct {
 		family uint8

@@ -219,6 +219,7 @@ func setupAddrsRoutes(e *env) {
 func TestRoutesMatchIP(t *testing.T) {
 	e := newEnv(t)
 	setupAddrsRoutes(e)
+	e.secondOpinion()
 	plain, err := route.Dial(&route.Config{NetNS: e.ns.Handle.Fd(), DisableStrict: true})
 	if err != nil {
 		t.Fatal(err)
