@@ -221,7 +221,6 @@ func compareRoute(r *route.Route, b []byte) (string, []string, bool) {
 	return "route", d.result(name), false
 }
 
-
 func compareNeigh(n *route.Neigh, b []byte) (string, []string, bool) {
 	name := fmt.Sprintf("%v dev %d", addr(n.Dst), n.Index)
 	var m rtnetlink.NeighMessage
