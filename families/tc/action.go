@@ -235,6 +235,10 @@ func actionRequest(acts []Action, flags uint32) ([]byte, error) {
 	return ae.Bytes(), nil
 }
 
+// DecodeActionMessage decodes the actions of an RTM_*ACTION payload: struct tcamsg and TCA_ACT_TAB (as a
+// Watcher or a capture sees them).
+func DecodeActionMessage(b []byte) ([]Action, error) { return decodeActionMsg(b) }
+
 // decodeActionMsg decodes the actions of an RTM_*ACTION message.
 func decodeActionMsg(b []byte) ([]Action, error) {
 	if len(b) < sizeofTcamsg {
