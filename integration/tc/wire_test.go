@@ -25,7 +25,7 @@ import (
 func tcRequest(t *testing.T, ns, args string, typ uint16) proto.Message {
 	t.Helper()
 	out := filepath.Join(t.TempDir(), "strace")
-	cmd := exec.Command("strace", append([]string{"-f", "-o", out, "-e", "trace=sendmsg,sendto", "-e", "write=3,4,5,6",
+	cmd := exec.Command("strace", append([]string{"-f", "-o", out, "-e", "trace=sendmsg,sendto", "-e", "write=all",
 		"tc", "-n", ns}, splitArgs(args)...)...)
 	cmd.Env = append(os.Environ(), "LC_ALL=C")
 	cmd.CombinedOutput() // the kernel refuses the kinds it lacks: the request is what counts
