@@ -111,7 +111,7 @@ func TestRouteFormat(t *testing.T) {
 				{OIF: 2, Gateway: addr("10.0.0.2")},
 				{OIF: 3, Gateway: addr("10.0.1.2"), Hops: 4, Flags: unix.RTNH_F_LINKDOWN | unix.RTNH_F_DEAD},
 				{OIF: 9}}}}, names,
-			"10.9.0.0/16 proto static \n\tnexthop via 10.0.0.2 dev v0 weight 1 " +
+			"10.9.0.0/16 proto static \n\tnexthop via 10.0.0.2 dev v0 weight 1 "+
 				"\n\tnexthop via 10.0.1.2 dev v1 weight 5 dead linkdown \n\tnexthop dev if9 weight 1 "),
 		routeCase("IPv6 multipath", Route{Family: unix.AF_INET6, Dst: pfx("2001:db8:9::/48"), Table: TableMain,
 			Type: TypeUnicast, Protocol: ProtocolBoot, Priority: 1024, HasPriority: true, HasPref: true,
