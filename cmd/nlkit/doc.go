@@ -1,6 +1,6 @@
 // Command nlkit shows and changes a Linux network namespace's links, addresses, routes, neighbours, rules and
-// nexthops over rtnetlink, the way iproute2's ip does, and inspects netlink itself: Generic Netlink families,
-// the open netlink sockets, and packet captures.
+// nexthops over rtnetlink, the way iproute2's ip does, and its qdiscs, classes and filters the way tc does, and
+// inspects netlink itself: Generic Netlink families, the open netlink sockets, and packet captures.
 //
 //	nlkit [OPTIONS] [OBJECT [COMMAND [ARGUMENTS]]]
 //
@@ -12,6 +12,8 @@
 //
 //	-j, -json        print JSON with the field names and shapes of `ip -j`
 //	-p, -pretty      indent JSON
+//	-s, -stats       statistics (qdisc, class and filter; the ip objects ignore it)
+//	-d, -details     details (qdisc, class and filter; the ip objects ignore it)
 //	-n, -netns NAME  work in the named namespace /run/netns/NAME (made by `ip netns add`)
 //	-4, -6           IPv4 or IPv6 only
 //	-h, -help        usage
@@ -45,6 +47,18 @@
 //	genl    [list]          the Generic Netlink families, as `genl ctrl list` prints them
 //	sockets                 the netlink sockets of /proc/net/netlink
 //	decode  FILE            a pcap capture (LINKTYPE_NETLINK) or libnetlink dump file, message by message
+//	qdisc   [show] [dev DEV] [root|ingress|handle H|parent C] [invisible]
+//	qdisc   add|del|replace|change|link dev DEV [handle H] [root|ingress|clsact|parent C] [KIND [OPTIONS]]
+//	        KIND: pfifo, bfifo, pfifo_fast, mq, noqueue, htb, tbf, prio, fq_codel, codel, ingress, clsact
+//	class   [show] [dev DEV] [root|parent C] [classid C]
+//	class   add|del|change|replace dev DEV [classid C] [root|parent C] [htb|drr [OPTIONS]]
+//	filter  [show] dev DEV [pref N] [protocol P] [chain N] [root|ingress|egress|parent C] [handle H]
+//	filter  add|del|change|replace dev DEV ... [matchall|basic|fw [classid C] [action gact VERDICT |
+//	        action mirred egress|ingress redirect|mirror dev DEV]]
+//
+// The qdisc, class and filter commands take tc's syntax (`nlkit qdisc add dev v0 root handle 1: htb` is
+// `tc qdisc add dev v0 root handle 1: htb`) and print qdiscs and classes as tc 6.1 does; `nlkit OBJECT help`
+// gives each command's usage.
 //
 // Objects and commands may be abbreviated as ip allows ("a" for addr, "r" for route, "sh" for show).
 //
