@@ -344,3 +344,74 @@ func BenchmarkRouteAppendFormat(b *testing.B) {
 		buf = r.AppendFormat(buf[:0], o)
 	}
 }
+
+// formattable is what FuzzFormat decodes and prints.
+type formattable interface {
+	fmt.Stringer
+	UnmarshalBinary([]byte) error
+	MarshalBinary() ([]byte, error)
+	Format(*FormatOptions) string
+	AppendFormat([]byte, *FormatOptions) []byte
+}
+
+// fuzzObjects are fresh objects of the six kinds, indexed by the fuzzer's kind byte.
+func fuzzObjects() []formattable {
+	return []formattable{&Route{}, &Link{}, &Addr{}, &Neigh{}, &Rule{}, &Nexthop{}}
+}
+
+// FuzzFormat decodes arbitrary payloads as each object and prints them: no input panics, String is
+// Format(nil), and AppendFormat appends Format's text.
+func FuzzFormat(f *testing.F) {
+	addr := netip.MustParseAddr
+	seeds := []formattable{
+		&Route{Family: unix.AF_INET, Dst: netip.MustParsePrefix("10.9.0.0/16"), Table: 1000, Type: TypeUnicast,
+			Extra: &RouteExtra{MultiPath: []NextHop{{OIF: 2, Gateway: addr("10.0.0.2")}, {OIF: 9, Via: addr("fe80::1")}},
+				Metrics: Metrics{MTU: 1400, RTT: 80, CCAlgo: "cubic"}, Flow: 7}},
+		&Link{Index: 3, Name: "v0", MTU: 1500, Qdisc: "noqueue", Alias: "a", AltNames: []string{"b"}},
+		&Addr{Family: unix.AF_INET, PrefixLen: 24, Index: 2, Local: addr("10.0.0.1"), Broadcast: addr("10.0.0.255"),
+			Label: "v0", CacheInfo: AddrCacheInfo{Valid: 10, Preferred: 5}},
+		&Neigh{Family: unix.AF_INET, Index: 4, Dst: addr("10.0.0.2"), LLAddr: HWAddrFrom([]byte{1, 2, 3, 4}),
+			State: NeighReachable, Flags: NeighRouter},
+		&Rule{Family: unix.AF_INET, Priority: 5, Table: 100, Mark: 1, IIFName: "v0", SPortStart: 1, SPortEnd: 9},
+		&Nexthop{ID: 4, Group: []NexthopGroupMember{{ID: 1, Weight: 1}, {ID: 2, Weight: 3}}, GroupType: 1,
+			ResGroup: &NexthopResGroup{Buckets: 8, IdleTimer: 150}},
+	}
+	for i, o := range seeds {
+		b, err := o.MarshalBinary()
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(uint8(i), b)
+	}
+	f.Fuzz(func(t *testing.T, kind uint8, b []byte) {
+		objs := fuzzObjects()
+		o := objs[int(kind)%len(objs)]
+		if o.UnmarshalBinary(b) != nil {
+			return
+		}
+		s := o.String()
+		if got := o.Format(nil); got != s {
+			t.Fatalf("Format(nil) %q, String %q", got, s)
+		}
+		opts := &FormatOptions{Link: testLinks(), OmitDev: kind&8 != 0, LinkView: LinkView(kind>>4) % 3}
+		want := o.Format(opts)
+		if got := string(o.AppendFormat([]byte("x"), opts)); got != "x"+want {
+			t.Fatalf("AppendFormat %q, Format %q", got, want)
+		}
+	})
+}
+
+// A route prints as ip prints it, trailing space included: String names links "if<index>"; Format takes their
+// names from a link table. A route without a gateway prints no "via".
+func ExampleRoute_Format() {
+	r := Route{Family: unix.AF_INET, Dst: netip.MustParsePrefix("10.0.0.0/24"), OIF: 2, Table: TableMain,
+		Type: TypeUnicast, Protocol: ProtocolKernel, Scope: ScopeLink,
+		Extra: &RouteExtra{PrefSrc: netip.MustParseAddr("10.0.0.1")}}
+	fmt.Printf("%q\n", r.String())
+	links := map[int32]*Link{2: {Index: 2, Name: "eth0"}}
+	o := FormatOptions{Link: func(i int32) (*Link, bool) { l, ok := links[i]; return l, ok }}
+	fmt.Printf("%q\n", r.Format(&o))
+	// Output:
+	// "10.0.0.0/24 dev if2 proto kernel scope link src 10.0.0.1 "
+	// "10.0.0.0/24 dev eth0 proto kernel scope link src 10.0.0.1 "
+}
