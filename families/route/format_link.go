@@ -137,7 +137,8 @@ func (f LinkFlags) ipNames(mdown bool) []string {
 //	       valid_lft forever preferred_lft forever
 //
 // The second line is there when the address has lifetimes (IFA_CACHEINFO), as every address the kernel
-// reports has. ip prints the link itself in the block's head, not on the address's lines.
+// reports has. ip prints the link itself in the block's head, not on the address's lines. An address's
+// IFA_PROTO prints as "proto kernel_ll" after the flags, as iproute2 6.4 and later print it (6.1 does not).
 func (a Addr) String() string { return a.Format(nil) }
 
 // Format is the address as String prints it; no option changes it today (the link name ip prints is the

@@ -63,7 +63,8 @@ func TestFormatMatchesIP(t *testing.T) {
 }
 
 // ipPrintsAddrProto says whether the ip found prints an address's IFA_PROTO ("proto kernel_ll"), as
-// iproute2 does from 6.3 on; Addr.Format prints it as the newer ones do.
+// iproute2 does since "ip: Support IP address protocol" (6.4); Addr.Format prints it as those do, and the
+// comparison with an older ip leaves it out.
 var ipPrintsAddrProto bool
 
 // needIPOrFail is needIP, except that under CI=true a missing ip fails the test. It sets ipPrintsAddrProto.
@@ -81,7 +82,7 @@ func needIPOrFail(t *testing.T) {
 	if major == 0 {
 		t.Fatalf("cannot read iproute2's version from %q", out)
 	}
-	ipPrintsAddrProto = major > 6 || major == 6 && minor >= 3
+	ipPrintsAddrProto = major > 6 || major == 6 && minor >= 4
 }
 
 // runPlan runs the plan's ip commands in the namespace one by one (ip -batch gives up on some errors and
