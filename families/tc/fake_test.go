@@ -305,3 +305,32 @@ func TestClassAndActionCodec(t *testing.T) {
 		t.Fatalf("actions %+v, %v", acts, err)
 	}
 }
+
+func TestWatcherDecodesEvents(t *testing.T) {
+	conn, fake := nltest.New(unix.NETLINK_ROUTE, nil, nil)
+	w := NewWatcher(conn)
+	defer w.Close()
+	q := sampleQdiscs()[0]
+	qb, _ := q.MarshalBinary()
+	areq, _ := actionRequest(seedOptionsActions()[:1], 0)
+	fake.Inject(nltest.Addr{}, proto.Message{Header: proto.Header{Type: unix.RTM_NEWQDISC, Flags: unix.NLM_F_CREATE | unix.NLM_F_EXCL}, Data: qb},
+		proto.Message{Header: proto.Header{Type: unix.RTM_NEWLINK}, Data: make([]byte, 16)},
+		proto.Message{Header: proto.Header{Type: unix.RTM_DELACTION}, Data: areq})
+	evs, err := w.Next(context.Background())
+	if err != nil || len(evs) != 2 {
+		t.Fatalf("Next: %d events, %v", len(evs), err)
+	}
+	if evs[0].Qdisc == nil || !reflect.DeepEqual(*evs[0].Qdisc, q) || evs[0].Deleted() || evs[0].Flags&unix.NLM_F_EXCL == 0 {
+		t.Errorf("qdisc event %v", evs[0])
+	}
+	if !evs[1].Deleted() || len(evs[1].Actions) != 1 || evs[1].Actions[0].Kind != "gact" {
+		t.Errorf("action event %v", evs[1])
+	}
+	if s := evs[0].String(); s != "RTM_NEWQDISC htb 1: parent root dev 2" {
+		t.Errorf("String: %q", s)
+	}
+	fake.Inject(nltest.Addr{}, proto.Message{Header: proto.Header{Type: unix.RTM_NEWTCLASS}, Data: []byte{1}})
+	if _, err := w.Next(context.Background()); err == nil {
+		t.Error("a short RTM_NEWTCLASS decoded")
+	}
+}
