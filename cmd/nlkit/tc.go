@@ -183,14 +183,15 @@ func (a *app) qdiscShow(argv []string) error {
 			if err != nil {
 				return err
 			}
-			h, err := tc.ParseHandle(v)
+			parse := tc.ParseHandle
+			if w == "handle" {
+				parse = tc.ParseQdiscHandle
+			}
+			h, err := parse(v)
 			if err != nil {
-				return invarg("invalid handle", v)
+				return invarg("invalid "+w, v)
 			}
 			if w == "handle" {
-				if h.Minor() != 0 {
-					h = tc.Handle(uint32(h) << 16)
-				}
 				f.Handle = h
 			} else {
 				f.Parent = h

@@ -80,6 +80,8 @@ func TestCLIMatchesTc(t *testing.T) {
 			e.same(f + "qdisc show dev v0")
 			e.same(f + "-j qdisc show dev v1")
 			e.same(f + "class show dev v0")
+			e.same(f + "qdisc show dev v0 root")
+			e.same(f + "-j qdisc show dev v1 ingress")
 		}
 	}
 	for _, step := range []struct{ prog, cmd string }{
