@@ -542,6 +542,8 @@ var cLibClients = []struct {
 }{
 	{"mnl_client", "integration/unit/testdata/mnl_client.c", []string{"-lmnl"}},
 	{"nl_client", "integration/unit/testdata/nl_client.c", []string{"-I/usr/include/libnl3", "-lnl-3"}},
+	{"mnl_peer", "integration/unit/testdata/mnl_peer.c", []string{"-lmnl"}},
+	{"nl_peer", "integration/unit/testdata/nl_peer.c", []string{"-I/usr/include/libnl3", "-lnl-3"}},
 }
 
 // runScript runs a script from this directory with extra environment and returns its output lines (stdout and
