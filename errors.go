@@ -20,14 +20,26 @@ var ErrNilContext = errors.New("netlink: nil context.Context: pass context.Backg
 // ErrClosed is returned by operations on a closed Conn, including a Receive that Close unblocked.
 var ErrClosed = errors.New("netlink: use of closed connection")
 
-// DumpInterruptedError reports that a dump finished with NLM_F_DUMP_INTR set on at least one message.
-// Every message of the dump was still delivered; the caller decides whether to retry.
+// DumpInterruptedError reports that a dump finished with NLM_F_DUMP_INTR set on at least one message: the data
+// changed while it was dumped, so the result may be inconsistent. It is the one form of NLM_F_DUMP_INTR in
+// nlkit and its families: the root package's Dump returns it after delivering every message (the caller decides
+// whether to retry), and the families' listings that retry return it when every attempt was interrupted, with
+// the last attempt's objects in Results. errors.Is(err, ErrDumpInterrupted) matches it.
 type DumpInterruptedError struct {
-	// Sequence is the nlmsg_seq of the dump request.
+	// Sequence is the nlmsg_seq of the (last) dump request.
 	Sequence uint32
+	// Attempts is the number of dumps made: 1 when nothing retried.
+	Attempts int
+	// Results holds the last attempt's objects when a listing that collects them gave up (a []route.Link from
+	// route's LinkService.List, for example); nil from a Dump, which delivered them as it went.
+	Results any
 }
 
 func (e *DumpInterruptedError) Error() string {
+	if e.Attempts > 1 {
+		return fmt.Sprintf("netlink: dump interrupted by concurrent changes %d times in a row (NLM_F_DUMP_INTR): "+
+			"the last result may be inconsistent", e.Attempts)
+	}
 	return fmt.Sprintf("netlink: dump seq %d interrupted (NLM_F_DUMP_INTR): the result may be inconsistent", e.Sequence)
 }
 
@@ -81,14 +93,31 @@ func (e *GroupPermissionError) Error() string {
 // Unwrap returns the errno.
 func (e *GroupPermissionError) Unwrap() error { return e.Err }
 
-// OpError wraps a system call error with the operation that failed.
+// OpError is the error of an operation, in nlkit and in every family: a system call, or a request named by its
+// kernel message and object ("RTM_NEWROUTE 10.0.0.0/24", "RTM_GETLINK v0"). The kernel's refusal is its cause
+// (a *proto.Error: errors.Is(err, unix.EEXIST) matches), as is a context's error or ErrNilContext.
 type OpError struct {
-	Op   string
+	// Op names the operation.
+	Op string
+	// Unit is the netlink unit of the socket (NETLINK_ROUTE is 0).
 	Unit int
-	Err  error
+	// Family names the package that made the request ("tc"); when empty, the unit's name stands for it
+	// ("route" for NETLINK_ROUTE, "netlink unit N" otherwise).
+	Family string
+	// Err is the cause.
+	Err error
 }
 
-func (e *OpError) Error() string { return fmt.Sprintf("netlink unit %d: %s: %v", e.Unit, e.Op, e.Err) }
+// Error prints "FAMILY: OP: CAUSE".
+func (e *OpError) Error() string {
+	switch {
+	case e.Family != "":
+		return e.Family + ": " + e.Op + ": " + fmt.Sprint(e.Err)
+	case e.Unit == 0: // NETLINK_ROUTE
+		return "route: " + e.Op + ": " + fmt.Sprint(e.Err)
+	}
+	return fmt.Sprintf("netlink unit %d: %s: %v", e.Unit, e.Op, e.Err)
+}
 
 // Unwrap returns the cause.
 func (e *OpError) Unwrap() error { return e.Err }

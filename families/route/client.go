@@ -145,21 +145,11 @@ func (c *Client) Close() error {
 	return err
 }
 
-// OpError is the error of a request: the operation, by its kernel message name and object, and the cause,
-// usually a *proto.Error with the kernel's errno and extended-ack message (errors.Is(err, unix.EEXIST) and
-// errors.As(err, **proto.Error) see through it).
-type OpError struct {
-	// Op names the request: "RTM_NEWROUTE 10.0.0.0/24", "RTM_GETLINK eth0"...
-	Op string
-	// Err is the cause.
-	Err error
-}
-
-// Error prints "route: OP: cause".
-func (e *OpError) Error() string { return "route: " + e.Op + ": " + e.Err.Error() }
-
-// Unwrap returns the cause.
-func (e *OpError) Unwrap() error { return e.Err }
+// OpError is the error of a request: nlkit's one operation error, with Op naming the request by its kernel
+// message and object ("RTM_NEWROUTE 10.0.0.0/24", "RTM_GETLINK eth0") and the cause, usually a *proto.Error with
+// the kernel's errno and extended-ack message (errors.Is(err, unix.EEXIST) and errors.As(err, **proto.Error) see
+// through it). Its Unit is NETLINK_ROUTE (0), so it prints "route: OP: cause".
+type OpError = nlkit.OpError
 
 // KernelMessage returns the kernel's extended-ack message in err (NLMSGERR_ATTR_MSG), or "".
 func KernelMessage(err error) string {
