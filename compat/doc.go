@@ -134,7 +134,7 @@
 //     it prints and survives (a kernel "Warning:", ENOBUFS in rtnl_listen) go to RtnlHandle.Warn when set.
 //   - Callbacks get the argument as any; a negative return comes back as a *CallbackError holding it.
 //   - NLM_F_DUMP_INTR: C warns "Dump was interrupted and may be inconsistent." and returns 0; RtnlDumpFilter
-//     delivers every message, then returns ErrDumpInterrupted (errors.Is nlkit.ErrDumpInterrupted) with that text.
+//     delivers every message, then returns nlkit's *DumpInterruptedError (errors.Is nlkit.ErrDumpInterrupted).
 //     Clearing NLM_F_DUMP_INTR with nc_flags still makes the dump succeed.
 //   - rtnl_talk's answer is malloc'd and freed by the caller; RtnlTalk's *answer is a copy the caller owns. The
 //     *Nlmsghdr given to a filter or handler aliases the receive buffer and is valid only during the call

@@ -65,7 +65,8 @@ func RtnlDumpFilterErrhndlrNc(rth *RtnlHandle, filter RtnlFilter, arg1 any, errh
 //   - a filter returning < 0 ends the dump with a *CallbackError holding that value;
 //   - with DumpFp set, each datagram is written to it and the filters are not called;
 //   - when any message carried NLM_F_DUMP_INTR (not cleared by NcFlags), the dump still runs to the end and
-//     ErrDumpInterrupted is returned, where C prints a warning and returns 0.
+//     a *nlkit.DumpInterruptedError (errors.Is nlkit.ErrDumpInterrupted) is returned, where C prints a warning
+//     and returns 0.
 func RtnlDumpFilterL(rth *RtnlHandle, args []RtnlDumpFilterArg) error {
 	intr := false
 	var n Nlmsghdr
@@ -126,7 +127,7 @@ func RtnlDumpFilterL(rth *RtnlHandle, args []RtnlDumpFilterArg) error {
 		}
 		if foundDone {
 			if intr {
-				return ErrDumpInterrupted
+				return &nlkit.DumpInterruptedError{Sequence: rth.Dump, Attempts: 1}
 			}
 			return nil
 		}

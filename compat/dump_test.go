@@ -155,11 +155,12 @@ func TestDumpInterrupted(t *testing.T) {
 	RtnlLinkdumpReq(rth, 0)
 	var got []string
 	err := RtnlDumpFilter(rth, names, &got)
-	if !errors.Is(err, ErrDumpInterrupted) || !errors.Is(err, nlkit.ErrDumpInterrupted) || len(got) != 2 {
-		t.Errorf("err %v, %v: want ErrDumpInterrupted after both links", err, got)
+	var de *nlkit.DumpInterruptedError
+	if !errors.Is(err, nlkit.ErrDumpInterrupted) || !errors.As(err, &de) || len(got) != 2 {
+		t.Errorf("err %v, %v: want a *nlkit.DumpInterruptedError after both links", err, got)
 	}
-	if err.Error() != "Dump was interrupted and may be inconsistent." {
-		t.Errorf("text %q", err)
+	if de != nil && de.Sequence != rth.Dump {
+		t.Errorf("sequence %d, want the dump's %d", de.Sequence, rth.Dump)
 	}
 	// NLM_F_DUMP_INTR in nc_flags (as ip's flush does) lets the dump pass.
 	RtnlLinkdumpReq(rth, 0)

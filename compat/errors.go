@@ -129,16 +129,6 @@ type CallbackError struct {
 
 func (e *CallbackError) Error() string { return fmt.Sprintf("callback returned %d", e.Value) }
 
-// ErrDumpInterrupted is matched by the error RtnlDumpFilter returns when the kernel flagged the dump
-// NLM_F_DUMP_INTR: every message was delivered, but the data changed while it was dumped. Its text is
-// libnetlink's warning. errors.Is(err, nlkit.ErrDumpInterrupted) matches too.
-var ErrDumpInterrupted error = dumpIntr{}
-
-type dumpIntr struct{}
-
-func (dumpIntr) Error() string        { return "Dump was interrupted and may be inconsistent." }
-func (dumpIntr) Is(target error) bool { return target == nlkit.ErrDumpInterrupted }
-
 func remnantErr(n int, err error) error { return fmt.Errorf("!!!Remnant of size %d: %w", n, err) }
 
 // receiveError is libnetlink's "netlink receive error <strerror> (<errno>)" around a receive failure; a closed
