@@ -23,8 +23,10 @@ const (
 var bondModeNames = [...]string{"balance-rr", "active-backup", "balance-xor", "broadcast", "802.3ad",
 	"balance-tlb", "balance-alb"}
 
-// Bond is the data of a bonding master: IFLA_BOND_*. In requests, Mode is always sent and the other fields
-// when they are not zero.
+// Bond is the data of a bonding master (drivers/net/bonding): IFLA_BOND_*. In requests, Mode is always sent and
+// the other fields when they are not zero. The kernel reports every setting, including those that apply to
+// other modes only (tlb_dynamic_lb, the 802.3ad ones), which it refuses in a request for a bond of another mode:
+// build a request from the settings wanted rather than from a decoded bond.
 type Bond struct {
 	// Mode is IFLA_BOND_MODE (BondActiveBackup...).
 	Mode uint8
@@ -154,7 +156,9 @@ func (b *Bond) encode(ae *proto.AttrEncoder) error {
 	}{{unix.IFLA_BOND_MIIMON, b.MIIMon}, {unix.IFLA_BOND_UPDELAY, b.UpDelay}, {unix.IFLA_BOND_DOWNDELAY, b.DownDelay},
 		{unix.IFLA_BOND_ARP_INTERVAL, b.ARPInterval}, {unix.IFLA_BOND_ARP_VALIDATE, b.ARPValidate},
 		{unix.IFLA_BOND_MIN_LINKS, b.MinLinks}, {unix.IFLA_BOND_RESEND_IGMP, b.ResendIGMP},
-		{unix.IFLA_BOND_LP_INTERVAL, b.LPInterval}, {unix.IFLA_BOND_PACKETS_PER_SLAVE, b.PacketsPerSlave}} {
+		{unix.IFLA_BOND_LP_INTERVAL, b.LPInterval}, {unix.IFLA_BOND_PACKETS_PER_SLAVE, b.PacketsPerSlave},
+		{unix.IFLA_BOND_PEER_NOTIF_DELAY, b.PeerNotifDelay}, {unix.IFLA_BOND_ARP_ALL_TARGETS, b.ARPAllTargets},
+		{unix.IFLA_BOND_ACTIVE_SLAVE, b.ActiveSlave}, {unix.IFLA_BOND_PRIMARY, b.Primary}} {
 		if f.v != 0 {
 			ae.Uint32(f.t, f.v)
 		}
@@ -164,7 +168,10 @@ func (b *Bond) encode(ae *proto.AttrEncoder) error {
 		v uint8
 	}{{unix.IFLA_BOND_XMIT_HASH_POLICY, b.XmitHashPolicy}, {unix.IFLA_BOND_AD_LACP_RATE, b.ADLACPRate},
 		{unix.IFLA_BOND_AD_SELECT, b.ADSelect}, {unix.IFLA_BOND_FAIL_OVER_MAC, b.FailOverMAC},
-		{unix.IFLA_BOND_PRIMARY_RESELECT, b.PrimaryReselect}, {unix.IFLA_BOND_ALL_SLAVES_ACTIVE, b.AllSlavesActive}} {
+		{unix.IFLA_BOND_PRIMARY_RESELECT, b.PrimaryReselect}, {unix.IFLA_BOND_ALL_SLAVES_ACTIVE, b.AllSlavesActive},
+		{unix.IFLA_BOND_USE_CARRIER, b.UseCarrier}, {unix.IFLA_BOND_NUM_PEER_NOTIF, b.NumPeerNotif},
+		{unix.IFLA_BOND_TLB_DYNAMIC_LB, b.TLBDynamicLB}, {unix.IFLA_BOND_AD_LACP_ACTIVE, b.ADLACPActive},
+		{unix.IFLA_BOND_MISSED_MAX, b.MissedMax}, {unix.IFLA_BOND_COUPLED_CONTROL, b.CoupledControl}} {
 		if f.v != 0 {
 			ae.Uint8(f.t, f.v)
 		}
@@ -175,6 +182,22 @@ func (b *Bond) encode(ae *proto.AttrEncoder) error {
 			ae.Raw(uint16(i), a.AsSlice())
 		}
 		ae.End(n)
+	}
+	if len(b.NSIP6Targets) > 0 {
+		n := ae.NestRaw(unix.IFLA_BOND_NS_IP6_TARGET)
+		for i, a := range b.NSIP6Targets {
+			ae.Raw(uint16(i), a.AsSlice())
+		}
+		ae.End(n)
+	}
+	if b.ADActorSysPrio != 0 {
+		ae.Uint16(unix.IFLA_BOND_AD_ACTOR_SYS_PRIO, b.ADActorSysPrio)
+	}
+	if b.ADUserPortKey != 0 {
+		ae.Uint16(unix.IFLA_BOND_AD_USER_PORT_KEY, b.ADUserPortKey)
+	}
+	if b.ADActorSystem.IsValid() {
+		ae.Raw(unix.IFLA_BOND_AD_ACTOR_SYSTEM, b.ADActorSystem.AppendTo(nil))
 	}
 	return nil
 }

@@ -11,8 +11,11 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// LinkData is the kind-specific part of a link, IFLA_INFO_DATA: *Veth, *Bridge, *Macvlan, *Vxlan, *Vlan, *Bond,
-// *VRF, or *RawLinkData for any other kind.
+// LinkData is the kind-specific part of a link, IFLA_INFO_DATA: *Veth, *Netkit, *Bridge, *Bond, *Vlan, *Macvlan
+// (macvlan, macvtap), *Ipvlan (ipvlan, ipvtap), *Vxlan, *Geneve, *Bareudp, *Gre (gre, gretap, ip6gre, ip6gretap,
+// erspan, ip6erspan), *IPTun (ipip, sit, ip6tnl), *VTI (vti, vti6), *Xfrm, *Macsec, *HSR, *VRF, or *RawLinkData
+// for any other kind. Kinds without data (dummy, ifb, nlmon, wireguard, team, vcan: see KindDummy...) are named
+// by LinkInfo.Kind alone.
 type LinkData interface {
 	// Kind is the IFLA_INFO_KIND the data belongs to.
 	Kind() string
@@ -20,7 +23,7 @@ type LinkData interface {
 }
 
 // LinkSlaveData is the master-specific part of an enslaved link, IFLA_INFO_SLAVE_DATA: *BridgePort, *BondSlave,
-// or *RawLinkData.
+// *VRFPort, or *RawLinkData for the other masters.
 type LinkSlaveData interface {
 	// SlaveKind is the IFLA_INFO_SLAVE_KIND the data belongs to.
 	SlaveKind() string
@@ -57,12 +60,34 @@ func decodeLinkData(kind string, b []byte) (LinkData, error) {
 		decode([]byte) error
 	}
 	switch kind {
+	case "veth":
+		d = new(Veth)
+	case "netkit":
+		d = new(Netkit)
 	case "bridge":
 		d = new(Bridge)
 	case "macvlan", "macvtap":
 		d = &Macvlan{kind: kind}
+	case "ipvlan", "ipvtap":
+		d = &Ipvlan{kind: kind}
 	case "vxlan":
 		d = new(Vxlan)
+	case "geneve":
+		d = new(Geneve)
+	case "bareudp":
+		d = new(Bareudp)
+	case "gre", "gretap", "ip6gre", "ip6gretap", "erspan", "ip6erspan":
+		d = &Gre{kind: kind}
+	case "ipip", "sit", "ip6tnl":
+		d = &IPTun{kind: kind}
+	case "vti", "vti6":
+		d = &VTI{kind: kind}
+	case "xfrm":
+		d = new(Xfrm)
+	case "macsec":
+		d = new(Macsec)
+	case "hsr":
+		d = new(HSR)
 	case "vlan":
 		d = new(Vlan)
 	case "bond":
@@ -88,6 +113,8 @@ func decodeSlaveData(kind string, b []byte) (LinkSlaveData, error) {
 		d = new(BridgePort)
 	case "bond":
 		d = new(BondSlave)
+	case "vrf":
+		d = new(VRFPort)
 	default:
 		return &RawLinkData{Name: kind, Data: append([]byte(nil), b...)}, nil
 	}
@@ -97,23 +124,84 @@ func decodeSlaveData(kind string, b []byte) (LinkSlaveData, error) {
 	return d, nil
 }
 
-// Veth is the data of a veth pair (drivers/net/veth.c). The kernel reports none; in a request, Peer describes
-// the other end (VETH_INFO_PEER): its Name, and optionally Address, MTU, TxQLen, NetNS (a namespace fd to
-// create it in) and Flags.
+// Veth is the data of a veth pair (drivers/net/veth.c): VETH_INFO_PEER, in requests only (the kernel reports
+// no IFLA_INFO_DATA for a veth; its peer is IFLA_LINK, in the namespace of IFLA_LINK_NETNSID). Peer describes
+// the other end: its Name, and optionally Address, MTU, TxQLen, NetNS (a namespace fd to create it in: see
+// also NewVethPeerIn) and Flags. Decoding a request's VETH_INFO_PEER fills Peer.
 type Veth struct {
 	Peer Link // VETH_INFO_PEER
+	// PeerNetNS is the namespace to create the peer in, as IFLA_NET_NS_FD or IFLA_NET_NS_PID inside
+	// VETH_INFO_PEER (an alternative to Peer.NetNS that can name a process; the kernel takes no nsid here).
+	PeerNetNS NetNSTarget
 }
 
 // Kind implements LinkData: "veth".
 func (*Veth) Kind() string { return "veth" }
 
 func (v *Veth) encode(ae *proto.AttrEncoder) error {
-	n := ae.NestRaw(vethInfoPeer)
+	if !v.PeerNetNS.IsZero() {
+		if v.Peer.NetNS > 0 {
+			return fmt.Errorf("route: veth: both Peer.NetNS and PeerNetNS name the peer's namespace")
+		}
+		if v.PeerNetNS.HasNSID {
+			return fmt.Errorf("route: veth: the kernel takes a peer's namespace as a file or a pid, not an nsid")
+		}
+	}
+	return encodePeerNS(ae, vethInfoPeer, &v.Peer, v.PeerNetNS)
+}
+
+func (v *Veth) decode(b []byte) error {
+	ad := proto.NewAttrDecoder(b)
+	for ad.Next() {
+		if ad.Type() == vethInfoPeer {
+			var err error
+			if v.PeerNetNS, err = decodePeer(ad.Bytes(), &v.Peer); err != nil {
+				return err
+			}
+		}
+	}
+	return ad.Err()
+}
+
+// decodePeer decodes the struct ifinfomsg and attributes of VETH_INFO_PEER or IFLA_NETKIT_PEER_INFO into peer,
+// and returns the namespace they name (IFLA_NET_NS_FD, IFLA_NET_NS_PID), which Link does not decode.
+func decodePeer(b []byte, peer *Link) (NetNSTarget, error) {
+	var ns NetNSTarget
+	if err := peer.unmarshal(b, nil); err != nil {
+		return ns, err
+	}
+	ad := proto.NewAttrDecoder(b[sizeofIfInfomsg:])
+	for ad.Next() {
+		switch ad.Type() {
+		case unix.IFLA_NET_NS_FD:
+			ns = NetNSTarget{FD: int(ad.Uint32())}
+		case unix.IFLA_NET_NS_PID:
+			ns = NetNSTarget{PID: int(ad.Uint32())}
+		}
+	}
+	if ns.FD < 0 || ns.PID < 0 || (ns.FD > 0 && ns.FD == peer.NetNS) {
+		ns = NetNSTarget{}
+	}
+	return ns, ad.Err()
+}
+
+// encodePeer appends attribute typ holding a struct ifinfomsg and the attributes of peer, as VETH_INFO_PEER and
+// IFLA_NETKIT_PEER_INFO carry it.
+func encodePeer(ae *proto.AttrEncoder, typ uint16, peer *Link) error {
+	return encodePeerNS(ae, typ, peer, NetNSTarget{})
+}
+
+// encodePeerNS is encodePeer with the peer's namespace named by ns too.
+func encodePeerNS(ae *proto.AttrEncoder, typ uint16, peer *Link, ns NetNSTarget) error {
+	n := ae.NestRaw(typ)
 	var hdr [sizeofIfInfomsg]byte
-	putIfInfomsg(hdr[:], &v.Peer)
+	putIfInfomsg(hdr[:], peer)
 	b := append(ae.Bytes(), hdr[:]...)
 	*ae = *proto.NewAttrEncoder(b)
-	if err := v.Peer.encodeAttrs(ae); err != nil {
+	if err := peer.encodeAttrs(ae); err != nil {
+		return err
+	}
+	if err := ns.encodeLink(ae); err != nil {
 		return err
 	}
 	ae.End(n)
@@ -129,6 +217,9 @@ const (
 	MacvlanSource   = 16 // MACVLAN_MODE_SOURCE
 )
 
+// macvlanMacaddrSet is MACVLAN_MACADDR_SET (enum macvlan_macaddr_mode).
+const macvlanMacaddrSet = 3
+
 // Macvlan is the data of a macvlan (or macvtap) link: IFLA_MACVLAN_*. The lower device is Link.ParentIndex.
 type Macvlan struct {
 	kind string
@@ -142,6 +233,9 @@ type Macvlan struct {
 	// and IFLA_MACVLAN_BC_CUTOFF.
 	BcQueueLen, BcQueueLenUsed uint32
 	BcCutoff                   int32
+	// MacAddrs are the source addresses of source mode: IFLA_MACVLAN_MACADDR_DATA, a list of
+	// IFLA_MACVLAN_MACADDR. A request sends them with IFLA_MACVLAN_MACADDR_MODE MACVLAN_MACADDR_SET.
+	MacAddrs []HWAddr
 }
 
 // Kind implements LinkData: "macvlan" (or "macvtap" when decoded from one).
@@ -185,6 +279,17 @@ func (m *Macvlan) decode(b []byte) error {
 			m.BcQueueLenUsed = ad.Uint32()
 		case unix.IFLA_MACVLAN_BC_CUTOFF:
 			m.BcCutoff = ad.Int32()
+		case unix.IFLA_MACVLAN_MACADDR_DATA:
+			m.MacAddrs = nil
+			nd := ad.Nested()
+			for nd.Next() {
+				if nd.Type() == unix.IFLA_MACVLAN_MACADDR {
+					m.MacAddrs = append(m.MacAddrs, HWAddrFrom(nd.Bytes()))
+				}
+			}
+			if err := nd.Err(); err != nil {
+				return err
+			}
 		}
 	}
 	return ad.Err()
@@ -199,6 +304,17 @@ func (m *Macvlan) encode(ae *proto.AttrEncoder) error {
 	}
 	if m.BcQueueLen != 0 {
 		ae.Uint32(unix.IFLA_MACVLAN_BC_QUEUE_LEN, m.BcQueueLen)
+	}
+	if m.BcCutoff != 0 {
+		ae.Int32(unix.IFLA_MACVLAN_BC_CUTOFF, m.BcCutoff)
+	}
+	if len(m.MacAddrs) > 0 {
+		ae.Uint32(unix.IFLA_MACVLAN_MACADDR_MODE, macvlanMacaddrSet)
+		n := ae.NestRaw(unix.IFLA_MACVLAN_MACADDR_DATA)
+		for _, a := range m.MacAddrs {
+			ae.Raw(unix.IFLA_MACVLAN_MACADDR, a.AppendTo(nil))
+		}
+		ae.End(n)
 	}
 	return nil
 }
@@ -381,6 +497,38 @@ type Vlan struct {
 	// Flags is IFLA_VLAN_FLAGS' flags (VLAN_FLAG_REORDER_HDR...); in requests FlagsMask says which to change
 	// (all set flags when zero).
 	Flags, FlagsMask uint32
+	// IngressQoS and EgressQoS are IFLA_VLAN_INGRESS_QOS and IFLA_VLAN_EGRESS_QOS: the priority mappings, each
+	// an IFLA_VLAN_QOS_MAPPING (struct ifla_vlan_qos_mapping). The kernel reports the ingress mappings whose To
+	// is not 0 and the egress ones it has.
+	IngressQoS, EgressQoS []VlanQoSMapping
+}
+
+// VlanQoSMapping is struct ifla_vlan_qos_mapping: a priority From mapped to To (ingress: VLAN priority to skb
+// priority; egress: skb priority to VLAN priority).
+type VlanQoSMapping struct{ From, To uint32 }
+
+func decodeQoS(nd proto.AttrDecoder) ([]VlanQoSMapping, error) {
+	var list []VlanQoSMapping
+	for nd.Next() {
+		if p := nd.Bytes(); nd.Type() == unix.IFLA_VLAN_QOS_MAPPING && len(p) >= 8 {
+			list = append(list, VlanQoSMapping{From: binary.NativeEndian.Uint32(p), To: binary.NativeEndian.Uint32(p[4:])})
+		}
+	}
+	return list, nd.Err()
+}
+
+func encodeQoS(ae *proto.AttrEncoder, typ uint16, list []VlanQoSMapping) {
+	if len(list) == 0 {
+		return
+	}
+	n := ae.NestRaw(typ)
+	for _, m := range list {
+		var p [8]byte
+		binary.NativeEndian.PutUint32(p[:], m.From)
+		binary.NativeEndian.PutUint32(p[4:], m.To)
+		ae.Raw(unix.IFLA_VLAN_QOS_MAPPING, p[:])
+	}
+	ae.End(n)
 }
 
 // Kind implements LinkData: "vlan".
@@ -398,6 +546,16 @@ func (v *Vlan) decode(b []byte) error {
 			if p := ad.Bytes(); len(p) >= 8 {
 				v.Flags = binary.NativeEndian.Uint32(p)
 				v.FlagsMask = binary.NativeEndian.Uint32(p[4:])
+			}
+		case unix.IFLA_VLAN_INGRESS_QOS, unix.IFLA_VLAN_EGRESS_QOS:
+			list, err := decodeQoS(ad.Nested())
+			if err != nil {
+				return err
+			}
+			if ad.Type() == unix.IFLA_VLAN_INGRESS_QOS {
+				v.IngressQoS = list
+			} else {
+				v.EgressQoS = list
 			}
 		}
 	}
@@ -419,6 +577,8 @@ func (v *Vlan) encode(ae *proto.AttrEncoder) error {
 		binary.NativeEndian.PutUint32(p[4:], mask)
 		ae.Raw(unix.IFLA_VLAN_FLAGS, p[:])
 	}
+	encodeQoS(ae, unix.IFLA_VLAN_INGRESS_QOS, v.IngressQoS)
+	encodeQoS(ae, unix.IFLA_VLAN_EGRESS_QOS, v.EgressQoS)
 	return nil
 }
 

@@ -115,14 +115,16 @@ func (s *LinkService) GetByName(ctx context.Context, name string) (Link, error) 
 // Add creates a link (RTM_NEWLINK with NLM_F_CREATE|NLM_F_EXCL) from l: its Name, Info (Kind, and Data for the
 // kind: a *Veth with its Peer, a *Vxlan with its ID...), and any of MTU, TxQLen, Address, Broadcast, Master,
 // ParentIndex (the lower device of a vlan or macvlan), Group, Alias, NetNS and Flags (LinkUp to create it up).
-// An existing name gives an error matching unix.EEXIST; a kind the kernel lacks gives EOPNOTSUPP with the
-// kernel's message ("Unknown device type").
-func (s *LinkService) Add(ctx context.Context, l Link) error { return s.add(ctx, createExcl, &l) }
+// An existing name gives an error matching unix.EEXIST; a kind the kernel lacks gives a *NoDriverError (which
+// matches unix.EOPNOTSUPP and carries the kernel's "Unknown device type").
+func (s *LinkService) Add(ctx context.Context, l Link) error {
+	return noDriver(&l, s.add(ctx, createExcl, &l))
+}
 
 // Replace creates the link as Add does, or, when a link of that name (or l.Index) exists, changes it to match l
 // (RTM_NEWLINK with NLM_F_CREATE, without NLM_F_EXCL: the kernel has no NLM_F_REPLACE for links).
 func (s *LinkService) Replace(ctx context.Context, l Link) error {
-	return s.add(ctx, unix.NLM_F_CREATE, &l)
+	return noDriver(&l, s.add(ctx, unix.NLM_F_CREATE, &l))
 }
 
 // Delete removes a link (RTM_DELLINK) by l.Index, or by l.Name when Index is 0.
