@@ -38,6 +38,9 @@ type app struct {
 
 	// stats and details count -s and -d (tc's show_stats and show_details).
 	stats, details int
+	// batchFile is -batch FILE ("-": standard input); force is -force (see runBatch).
+	batchFile string
+	force     bool
 
 	// dial opens the rtnetlink connection (route.Dial; tests give an nltest fake).
 	dial func(cfg *route.Config) (*route.Client, error)
@@ -99,6 +102,9 @@ func (a *app) run(args []string) int {
 		}
 	}()
 	rest, err := a.parseOptions(args)
+	if err == nil && a.batchFile != "" {
+		return a.runBatch()
+	}
 	if err == nil {
 		a.p = newPrinter(a.json, a.pretty)
 		err = a.dispatch(rest)
@@ -201,6 +207,13 @@ func (a *app) parseOptions(args []string) ([]string, error) {
 				return nil, usagef("Error: argument %q is wrong: invalid protocol family", args[0])
 			}
 			args = args[1:]
+		case len(opt) > 1 && matches(opt, "force"):
+			a.force = true
+		case matches(opt, "batch"):
+			if len(args) == 0 {
+				return nil, incomplete()
+			}
+			a.batchFile, args = args[0], args[1:]
 		default:
 			return nil, usagef("Option %q is unknown, try \"nlkit -help\".", "-"+opt)
 		}
@@ -211,7 +224,8 @@ func (a *app) parseOptions(args []string) ([]string, error) {
 const usageText = `Usage: nlkit [ OPTIONS ] OBJECT { COMMAND | help }
 where  OBJECT := { link | address | route | rule | neighbour | nexthop | monitor |
                    genl | sockets | decode | qdisc | class | filter }
-       OPTIONS := { -j[son] | -p[retty] | -s[tats] | -d[etails] | -n[etns] NAME | -4 | -6 | -h[elp] }
+       OPTIONS := { -j[son] | -p[retty] | -s[tats] | -d[etails] | -n[etns] NAME | -4 | -6 | -h[elp] |
+                   -b[atch] FILE | -force }
 With no OBJECT: the links with their addresses, then the routes of the main table.`
 
 // objects are the OBJECT words, in the order that decides abbreviations (as ip's table does).

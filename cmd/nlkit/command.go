@@ -75,6 +75,11 @@ type (
 
 // edit sends v to s as op says. Append is for routes and Change for neighbours: their services have them.
 func edit[T any](ctx context.Context, s editor[T], op editOp, v T) error {
+	if h, ok := ctx.Value(editHookKey{}).(editHook); ok { // nlkit -batch (batch.go)
+		if took, err := h.edit(op, v); took {
+			return err
+		}
+	}
 	switch op {
 	case opDelete:
 		return s.Delete(ctx, v)
