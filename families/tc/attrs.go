@@ -6,9 +6,6 @@ import (
 	"fmt"
 	"net/netip"
 	"reflect"
-	"strconv"
-	"strings"
-	"sync"
 
 	"github.com/nlkit/nlkit/proto"
 )
@@ -36,41 +33,21 @@ type attrField struct {
 	acts   bool
 }
 
-// fieldsCache holds the parsed tags of each type (a cache of what the types say, never changed otherwise).
-var fieldsCache sync.Map
+//go:generate go run ./internal/gentags
 
-func fieldsOf(t reflect.Type) []attrField {
-	if v, ok := fieldsCache.Load(t); ok {
-		return v.([]attrField)
+// tcaFielder is a type with tagged fields. Its table (fields_gen.go, written by go generate from the tags) is
+// static: the tags are not parsed at run time, and no cache is kept.
+type tcaFielder interface {
+	tcaFields() []attrField
+}
+
+// fieldsOf returns the table of *v's tagged fields.
+func fieldsOf(v any) []attrField {
+	f, ok := v.(tcaFielder)
+	if !ok {
+		panic(fmt.Sprintf("tc: %T has no table of its tca tags: run go generate", v))
 	}
-	var fs []attrField
-	for i := 0; i < t.NumField(); i++ {
-		tag, ok := t.Field(i).Tag.Lookup("tca")
-		if !ok {
-			continue
-		}
-		parts := strings.Split(tag, ",")
-		n, err := strconv.ParseUint(parts[0], 10, 16)
-		if err != nil {
-			panic("tc: bad tca tag on " + t.String() + "." + t.Field(i).Name)
-		}
-		f := attrField{index: i, typ: uint16(n)}
-		for _, p := range parts[1:] {
-			switch p {
-			case "be":
-				f.be = true
-			case "flag":
-				f.flag = true
-			case "nested":
-				f.nested = true
-			case "actions":
-				f.acts = true
-			}
-		}
-		fs = append(fs, f)
-	}
-	v, _ := fieldsCache.LoadOrStore(t, fs)
-	return v.([]attrField)
+	return f.tcaFields()
 }
 
 var typeAddr = reflect.TypeOf(netip.Addr{})
@@ -78,7 +55,7 @@ var typeAddr = reflect.TypeOf(netip.Addr{})
 // marshalAttrs appends the attributes of the tagged fields of *v (a pointer to struct) to ae.
 func marshalAttrs(ae *proto.AttrEncoder, v any) error {
 	rv := reflect.ValueOf(v).Elem()
-	for _, f := range fieldsOf(rv.Type()) {
+	for _, f := range fieldsOf(v) {
 		fv := rv.Field(f.index)
 		switch {
 		case f.flag:
@@ -149,7 +126,7 @@ func marshalAttrs(ae *proto.AttrEncoder, v any) error {
 func unmarshalAttrs(b []byte, v any) error {
 	rv := reflect.ValueOf(v).Elem()
 	rv.SetZero()
-	fs := fieldsOf(rv.Type())
+	fs := fieldsOf(v)
 	ad := proto.NewAttrDecoder(b)
 	for ad.Next() {
 		for _, f := range fs {
