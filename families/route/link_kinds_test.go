@@ -74,7 +74,9 @@ func kindSamples() []LinkData {
 	}
 }
 
-func encodeData(t testing.TB, d interface{ encode(*proto.AttrEncoder) error }) []byte {
+func encodeData(t testing.TB, d interface {
+	encode(*proto.AttrEncoder) error
+}) []byte {
 	ae := proto.NewAttrEncoder(nil)
 	if err := d.encode(ae); err != nil {
 		t.Fatalf("encode %T: %v", d, err)

@@ -28,9 +28,9 @@ const NSIDNotAssigned = -1
 // sizeofRtgenmsg is NLMSG_ALIGN(sizeof(struct rtgenmsg)): the header of the nsid messages.
 const sizeofRtgenmsg = 4
 
-// NSID is an nsid message (RTM_NEWNSID, RTM_DELNSID): NETNSA_NSID, the id a namespace has in the namespace of the
-// socket, and NETNSA_CURRENT_NSID, the id the socket's own namespace has in the namespace of a dump's
-// NETNSA_TARGET_NSID (valid when HasCurrent).
+// NSID is an nsid message (RTM_NEWNSID, RTM_DELNSID): NETNSA_NSID, the id a namespace has (in the namespace of
+// the socket, or of the request's NETNSA_TARGET_NSID), and then NETNSA_CURRENT_NSID, the id the same namespace
+// has in the requester's namespace (valid when HasCurrent): that maps the target's nsids to the requester's.
 type NSID struct {
 	// NSID is NETNSA_NSID.
 	NSID int32
@@ -113,8 +113,8 @@ func (c *Client) GetNSID(ctx context.Context, ns NetNSTarget) (int32, error) {
 }
 
 // GetNSIDIn asks, in the namespace target names by nsid or file (NETNSA_TARGET_NSID; a file is resolved to its
-// nsid first), for the nsid of the namespace ns names there: NSID is ns's id in target, Current the Client's
-// namespace's id in target (NETNSA_CURRENT_NSID).
+// nsid first), for the nsid of the namespace ns names there: NSID is ns's id in target, Current its id in the
+// Client's namespace (NETNSA_CURRENT_NSID).
 func (c *Client) GetNSIDIn(ctx context.Context, ns, target NetNSTarget) (NSID, error) {
 	return c.getNSID(ctx, ns, target)
 }
@@ -161,7 +161,7 @@ func (c *Client) targetNSID(ctx context.Context, t NetNSTarget) (int32, error) {
 
 // ListNSIDs returns the nsids assigned in the Client's namespace (an RTM_GETNSID dump), as `ip netns list-id`
 // lists them. With target naming another namespace (by nsid or file), it dumps that namespace's nsids
-// (NETNSA_TARGET_NSID), each with Current, the Client's namespace's id there.
+// (NETNSA_TARGET_NSID), each with Current, the id the same namespace has in the Client's namespace.
 func (c *Client) ListNSIDs(ctx context.Context, target NetNSTarget) ([]NSID, error) {
 	ae := proto.NewAttrEncoder(make([]byte, sizeofRtgenmsg, 32))
 	if !target.IsZero() {
