@@ -76,7 +76,6 @@ func (a *app) runBatch() int {
 	no := 0
 	for !r.stop && sc.Scan() {
 		no++
-		start := no
 		text := sc.Text()
 		if i := strings.IndexByte(text, '#'); i >= 0 {
 			text = text[:i]
@@ -93,7 +92,7 @@ func (a *app) runBatch() int {
 		if len(args) == 0 {
 			continue
 		}
-		r.line = start
+		r.line = no // ip names a continued line by its last physical line
 		if !batchable(args) {
 			// Whatever else the line does must see the changes before it, and the links it makes or
 			// removes must be looked up again.
@@ -116,7 +115,7 @@ func (a *app) runBatch() int {
 				break
 			}
 			a.printLineError(err)
-			r.lineFailed(start)
+			r.lineFailed(no)
 		}
 	}
 	if err := sc.Err(); err != nil && !r.stop {
