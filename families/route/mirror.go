@@ -176,8 +176,12 @@ func NewMirrorWatcher(ctx context.Context, w *Watcher, opts ...MirrorOption) (*M
 	return m, nil
 }
 
-// Close stops the Mirror and closes its sockets. The copy stays readable.
+// Close stops the Mirror and closes its sockets. The copy stays readable. The Mirror of one namespace of a
+// NodeMirror (NodeMirror.Namespace) has no sockets of its own: Close does nothing (close the NodeMirror).
 func (m *Mirror) Close() error {
+	if m.w == nil {
+		return nil
+	}
 	m.cancel()
 	err := m.w.Close()
 	<-m.done

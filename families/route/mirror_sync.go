@@ -174,46 +174,52 @@ func (m *Mirror) redump(ctx context.Context, ev Event, dirty WatchObjects) error
 		}
 		fresh = newState(s, dirty)
 	}
-	// The dump goes in after the taken events of other objects: it is newer than every taken event, a resync
-	// among them too. Then the deletions it may not show yet: the kernel notifies some before it unlinks the
-	// object (fib_table_delete calls rtmsg_fib before fib_remove_alias), and route dumps run under RCU, not
-	// the RTNL lock the writer holds, so a dump can still list what a notification already deleted. A deletion
-	// is applied over the dump unless a later event added an object of the same key again; the kernel never
-	// brings back silently what was deleted, while what was added it may flush silently.
-	m.update(func() []Change {
-		var changes []Change
-		for i := range evs {
-			if evs[i].objects()&dirty == 0 {
-				changes = append(changes, m.applyOne(&evs[i])...)
-			}
-		}
-		if dirty == 0 {
-			return changes
-		}
-		old := m.s
-		m.s.replace(&fresh, dirty)
-		m.redumps++
-		if m.onChange != nil {
-			changes = append(changes, diffState(&old, &m.s, dirty, CauseRedump)...)
-		}
-		added := map[eventKey]int{} // the last event that added an object of a key, of the re-dumped objects
-		for i := range evs {
-			if evs[i].objects()&dirty != 0 && evs[i].Kind == EventNew {
-				added[evs[i].key()] = i
-			}
-		}
-		for i := range evs {
-			ev := &evs[i]
-			if ev.objects()&dirty == 0 || ev.Kind != EventDelete {
-				continue
-			}
-			if j, ok := added[ev.key()]; !ok || j < i {
-				changes = append(changes, m.applyOne(ev)...)
-			}
-		}
-		return changes
-	})
+	m.update(func() []Change { return m.applyRedump(evs, dirty, &fresh) })
 	return nil
+}
+
+// applyRedump puts fresh, a re-dump of the objects dirty names taken after the kernel sent every event of evs,
+// in place of the Mirror's copy of those objects, with the events of evs of other objects applied (see redump).
+// The caller holds the write lock.
+//
+// The dump goes in after the taken events of other objects: it is newer than every taken event, a resync among
+// them too. Then the deletions it may not show yet: the kernel notifies some before it unlinks the object
+// (fib_table_delete calls rtmsg_fib before fib_remove_alias), and route dumps run under RCU, not the RTNL lock
+// the writer holds, so a dump can still list what a notification already deleted. A deletion is applied over
+// the dump unless a later event added an object of the same key again; the kernel never brings back silently
+// what was deleted, while what was added it may flush silently.
+func (m *Mirror) applyRedump(evs []Event, dirty WatchObjects, fresh *mirrorState) []Change {
+	var changes []Change
+	for i := range evs {
+		if evs[i].objects()&dirty == 0 {
+			changes = append(changes, m.applyOne(&evs[i])...)
+		}
+	}
+	if dirty == 0 {
+		return changes
+	}
+	old := m.s
+	m.s.replace(fresh, dirty)
+	m.redumps++
+	if m.onChange != nil {
+		changes = append(changes, diffState(&old, &m.s, dirty, CauseRedump)...)
+	}
+	added := map[eventKey]int{} // the last event that added an object of a key, of the re-dumped objects
+	for i := range evs {
+		if evs[i].objects()&dirty != 0 && evs[i].Kind == EventNew {
+			added[evs[i].key()] = i
+		}
+	}
+	for i := range evs {
+		ev := &evs[i]
+		if ev.objects()&dirty == 0 || ev.Kind != EventDelete {
+			continue
+		}
+		if j, ok := added[ev.key()]; !ok || j < i {
+			changes = append(changes, m.applyOne(ev)...)
+		}
+	}
+	return changes
 }
 
 // eventKey is what key returns: the kind of object and its key.
