@@ -16,7 +16,7 @@ import (
 )
 
 // DefaultDumpRetries is how many times List repeats a dump the kernel marked NLM_F_DUMP_INTR before it gives up
-// with an *InterruptedError.
+// with a *nlkit.DumpInterruptedError carrying the last attempt's objects.
 const DefaultDumpRetries = 5
 
 // Config chooses how Dial opens the rtnetlink socket. The zero value (or nil) is a socket in the calling thread's

@@ -60,7 +60,7 @@
 //
 // When a dump races with changes the kernel marks it NLM_F_DUMP_INTR. List repeats such a dump, up to
 // Config.DumpRetries times (DefaultDumpRetries), until one is consistent; if none is, it returns the last result
-// with an *InterruptedError that carries it too. All, which streams, cannot take back what it yielded: it ends
+// with a *nlkit.DumpInterruptedError whose Results carries it too (a []Link from Link.List...). All, which streams, cannot take back what it yielded: it ends
 // with an error matching nlkit.ErrDumpInterrupted and leaves the choice to the caller.
 //
 // # Concurrency

@@ -5,34 +5,11 @@ package route
 import (
 	"context"
 	"errors"
-	"fmt"
 
 	"github.com/nlkit/nlkit"
 	"github.com/nlkit/nlkit/proto"
 	"golang.org/x/sys/unix"
 )
-
-// InterruptedError reports that every attempt of a dump was interrupted by concurrent changes (the kernel set
-// NLM_F_DUMP_INTR each time), so no consistent snapshot was seen. Results holds the last attempt's objects,
-// which List also returns; they may miss or duplicate objects that changed during it.
-// errors.Is(err, nlkit.ErrDumpInterrupted) matches it.
-type InterruptedError[T any] struct {
-	// Attempts is the number of dumps made.
-	Attempts int
-	// Results are the objects of the last attempt.
-	Results []T
-	// Err is the last attempt's *nlkit.DumpInterruptedError.
-	Err error
-}
-
-// Error says how many attempts were interrupted and how many objects the last one gave.
-func (e *InterruptedError[T]) Error() string {
-	return fmt.Sprintf("route: dump interrupted by concurrent changes %d times in a row (NLM_F_DUMP_INTR); "+
-		"the last result of %d objects may be inconsistent", e.Attempts, len(e.Results))
-}
-
-// Unwrap returns the last *nlkit.DumpInterruptedError.
-func (e *InterruptedError[T]) Unwrap() error { return e.Err }
 
 // dump sends a dump request and passes the core's replies to yield as they are, as the core's Dump yields them:
 // messages of every type, and the error that ends the dump. yield is called straight by the core, with no loop

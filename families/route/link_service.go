@@ -70,7 +70,7 @@ func (s *LinkService) All(ctx context.Context, f *LinkFilter) iter.Seq2[Link, er
 
 // List returns the links f selects (nil: all), repeating the dump while it is interrupted by concurrent changes
 // (NLM_F_DUMP_INTR), up to the Client's DumpRetries; then it returns the last result and an
-// *InterruptedError[Link].
+// *nlkit.DumpInterruptedError with the []Link in Results.
 //
 // List holds the messages' payloads while the dump runs and decodes them once it has ended, straight into a
 // slice of the right size (on every CPU for a large dump); the payloads of a large dump live outside the Go heap
@@ -87,7 +87,7 @@ func (s *LinkService) List(ctx context.Context, f *LinkFilter) ([]Link, error) {
 // time pays about what All does, where a List into fresh memory pays its page faults (bench/RESULTS.md has the
 // figures). What does not fit is appended as List does, into a new array with an eighth more room than needed
 // when dst had some, for a table that grows. Like append, AppendList may overwrite dst's elements past len(dst)
-// whatever it returns; an *InterruptedError's Results is the returned slice.
+// whatever it returns; a *nlkit.DumpInterruptedError's Results is the returned slice.
 func (s *LinkService) AppendList(ctx context.Context, dst []Link, f *LinkFilter) ([]Link, error) {
 	return s.list(ctx, dst, f, false, f.request())
 }

@@ -16,7 +16,7 @@ import (
 )
 
 // list runs the dumps that dump would stream and returns the objects f keeps as one slice, repeating the whole
-// dump while the kernel reports NLM_F_DUMP_INTR, at most s.c.retries more times (then *InterruptedError[T]).
+// dump while the kernel reports NLM_F_DUMP_INTR, at most s.c.retries more times (then a *nlkit.DumpInterruptedError with the last attempt's objects in Results).
 // This is the one place where an interrupted dump is retried.
 //
 // While the dump runs, objects whose messages are smaller than their decoded form (a route of the usual kind
@@ -65,7 +65,12 @@ func (s service[T, P]) list(ctx context.Context, dst []T, f filter[T], emptyOnEN
 		case l.intr == nil:
 			return out, nil
 		case attempt > s.c.retries:
-			return out, &InterruptedError[T]{Attempts: attempt, Results: out, Err: l.intr}
+			ie := &nlkit.DumpInterruptedError{Attempts: attempt, Results: out}
+			var last *nlkit.DumpInterruptedError
+			if errors.As(l.intr, &last) {
+				ie.Sequence = last.Sequence
+			}
+			return out, ie
 		}
 	}
 }

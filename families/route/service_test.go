@@ -154,12 +154,12 @@ func TestDumpInterruptedRetry(t *testing.T) {
 	k.reqs = nil
 	c.SetDumpRetries(3)
 	links, err = c.Link.List(context.Background(), nil)
-	var ie *InterruptedError[Link]
+	var ie *nlkit.DumpInterruptedError
 	if !errors.As(err, &ie) || !errors.Is(err, nlkit.ErrDumpInterrupted) {
 		t.Fatalf("error %v", err)
 	}
-	if ie.Attempts != 4 || len(ie.Results) != 1 || len(links) != 1 || len(k.requests()) != 4 {
-		t.Errorf("attempts %d results %d links %d dumps %d", ie.Attempts, len(ie.Results), len(links), len(k.requests()))
+	if res, _ := ie.Results.([]Link); ie.Attempts != 4 || len(res) != 1 || len(links) != 1 || len(k.requests()) != 4 {
+		t.Errorf("attempts %d results %v links %d dumps %d", ie.Attempts, ie.Results, len(links), len(k.requests()))
 	}
 	// The stream reports it at the end.
 	k.intr = 1

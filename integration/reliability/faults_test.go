@@ -213,11 +213,11 @@ func TestDumpInterruptedRetry(t *testing.T) {
 			intr++
 		}
 	}
-	// Retried lists: consistent, or an InterruptedError after every retry failed.
+	// Retried lists: consistent, or a DumpInterruptedError after every retry failed.
 	lists, exhausted, checked := size(20, 100), 0, 0
 	for range lists {
 		as, err := c.Addr.List(ctx, filter)
-		var ie *route.InterruptedError[route.Addr]
+		var ie *nlkit.DumpInterruptedError
 		if errors.As(err, &ie) {
 			exhausted++
 			continue
