@@ -91,7 +91,9 @@ func (c *Conn) request(ctx context.Context, m proto.Message, ext *proto.ExtAck) 
 		}
 		stop := c.watch(ctx)
 		defer stop()
-		dump := m.Header.Flags&proto.FlagDump != 0
+		// NLM_F_DUMP is NLM_F_ROOT|NLM_F_MATCH, whose bits a change request reuses as NLM_F_REPLACE and
+		// NLM_F_EXCL: only both together make a dump.
+		dump := m.Header.Flags&proto.FlagDump == proto.FlagDump
 		if dump {
 			// The loop body runs on this goroutine: a request it makes on c must fail, not wait for it.
 			c.dumpG.Store(goroutineID(c.gbuf[:]))
