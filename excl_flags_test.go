@@ -22,4 +22,3 @@ func TestExecuteExclReplaceNotDump(t *testing.T) {
 		c.Close()
 	}
 }
-
