@@ -52,6 +52,10 @@ type options struct {
 	memProfile string
 	verbose    bool
 	nice       int
+	// The write table (writes.go): route counts, the count of addresses and of neighbours (0: none).
+	writes      bool
+	writeRoutes []int
+	writeOthers int
 }
 
 func main() {
@@ -80,7 +84,25 @@ func main() {
 	flag.StringVar(&child, "child", "", "internal: run one case (scenario-kind/case) in namespace -ns and report its peak RSS")
 	flag.StringVar(&childNS, "ns", "", "internal: the namespace for -child")
 	flag.StringVar(&capture, "capture", "", "capture route and link dumps from fresh namespaces into this directory (testdata) and exit")
+	var writeRoutes string
+	var large bool
+	flag.BoolVar(&o.writes, "writes", true, "measure the write table (installing routes, addresses and neighbours)")
+	flag.StringVar(&writeRoutes, "write-routes", "", "route counts of the write table (default 10k,100k; with -large 10k,100k,1M; -short 10k)")
+	flag.IntVar(&o.writeOthers, "write-others", -1, "addresses and neighbours in the write table (default 10000; -short 1000; 0: none)")
+	flag.BoolVar(&large, "large", false, "add 1M routes to the write table")
 	flag.Parse()
+	if writeRoutes == "" {
+		writeRoutes = pick(o.short, "10000", "10000,100000")
+		if large {
+			writeRoutes += ",1000000"
+		}
+	}
+	if o.writeOthers < 0 {
+		o.writeOthers = 10000
+		if o.short {
+			o.writeOthers = 1000
+		}
+	}
 
 	if child != "" {
 		os.Exit(runChild(child, childNS))
@@ -126,7 +148,9 @@ func main() {
 			if links == "" {
 				links = pick(o.short, shortLnk, defaultLinks)
 			}
-			if o.routes, err = parseCounts(routes); err == nil {
+			if o.writeRoutes, err = parseCounts(writeRoutes); err != nil {
+				o.writeRoutes = nil
+			} else if o.routes, err = parseCounts(routes); err == nil {
 				o.links, err = parseCounts(links)
 			}
 			if cases != "" {
@@ -263,6 +287,13 @@ func run(ns *nsManager, o *options) error {
 				return err
 			}
 		}
+	}
+	if o.writes {
+		wres, err := runWrites(ns, o)
+		if err != nil {
+			return fmt.Errorf("writes: %w", err)
+		}
+		rep.writes = wres
 	}
 	if o.units {
 		name, err := ns.empty("units")

@@ -18,6 +18,7 @@ type report struct {
 	setup     []string
 	scenarios []*scenarioResult
 	units     *unitsResult
+	writes    *writesResult
 	elapsed   time.Duration
 }
 
@@ -153,6 +154,9 @@ func (r *report) resultLines() string {
 	}
 	for _, t := range r.targets() {
 		fmt.Fprintf(&b, "TARGET %-44s %-22s %s\n", t.what, t.got, t.verdict)
+	}
+	if r.writes != nil {
+		b.WriteString(r.writes.resultLines())
 	}
 	return b.String()
 }
@@ -347,6 +351,9 @@ func (r *report) markdown() string {
 			fmt.Fprintf(&b, "| %s | %d | %.0f %s | %s | %.2f | %.2f | %s |\n", cr.c.name, cr.n, median(cr.rates), kind,
 				ratio, median(cr.allocs), median(cr.csw), cr.c.desc)
 		}
+	}
+	if r.writes != nil {
+		b.WriteString(r.writes.markdown())
 	}
 	b.WriteString("\n## RESULT and TARGET lines\n\n```\n")
 	b.WriteString(strings.TrimLeft(r.resultLines(), "\n"))

@@ -102,9 +102,11 @@ func (a *app) runBatch() int {
 			}
 			a.links = nil
 		}
-		a.p = newPrinter(a.json, a.pretty)
+		if a.p == nil {
+			a.p = newPrinter(a.json, a.pretty)
+		}
 		err := a.dispatch(args)
-		if a.p != nil {
+		if len(a.p.b) > 0 {
 			if ferr := a.p.flush(a.stdout); ferr != nil && err == nil {
 				err = ferr
 			}
