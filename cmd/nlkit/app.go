@@ -93,6 +93,9 @@ type notFoundError struct{ msg string }
 func (e *notFoundError) Error() string { return e.msg }
 
 func (a *app) run(args []string) int {
+	if rest, ok := allNetnsFlag(args); ok {
+		return a.runAllNetns(rest)
+	}
 	defer func() {
 		if a.c != nil {
 			a.c.Close()

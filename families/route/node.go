@@ -240,7 +240,6 @@ type nodeNS struct {
 	resyncDue bool // dump everything again (first snapshot, or lost events)
 	lost      bool // the resync is after lost events (counted, reported)
 	gone      bool
-	noID      bool // the nsid is not known yet
 }
 
 // NewNodeMirror starts a NodeMirror: it opens its event socket, finds the namespaces (the run directory, cfg.Paths,
