@@ -56,6 +56,8 @@ type options struct {
 	writes      bool
 	writeRoutes []int
 	writeOthers int
+	// mirrorRoutes is the size of the Mirror-during-a-batch measurement (0: none).
+	mirrorRoutes int
 }
 
 func main() {
@@ -89,8 +91,18 @@ func main() {
 	flag.BoolVar(&o.writes, "writes", true, "measure the write table (installing routes, addresses and neighbours)")
 	flag.StringVar(&writeRoutes, "write-routes", "", "route counts of the write table (default 10k,100k; with -large 10k,100k,1M; -short 10k)")
 	flag.IntVar(&o.writeOthers, "write-others", -1, "addresses and neighbours in the write table (default 10000; -short 1000; 0: none)")
-	flag.BoolVar(&large, "large", false, "add 1M routes to the write table")
+	flag.BoolVar(&large, "large", false, "add 1M routes to the write table and to the Mirror measurement")
+	flag.IntVar(&o.mirrorRoutes, "mirror-routes", -1, "routes a batch installs while a Mirror follows (default 100k; -large 1M; -short 0)")
 	flag.Parse()
+	if o.mirrorRoutes < 0 {
+		o.mirrorRoutes = 100000
+		if large {
+			o.mirrorRoutes = 1000000
+		}
+		if o.short {
+			o.mirrorRoutes = 0
+		}
+	}
 	if writeRoutes == "" {
 		writeRoutes = pick(o.short, "10000", "10000,100000")
 		if large {

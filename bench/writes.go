@@ -23,8 +23,10 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/nlkit/nlkit/families/route"
@@ -585,7 +587,98 @@ func runWrites(ns *nsManager, o *options) (*writesResult, error) {
 		res.results = append(res.results, wr)
 		fmt.Print(res.table(wr))
 	}
+	if o.mirrorRoutes > 0 {
+		note, err := mirrorDuringBatch(ns, bin, dir, o.mirrorRoutes)
+		if err != nil {
+			return nil, fmt.Errorf("mirror: %w", err)
+		}
+		fmt.Println(note)
+		res.notes = append(res.notes, note)
+	}
 	return res, nil
+}
+
+// mirrorDuringBatch runs a Mirror of a fresh namespace's IPv4 routes, with an 8 MiB receive buffer, while
+// `nlkit -force -batch` (another process, so that this one's CPU time is the Mirror's) installs n routes; it
+// checks that the Mirror applied every event without a resync and ends equal to a fresh dump, and reports
+// its events per second and CPU per event.
+func mirrorDuringBatch(ns *nsManager, bin, dir string, n int) (string, error) {
+	file, err := writeBatchFile(dir, objRoute, n)
+	if err != nil {
+		return "", err
+	}
+	name, err := ns.empty("mirror")
+	if err != nil {
+		return "", err
+	}
+	defer ns.remove(name)
+	h, err := ns.open(name)
+	if err != nil {
+		return "", err
+	}
+	if err := ipBatch(name, func(w io.Writer) {
+		fmt.Fprintf(w, "link add veth0 type veth peer name veth1\nlink set veth1 up\nlink set veth0 up\n")
+		fmt.Fprintf(w, "addr add %s dev veth0\n", benchLocal)
+	}); err != nil {
+		return "", err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	var events, last atomic.Int64
+	m, err := route.NewMirror(ctx, &route.WatchConfig{Objects: route.WatchRoutes, Family: unix.AF_INET, NetNS: h.Fd(),
+		SocketReceiveBuffer: 8 << 20}, route.OnChange(func(c route.Change) {
+		if c.Cause == route.CauseEvent {
+			events.Add(1)
+			last.Store(time.Now().UnixNano())
+		}
+	}))
+	if err != nil {
+		return "", err
+	}
+	defer m.Close()
+	var ru0, ru1 unix.Rusage
+	unix.Getrusage(unix.RUSAGE_SELF, &ru0)
+	start := time.Now()
+	if out, err := exec.Command(bin, "-n", name, "-force", "-batch", file).CombinedOutput(); err != nil {
+		return "", fmt.Errorf("nlkit -batch: %v: %.300s", err, out)
+	}
+	sent := time.Since(start)
+	for events.Load() < int64(n) {
+		if err := m.Err(); err != nil {
+			return "", err
+		}
+		if ctx.Err() != nil {
+			return "", fmt.Errorf("%d events of %d", events.Load(), n)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	took := time.Unix(0, last.Load()).Sub(start)
+	unix.Getrusage(unix.RUSAGE_SELF, &ru1)
+	cpu := rusageCPU(&ru1) - rusageCPU(&ru0)
+	c, err := route.Dial(&route.Config{NetNS: h.Fd()})
+	if err != nil {
+		return "", err
+	}
+	defer c.Close()
+	want, err := c.Route.List(ctx, &route.RouteFilter{Family: unix.AF_INET})
+	if err != nil {
+		return "", err
+	}
+	got := m.Routes()
+	equal := len(want) == len(got)
+	if equal {
+		ws, gs := make([]string, len(want)), make([]string, len(got))
+		for i := range want {
+			ws[i], gs[i] = want[i].String(), got[i].String()
+		}
+		sort.Strings(ws)
+		sort.Strings(gs)
+		equal = slices.Equal(ws, gs)
+	}
+	return fmt.Sprintf("Mirror during a batch: %d routes by `nlkit -force -batch` in %.0f ms; the Mirror (8 MiB SO_RCVBUF) "+
+		"applied %d events in %.0f ms (%.0f events/s), CPU %.0f ms (%.2f µs/event), %d resyncs, equal to a fresh dump: %v",
+		n, ms(sent), events.Load(), ms(took), float64(n)/took.Seconds(), ms(cpu), float64(cpu.Microseconds())/float64(n),
+		m.Resyncs(), equal), nil
 }
 
 func rusageCPU(r *unix.Rusage) time.Duration {
