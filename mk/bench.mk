@@ -3,7 +3,10 @@
 #   make bench         the full benchmark (root, Linux): nlkit against mdlayher/netlink, jsimonetti/rtnetlink,
 #                      vishvananda/netlink, `ip` and a bare-syscall floor on 10k/100k/1M routes and 1k/5k links,
 #                      plus custom units on NETLINK_USERSOCK; writes bench/RESULTS.md (~10 min, most of it
-#                      inserting 1M routes)
+#                      inserting 1M routes); then the write table (issue 20: installing 10k and 100k routes, 10k
+#                      addresses and 10k neighbours with raw floors, route.Batch, Add loops, nlkit -batch, ip -batch
+#                      and vishvananda) and a Mirror following a 100k-route batch. BENCH_FLAGS=-large adds 1M routes
+#                      to both; -writes=false skips them.
 #   make bench-short   the CI form (10k routes, 1k links, 3 rounds; under a minute), run by `make test`; it also
 #                      runs every decode benchmark once so they cannot rot. Without root it prints SKIP.
 #   make bench-decode  the decode-only `go test -bench` benchmarks (no root): proto, the core, and bench/ over
