@@ -247,7 +247,7 @@ func testKernel() *fakeKernel {
 				Dst: pfx("2001:db8::/64"), OIF: 3, Priority: 256},
 			{Family: unix.AF_INET6, Table: route.TableMain, Protocol: route.ProtocolBoot, Type: route.TypeUnicast,
 				Dst: pfx("2001:db8:1::/48"), OIF: 3, Priority: 1024, Pref: 1,
-				Extra: &route.RouteExtra{MultiPath: []route.NextHop{{OIF: 3, Gateway: ip("fe80::2")},
+				Extra: &route.RouteExtra{MultiPath: []route.Hop{{OIF: 3, Gateway: ip("fe80::2")},
 					{OIF: 2, Gateway: ip("fe80::3"), Hops: 1}}}},
 		},
 		neighs: []route.Neigh{

@@ -151,8 +151,8 @@ func (a *app) routeArg(r *route.Route, w, v string) error {
 }
 
 // parseNexthops reads `nexthop [via ADDR] [dev DEV] [weight W] [onlink] ...` into RTA_MULTIPATH entries.
-func (a *app) parseNexthops(r *route.Route, av *args) ([]route.NextHop, error) {
-	var hops []route.NextHop
+func (a *app) parseNexthops(r *route.Route, av *args) ([]route.Hop, error) {
+	var hops []route.Hop
 	for av.more() {
 		if w := av.take(); w != "nexthop" {
 			return nil, usagef("Error: \"nexthop\" or end of line is expected instead of %q", w)
@@ -160,7 +160,7 @@ func (a *app) parseNexthops(r *route.Route, av *args) ([]route.NextHop, error) {
 		if !av.more() {
 			return nil, usagef("Error: unexpected end of line after \"nexthop\"")
 		}
-		var nh route.NextHop
+		var nh route.Hop
 		for av.more() && av.peek() != "nexthop" {
 			w := av.take()
 			if w == "onlink" {

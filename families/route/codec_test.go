@@ -83,7 +83,7 @@ func kernelRoute() []byte {
 	ae.Uint32(unix.RTAX_LOCK, 1<<unix.RTAX_MTU)
 	ae.String(unix.RTAX_CC_ALGO, "bbr")
 	ae.End(n)
-	mp, _ := encodeMultipath([]NextHop{
+	mp, _ := encodeMultipath([]Hop{
 		{OIF: 2, Hops: 0, Gateway: mustAddr("10.0.0.2")},
 		{OIF: 3, Hops: 4, Flags: unix.RTNH_F_ONLINK, Via: mustAddr("fe80::1")},
 	})
@@ -119,7 +119,7 @@ func TestRouteDecode(t *testing.T) {
 	if x.Metrics.MTU != 1400 || x.Metrics.Lock != 1<<unix.RTAX_MTU || x.Metrics.CCAlgo != "bbr" {
 		t.Errorf("metrics %+v", x.Metrics)
 	}
-	want := []NextHop{{OIF: 2, Gateway: mustAddr("10.0.0.2")}, {OIF: 3, Hops: 4, Flags: unix.RTNH_F_ONLINK, Via: mustAddr("fe80::1")}}
+	want := []Hop{{OIF: 2, Gateway: mustAddr("10.0.0.2")}, {OIF: 3, Hops: 4, Flags: unix.RTNH_F_ONLINK, Via: mustAddr("fe80::1")}}
 	if !reflect.DeepEqual(x.MultiPath, want) {
 		t.Errorf("multipath %+v", x.MultiPath)
 	}
@@ -151,7 +151,7 @@ func TestRouteRoundTrip(t *testing.T) {
 			Type: TypeUnicast, Pref: 1, HasPref: true},
 		// RTA_PRIORITY 0 and RTA_PREF 0 (medium) are sent and seen when present.
 		{Dst: mustPrefix("2001:db8:2::/48"), OIF: 4, Table: TableMain, Type: TypeUnicast, HasPriority: true, HasPref: true},
-		{Dst: mustPrefix("10.1.0.0/16"), Table: TableMain, Type: TypeUnicast, Extra: &RouteExtra{MultiPath: []NextHop{
+		{Dst: mustPrefix("10.1.0.0/16"), Table: TableMain, Type: TypeUnicast, Extra: &RouteExtra{MultiPath: []Hop{
 			{OIF: 2, Gateway: mustAddr("10.0.0.1"), Hops: 1}, {OIF: 3, Gateway: mustAddr("10.0.0.2")}}}},
 		{Dst: mustPrefix("198.51.100.0/24"), Table: TableMain, Type: TypeBlackhole, TOS: 4},
 		{Dst: mustPrefix("203.0.113.0/24"), Table: TableMain, Type: TypeUnicast, NexthopID: 7,
@@ -321,11 +321,11 @@ func TestRouteExtraNotShared(t *testing.T) {
 	first := Route{Dst: mustPrefix("10.1.0.0/16"), Table: TableMain, Type: TypeUnicast, Extra: &RouteExtra{
 		PrefSrc: mustAddr("10.0.0.1"), Mark: 1, Metrics: Metrics{MTU: 1400, CCAlgo: "bbr"}, EncapType: 1,
 		Encap:     []byte{8, 0, 1, 0, 0, 0, 0x64, 1},
-		MultiPath: []NextHop{{OIF: 2, Gateway: mustAddr("10.0.0.2")}, {OIF: 3, Gateway: mustAddr("10.0.0.3")}}}}
+		MultiPath: []Hop{{OIF: 2, Gateway: mustAddr("10.0.0.2")}, {OIF: 3, Gateway: mustAddr("10.0.0.3")}}}}
 	second := Route{Dst: mustPrefix("10.2.0.0/16"), Table: TableMain, Type: TypeUnicast, Extra: &RouteExtra{
 		PrefSrc: mustAddr("10.0.0.9"), Mark: 2, Metrics: Metrics{MTU: 1300}, EncapType: 1,
 		Encap:     []byte{8, 0, 1, 0, 0, 0, 0x65, 1},
-		MultiPath: []NextHop{{OIF: 4, Gateway: mustAddr("10.0.0.4")}, {OIF: 5, Gateway: mustAddr("10.0.0.5")}}}}
+		MultiPath: []Hop{{OIF: 4, Gateway: mustAddr("10.0.0.4")}, {OIF: 5, Gateway: mustAddr("10.0.0.5")}}}}
 	plain := Route{Dst: mustPrefix("10.3.0.0/16"), Table: TableMain, Type: TypeUnicast, OIF: 2}
 	var v Route
 	if err := v.UnmarshalBinary(mustMarshal(t, &first)); err != nil {
@@ -394,7 +394,7 @@ func TestRouteExtAccessors(t *testing.T) {
 	if (*RouteExtra)(nil).Clone() != nil {
 		t.Error("Clone of nil")
 	}
-	r.EnsureExtra().MultiPath = []NextHop{{OIF: 2, Encap: []byte{1}}}
+	r.EnsureExtra().MultiPath = []Hop{{OIF: 2, Encap: []byte{1}}}
 	c := r.Clone()
 	c.Extra.MultiPath[0].OIF, c.Extra.MultiPath[0].Encap[0] = 3, 2
 	if r.Extra.MultiPath[0].OIF != 2 || r.Extra.MultiPath[0].Encap[0] != 1 {

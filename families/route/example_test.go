@@ -139,7 +139,7 @@ func ExampleRoute_Ext() {
 	r.EnsureExtra().Mark = 7
 	fmt.Println(r.Extra == nil, r.Ext().Mark)
 	multipath := route.Route{Dst: netip.MustParsePrefix("10.1.0.0/16"), Extra: &route.RouteExtra{
-		MultiPath: []route.NextHop{{OIF: 2, Gateway: netip.MustParseAddr("10.0.0.1")}, {OIF: 3, Hops: 1}}}}
+		MultiPath: []route.Hop{{OIF: 2, Gateway: netip.MustParseAddr("10.0.0.1")}, {OIF: 3, Hops: 1}}}}
 	for _, nh := range multipath.Ext().MultiPath {
 		fmt.Println("dev", nh.OIF, "weight", nh.Weight())
 	}

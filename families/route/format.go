@@ -120,7 +120,7 @@ var routeFlagNames = []named32{
 }
 
 // RouteFlagNames lists the names ip prints for the RTNH_F_* and RTM_F_* flags of a route (Route.Flags), of
-// a multipath hop (NextHop.Flags) or of a nexthop object (Nexthop.Flags): "onlink", "linkdown",
+// a multipath hop (Hop.Flags) or of a nexthop object (Nexthop.Flags): "onlink", "linkdown",
 // "rt_offload"..., in ip's order (print_rt_flags). Flags ip does not name are left out.
 func RouteFlagNames(flags uint32) []string { return flagNames(nil, flags, routeFlagNames) }
 

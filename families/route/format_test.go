@@ -107,7 +107,7 @@ func TestRouteFormat(t *testing.T) {
 			Table: TableMain, Type: TypeUnicast, Protocol: ProtocolBoot, Pref: 3, HasPref: true}, names,
 			"2001:db8::5 dev v0 pref low"),
 		routeCase("multipath", Route{Family: unix.AF_INET, Dst: pfx("10.9.0.0/16"), Table: TableMain,
-			Type: TypeUnicast, Protocol: ProtocolStatic, Extra: &RouteExtra{MultiPath: []NextHop{
+			Type: TypeUnicast, Protocol: ProtocolStatic, Extra: &RouteExtra{MultiPath: []Hop{
 				{OIF: 2, Gateway: addr("10.0.0.2")},
 				{OIF: 3, Gateway: addr("10.0.1.2"), Hops: 4, Flags: unix.RTNH_F_LINKDOWN | unix.RTNH_F_DEAD},
 				{OIF: 9}}}}, names,
@@ -115,7 +115,7 @@ func TestRouteFormat(t *testing.T) {
 				"\n\tnexthop via 10.0.1.2 dev v1 weight 5 dead linkdown \n\tnexthop dev if9 weight 1 "),
 		routeCase("IPv6 multipath", Route{Family: unix.AF_INET6, Dst: pfx("2001:db8:9::/48"), Table: TableMain,
 			Type: TypeUnicast, Protocol: ProtocolBoot, Priority: 1024, HasPriority: true, HasPref: true,
-			Extra: &RouteExtra{MultiPath: []NextHop{{OIF: 2, Gateway: addr("fe80::2")}, {OIF: 3, Gateway: addr("fe80::3")}}}},
+			Extra: &RouteExtra{MultiPath: []Hop{{OIF: 2, Gateway: addr("fe80::2")}, {OIF: 3, Gateway: addr("fe80::3")}}}},
 			names, "2001:db8:9::/48 metric 1024 pref medium\n\tnexthop via fe80::2 dev v0 weight 1 "+
 				"\n\tnexthop via fe80::3 dev v1 weight 1 "),
 		routeCase("via inet6, nhid, tos, mark, realms, uid", Route{Family: unix.AF_INET, Dst: pfx("10.4.0.0/24"),
@@ -365,7 +365,7 @@ func FuzzFormat(f *testing.F) {
 	addr := netip.MustParseAddr
 	seeds := []formattable{
 		&Route{Family: unix.AF_INET, Dst: netip.MustParsePrefix("10.9.0.0/16"), Table: 1000, Type: TypeUnicast,
-			Extra: &RouteExtra{MultiPath: []NextHop{{OIF: 2, Gateway: addr("10.0.0.2")}, {OIF: 9, Via: addr("fe80::1")}},
+			Extra: &RouteExtra{MultiPath: []Hop{{OIF: 2, Gateway: addr("10.0.0.2")}, {OIF: 9, Via: addr("fe80::1")}},
 				Metrics: Metrics{MTU: 1400, RTT: 80, CCAlgo: "cubic"}, Flow: 7}},
 		&Link{Index: 3, Name: "v0", MTU: 1500, Qdisc: "noqueue", Alias: "a", AltNames: []string{"b"}},
 		&Addr{Family: unix.AF_INET, PrefixLen: 24, Index: 2, Local: addr("10.0.0.1"), Broadcast: addr("10.0.0.255"),

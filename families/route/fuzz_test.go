@@ -166,7 +166,7 @@ func routeSeeds(f *testing.F) [][]byte {
 	return append(seeds(f,
 		&Route{Dst: mustPrefix("10.0.0.0/8"), Gateway: mustAddr("10.0.0.1"), Table: 1000,
 			Extra: &RouteExtra{Metrics: Metrics{MTU: 1400, CCAlgo: "bbr"}}},
-		&Route{Dst: mustPrefix("2001:db8::/32"), Extra: &RouteExtra{MultiPath: []NextHop{{OIF: 1, Gateway: mustAddr("fe80::1")},
+		&Route{Dst: mustPrefix("2001:db8::/32"), Extra: &RouteExtra{MultiPath: []Hop{{OIF: 1, Gateway: mustAddr("fe80::1")},
 			{OIF: 2, Via: mustAddr("10.0.0.1")}}}}), kernelRoute(), b, withCI)
 }
 

@@ -44,8 +44,8 @@ func keyOfRoute(r *Route) routeKey {
 // fib6Entry is one IPv6 route of the kernel's fib6 leaf list (a struct fib6_info): its own attributes and its
 // one nexthop.
 type fib6Entry struct {
-	base Route   // the route without its nexthop: OIF, Gateway and MultiPath unset, Flags without RTNH_F_*
-	hop  NextHop // its nexthop, with its weight and RTNH_F_* flags
+	base Route // the route without its nexthop: OIF, Gateway and MultiPath unset, Flags without RTNH_F_*
+	hop  Hop   // its nexthop, with its weight and RTNH_F_* flags
 	// whole says base is the whole route: one that uses a nexthop object (RTA_NH_ID), whose nexthops the
 	// kernel lists after the id (nexthop_compat_mode) and which is never a sibling.
 	whole bool
@@ -76,7 +76,7 @@ func entriesOf(r *Route) []fib6Entry {
 		}
 	}
 	if len(x.MultiPath) == 0 {
-		return []fib6Entry{{base: base, hop: NextHop{OIF: r.OIF, Gateway: r.Gateway, Flags: uint8(r.Flags),
+		return []fib6Entry{{base: base, hop: Hop{OIF: r.OIF, Gateway: r.Gateway, Flags: uint8(r.Flags),
 			Via: x.Via, Flow: x.Flow, EncapType: x.EncapType, Encap: x.Encap}}}
 	}
 	out := make([]fib6Entry, len(x.MultiPath))
@@ -137,7 +137,7 @@ func render6(out []Route, es []fib6Entry) []Route {
 		}
 		r := e.base
 		x := r.Ext()
-		x.MultiPath = make([]NextHop, 0, n)
+		x.MultiPath = make([]Hop, 0, n)
 		for j := i; j <= last; j++ {
 			if es[j].ecmp() {
 				x.MultiPath = append(x.MultiPath, es[j].hop)

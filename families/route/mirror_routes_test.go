@@ -97,7 +97,7 @@ func multi6(hops ...Route) Route {
 	r.OIF, r.Gateway = 0, netip.Addr{}
 	x := &RouteExtra{}
 	for _, h := range hops {
-		x.MultiPath = append(x.MultiPath, NextHop{OIF: h.OIF, Gateway: h.Gateway})
+		x.MultiPath = append(x.MultiPath, Hop{OIF: h.OIF, Gateway: h.Gateway})
 	}
 	r.Extra = x
 	return r

@@ -75,7 +75,7 @@ type RouteExtra struct {
 	// Via is RTA_VIA: a gateway of another family (IPv6 nexthop for an IPv4 route).
 	Via netip.Addr
 	// MultiPath is RTA_MULTIPATH: the nexthops of an ECMP route.
-	MultiPath []NextHop
+	MultiPath []Hop
 	// Encap is RTA_ENCAP: the raw attributes of the encapsulation EncapType names.
 	Encap []byte
 	// Metrics is RTA_METRICS.
@@ -147,7 +147,7 @@ func (e *RouteExtra) Clone() *RouteExtra {
 	c := *e
 	c.Encap = cloneBytes(e.Encap)
 	if e.MultiPath != nil {
-		c.MultiPath = make([]NextHop, len(e.MultiPath))
+		c.MultiPath = make([]Hop, len(e.MultiPath))
 		for i, nh := range e.MultiPath {
 			nh.Encap = cloneBytes(nh.Encap)
 			c.MultiPath[i] = nh
@@ -172,8 +172,9 @@ type RouteCacheInfo struct {
 	TS, TSAge        uint32
 }
 
-// NextHop is one struct rtnexthop of RTA_MULTIPATH and its attributes.
-type NextHop struct {
+// Hop is one path of a multipath route: a struct rtnexthop of RTA_MULTIPATH and its attributes. It is not a
+// nexthop object (RTM_NEWNEXTHOP), which is a Nexthop.
+type Hop struct {
 	// OIF is rtnh_ifindex.
 	OIF int32
 	// Hops is rtnh_hops: the weight minus one.
@@ -190,7 +191,7 @@ type NextHop struct {
 }
 
 // Weight is Hops+1, the weight ip prints.
-func (n NextHop) Weight() int { return int(n.Hops) + 1 }
+func (n Hop) Weight() int { return int(n.Hops) + 1 }
 
 // Metrics is RTA_METRICS: the RTAX_* values. A zero field was not set (the kernel does not report zero
 // metrics).
@@ -515,14 +516,14 @@ func viaFrom(b []byte) netip.Addr {
 // sizeofRtNexthop is sizeof(struct rtnexthop).
 const sizeofRtNexthop = unix.SizeofRtNexthop
 
-func decodeMultipath(b []byte) ([]NextHop, error) {
-	var out []NextHop
+func decodeMultipath(b []byte) ([]Hop, error) {
+	var out []Hop
 	for len(b) >= sizeofRtNexthop {
 		l := int(binary.NativeEndian.Uint16(b))
 		if l < sizeofRtNexthop || l > len(b) {
 			return out, &proto.AttrError{Kind: proto.AttrOverrun, Type: unix.RTA_MULTIPATH, Length: l}
 		}
-		nh := NextHop{Flags: b[2], Hops: b[3], OIF: int32(binary.NativeEndian.Uint32(b[4:8]))}
+		nh := Hop{Flags: b[2], Hops: b[3], OIF: int32(binary.NativeEndian.Uint32(b[4:8]))}
 		ad := proto.NewAttrDecoder(b[sizeofRtNexthop:l])
 		for ad.Next() {
 			switch ad.Type() {

@@ -133,7 +133,7 @@ func via(a netip.Addr) []byte {
 	return append(b, a.AsSlice()...)
 }
 
-func encodeMultipath(hops []NextHop) ([]byte, error) {
+func encodeMultipath(hops []Hop) ([]byte, error) {
 	var b []byte
 	for _, nh := range hops {
 		start := len(b)

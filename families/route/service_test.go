@@ -37,7 +37,7 @@ func TestRouteListFilters(t *testing.T) {
 		{Family: unix.AF_INET, Dst: mustPrefix("10.0.0.0/24"), Table: TableMain, OIF: 2, Protocol: ProtocolKernel, Type: TypeUnicast},
 		{Family: unix.AF_INET, Dst: mustPrefix("10.1.0.0/24"), Table: 100, OIF: 3, Protocol: ProtocolStatic, Type: TypeUnicast},
 		{Family: unix.AF_INET, Dst: mustPrefix("10.2.0.0/24"), Table: 100, Protocol: ProtocolStatic, Type: TypeUnicast,
-			Extra: &RouteExtra{MultiPath: []NextHop{{OIF: 4}, {OIF: 2}}}},
+			Extra: &RouteExtra{MultiPath: []Hop{{OIF: 4}, {OIF: 2}}}},
 		{Family: unix.AF_INET6, Dst: mustPrefix("2001:db8::/64"), Table: TableMain, OIF: 2, Protocol: ProtocolBoot, Type: TypeUnicast},
 		{Family: unix.AF_INET, Dst: mustPrefix("10.3.0.0/24"), Table: TableLocal, Protocol: ProtocolKernel, Type: TypeLocal},
 	}}

@@ -236,9 +236,9 @@ func TestWatcherTapAndDial(t *testing.T) {
 func bigRoute(hops int) Route {
 	r := Route{Family: unix.AF_INET, Dst: mustPrefix("10.99.0.0/16"), Table: TableMain, Type: TypeUnicast,
 		Protocol: unix.RTPROT_BOOT}
-	mp := make([]NextHop, hops)
+	mp := make([]Hop, hops)
 	for i := range mp {
-		mp[i] = NextHop{OIF: 2, Gateway: netip.AddrFrom4([4]byte{10, 50, byte((i + 2) >> 8), byte(i + 2)})}
+		mp[i] = Hop{OIF: 2, Gateway: netip.AddrFrom4([4]byte{10, 50, byte((i + 2) >> 8), byte(i + 2)})}
 	}
 	r.EnsureExtra().MultiPath = mp
 	return r

@@ -324,12 +324,12 @@ func parseRoute(ctx context.Context, c *route.Client, a []string) (func(context.
 	}
 	r.Dst = dst
 	i++
-	var hop *route.NextHop
+	var hop *route.Hop
 	for ; i < len(a); i++ {
 		k := a[i]
 		if k == "nexthop" {
 			mp := &r.EnsureExtra().MultiPath
-			*mp = append(*mp, route.NextHop{})
+			*mp = append(*mp, route.Hop{})
 			hop = &(*mp)[len(*mp)-1]
 			continue
 		}

@@ -80,7 +80,7 @@ func TestRouteRoundTrip(t *testing.T) {
 	}
 	// Device route (scope link by default), table, multipath, blackhole, IPv6 with pref, default route.
 	must(c.Route.Add(ctx, route.Route{Dst: netip.MustParsePrefix("10.21.0.0/16"), OIF: v0, Table: 77, Protocol: route.ProtocolStatic}))
-	must(c.Route.Add(ctx, route.Route{Dst: netip.MustParsePrefix("10.22.0.0/16"), Extra: &route.RouteExtra{MultiPath: []route.NextHop{
+	must(c.Route.Add(ctx, route.Route{Dst: netip.MustParsePrefix("10.22.0.0/16"), Extra: &route.RouteExtra{MultiPath: []route.Hop{
 		{Gateway: netip.MustParseAddr("10.0.0.2"), OIF: v0, Hops: 2}, {Gateway: netip.MustParseAddr("10.0.0.3"), OIF: v0}}}}))
 	must(c.Route.Add(ctx, route.Route{Dst: netip.MustParsePrefix("10.23.0.0/16"), Type: route.TypeBlackhole}))
 	must(c.Route.Add(ctx, route.Route{Dst: netip.MustParsePrefix("2001:db8:7::/48"), Gateway: netip.MustParseAddr("2001:db8::2"), Pref: 1}))

@@ -16,9 +16,9 @@ import (
 // is about 48 KB, more than the 32 KiB an event socket's buffer starts with.
 func wideRoute(oif int32, hops int) route.Route {
 	r := route.Route{Dst: netip.MustParsePrefix("10.99.0.0/16")}
-	mp := make([]route.NextHop, hops)
+	mp := make([]route.Hop, hops)
 	for i := range mp {
-		mp[i] = route.NextHop{OIF: oif, Gateway: netip.AddrFrom4([4]byte{10, 50, byte((i + 2) >> 8), byte(i + 2)})}
+		mp[i] = route.Hop{OIF: oif, Gateway: netip.AddrFrom4([4]byte{10, 50, byte((i + 2) >> 8), byte(i + 2)})}
 	}
 	r.EnsureExtra().MultiPath = mp
 	return r

@@ -57,7 +57,7 @@ func TestAgreement(t *testing.T) {
 		{unix.RTM_NEWROUTE, &route.Route{Dst: netip.MustParsePrefix("10.1.0.0/16"), Table: 1000, OIF: 2, Priority: 9,
 			Protocol: route.ProtocolStatic, Type: route.TypeUnicast, Extra: &route.RouteExtra{
 				PrefSrc: netip.MustParseAddr("10.0.0.1"), Metrics: route.Metrics{MTU: 1300},
-				MultiPath: []route.NextHop{{OIF: 2, Hops: 1, Gateway: netip.MustParseAddr("10.0.0.9")}}}}},
+				MultiPath: []route.Hop{{OIF: 2, Hops: 1, Gateway: netip.MustParseAddr("10.0.0.9")}}}}},
 		{unix.RTM_NEWNEIGH, &route.Neigh{Index: 2, Dst: netip.MustParseAddr("10.0.0.9"), LLAddr: mac,
 			State: route.NeighPermanent}},
 		{unix.RTM_NEWRULE, &route.Rule{Family: unix.AF_INET, Priority: 10, Table: 1000, Src: netip.MustParsePrefix("10.0.0.0/8"),
@@ -93,7 +93,7 @@ func TestDisagreement(t *testing.T) {
 	expectDiff(t, "addr", d, "label")
 
 	r := route.Route{Dst: netip.MustParsePrefix("10.1.0.0/16"), Table: 1000, OIF: 2, Extra: &route.RouteExtra{
-		MultiPath: []route.NextHop{{OIF: 2, Gateway: netip.MustParseAddr("10.0.0.9")}}}}
+		MultiPath: []route.Hop{{OIF: 2, Gateway: netip.MustParseAddr("10.0.0.9")}}}}
 	b = payload(t, &r)
 	gr := decoded[route.Route](t, b)
 	gr.Table = 100

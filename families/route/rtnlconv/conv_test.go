@@ -65,7 +65,7 @@ var routes = []route.Route{
 		Type: route.TypeUnicast, Extra: &route.RouteExtra{PrefSrc: ip("2001:db8::1"), Mark: 9, Expires: 30,
 			Metrics: route.Metrics{MTU: 1400, AdvMSS: 1360, Features: 1, InitCWnd: 10, InitRwnd: 20}}},
 	{Family: unix.AF_INET, Dst: pfx("198.51.100.0/24"), Table: 254, Type: route.TypeUnicast,
-		Extra: &route.RouteExtra{Via: ip("fe80::1"), MultiPath: []route.NextHop{
+		Extra: &route.RouteExtra{Via: ip("fe80::1"), MultiPath: []route.Hop{
 			{OIF: 2, Hops: 1, Gateway: ip("192.0.2.1")},
 			{OIF: 3, Flags: unix.RTNH_F_ONLINK, Via: ip("fe80::2")},
 			{OIF: 4, Gateway: ip("192.0.2.9"), EncapType: unix.LWTUNNEL_ENCAP_MPLS,
@@ -188,7 +188,7 @@ func TestFromKernelForm(t *testing.T) {
 		}
 		want := route.Route{Family: unix.AF_INET, Dst: pfx("0.0.0.0/0"), Gateway: ip("192.0.2.1"), OIF: 2, Table: 1000,
 			Priority: 10, HasPriority: true, Protocol: route.ProtocolStatic, Type: route.TypeUnicast,
-			Extra: &route.RouteExtra{Src: pfx("0.0.0.0/8"), PrefSrc: ip("192.0.2.2"), MultiPath: []route.NextHop{
+			Extra: &route.RouteExtra{Src: pfx("0.0.0.0/8"), PrefSrc: ip("192.0.2.2"), MultiPath: []route.Hop{
 				{OIF: 3, Hops: 2, EncapType: unix.LWTUNNEL_ENCAP_MPLS,
 					// MPLS_IPTUNNEL_DST: 16<<12 | 1<<9 | 1<<8 | 9, big-endian.
 					Encap: []byte{8, 0, 1, 0, 0x00, 0x01, 0x03, 0x09}}}}}

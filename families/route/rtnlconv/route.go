@@ -143,15 +143,15 @@ func ToRouteMessage(r *route.Route) rtnetlink.RouteMessage {
 }
 
 // hopFrom converts one struct rtnexthop of RTA_MULTIPATH with its attributes.
-func hopFrom(h *rtnetlink.NextHop, family uint8) (route.NextHop, error) {
-	out := route.NextHop{OIF: int32(h.Hop.IfIndex), Hops: h.Hop.Hops, Flags: h.Hop.Flags}
+func hopFrom(h *rtnetlink.NextHop, family uint8) (route.Hop, error) {
+	out := route.Hop{OIF: int32(h.Hop.IfIndex), Hops: h.Hop.Hops, Flags: h.Hop.Flags}
 	var err error
 	if out.Gateway, err = addrFromIP(h.Gateway, family, "RTA_MULTIPATH RTA_GATEWAY"); err != nil {
-		return route.NextHop{}, err
+		return route.Hop{}, err
 	}
 	if h.Via != nil {
 		if out.Via, err = addrFromIP(h.Via.Addr, uint8(h.Via.Family), "RTA_MULTIPATH RTA_VIA"); err != nil {
-			return route.NextHop{}, err
+			return route.Hop{}, err
 		}
 	}
 	if len(h.MPLS) > 0 {
@@ -162,7 +162,7 @@ func hopFrom(h *rtnetlink.NextHop, family uint8) (route.NextHop, error) {
 }
 
 // hopTo converts one nexthop of a multipath route; of its encapsulation only MPLS labels are kept.
-func hopTo(h *route.NextHop) rtnetlink.NextHop {
+func hopTo(h *route.Hop) rtnetlink.NextHop {
 	out := rtnetlink.NextHop{
 		Hop:     rtnetlink.RTNextHop{Flags: h.Flags, Hops: h.Hops, IfIndex: uint32(h.OIF)},
 		Gateway: ipFromAddr(h.Gateway),

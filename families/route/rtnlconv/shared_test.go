@@ -78,7 +78,7 @@ func sharedRoute(r route.Route) route.Route {
 		x.Metrics = route.Metrics{MTU: e.Metrics.MTU, AdvMSS: e.Metrics.AdvMSS, Features: e.Metrics.Features,
 			InitCWnd: e.Metrics.InitCWnd, InitRwnd: e.Metrics.InitRwnd}
 		for _, h := range e.MultiPath {
-			s := route.NextHop{OIF: h.OIF, Hops: h.Hops, Flags: h.Flags, Gateway: h.Gateway, Via: h.Via}
+			s := route.Hop{OIF: h.OIF, Hops: h.Hops, Flags: h.Flags, Gateway: h.Gateway, Via: h.Via}
 			if h.EncapType == unix.LWTUNNEL_ENCAP_MPLS {
 				if labels := mplsLabels(h.Encap); len(labels) > 0 {
 					s.EncapType, s.Encap = unix.LWTUNNEL_ENCAP_MPLS, mplsEncap(labels)
