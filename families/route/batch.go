@@ -4,9 +4,11 @@ package route
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"iter"
+	"net/netip"
 	"os"
 	"runtime"
 	"strconv"
@@ -368,6 +370,9 @@ func runBatch[T any, P object[T]](ctx context.Context, b *Batch, s service[T, P]
 		if prep != nil {
 			p = prep(v)
 		}
+		if r, ok := any(p).(*Route); ok && r.Extra == nil && r.family() != 0 {
+			return appendPlainRoute(buf, r), typ, flags, nil
+		}
 		data, err := p.request(typ)
 		return append(buf, data...), typ, flags, err
 	}
@@ -625,4 +630,64 @@ func (r *batchRun[T]) find(seq, first uint32) int {
 		}
 	}
 	return -1
+}
+
+// appendPlainRoute appends the payload Route.MarshalBinary encodes for a route without Extra, in place and
+// without allocating (MarshalBinary allocates its buffer and each address): struct rtmsg, then RTA_TABLE,
+// RTA_DST, RTA_GATEWAY, RTA_OIF, RTA_NH_ID, RTA_PRIORITY and RTA_PREF, in MarshalBinary's order.
+// TestBatchPlainRouteEncoding holds the two equal.
+func appendPlainRoute(b []byte, r *Route) []byte {
+	var hdr [sizeofRtMsg]byte
+	hdr[0], hdr[3] = r.family(), r.TOS
+	if r.Dst.IsValid() {
+		hdr[1] = uint8(r.Dst.Bits())
+	}
+	if r.Table < 256 {
+		hdr[4] = uint8(r.Table)
+	}
+	hdr[5], hdr[6], hdr[7] = uint8(r.Protocol), uint8(r.Scope), uint8(r.Type)
+	binary.NativeEndian.PutUint32(hdr[8:12], r.Flags)
+	b = append(b, hdr[:]...)
+	attr := func(b []byte, typ uint16, n int) ([]byte, int) {
+		b = binary.NativeEndian.AppendUint16(b, uint16(4+n))
+		b = binary.NativeEndian.AppendUint16(b, typ)
+		return b, len(b)
+	}
+	u32 := func(b []byte, typ uint16, v uint32) []byte {
+		b, _ = attr(b, typ, 4)
+		return binary.NativeEndian.AppendUint32(b, v)
+	}
+	addr := func(b []byte, typ uint16, a netip.Addr) []byte {
+		if a.Is4() {
+			x := a.As4()
+			b, _ = attr(b, typ, 4)
+			return append(b, x[:]...)
+		}
+		x := a.As16()
+		b, _ = attr(b, typ, 16)
+		return append(b, x[:]...)
+	}
+	if r.Table != 0 {
+		b = u32(b, unix.RTA_TABLE, r.Table)
+	}
+	if r.Dst.IsValid() && r.Dst.Bits() > 0 {
+		b = addr(b, unix.RTA_DST, r.Dst.Addr())
+	}
+	if r.Gateway.IsValid() {
+		b = addr(b, unix.RTA_GATEWAY, r.Gateway)
+	}
+	if r.OIF != 0 {
+		b = u32(b, unix.RTA_OIF, uint32(r.OIF))
+	}
+	if r.NexthopID != 0 {
+		b = u32(b, rtaNHID, r.NexthopID)
+	}
+	if r.Priority != 0 || r.HasPriority {
+		b = u32(b, unix.RTA_PRIORITY, r.Priority)
+	}
+	if r.Pref != 0 || r.HasPref {
+		b, _ = attr(b, unix.RTA_PREF, 1)
+		b = append(b, r.Pref, 0, 0, 0)
+	}
+	return b
 }

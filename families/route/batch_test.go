@@ -3,10 +3,12 @@
 package route
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"iter"
+	"math/rand/v2"
 	"net/netip"
 	"slices"
 	"sync"
@@ -209,5 +211,34 @@ func TestBatchFakeContext(t *testing.T) {
 	//lint:ignore SA1012 the nil context is the point
 	if err := b.Routes(nil, BatchAdd, batchRoutes(1)); err == nil { //nolint:staticcheck
 		t.Error("nil context accepted")
+	}
+}
+
+// TestBatchPlainRouteEncoding: the batch's own encoding of a route without Extra is MarshalBinary's, byte for
+// byte, for random routes prepared for an add (withDefaults) and for a delete (forDelete).
+func TestBatchPlainRouteEncoding(t *testing.T) {
+	rng := rand.New(rand.NewPCG(20, 1))
+	addrs := []netip.Addr{{}, mustAddr("10.1.2.3"), mustAddr("2001:db8::1"), mustAddr("::ffff:10.0.0.1"), mustAddr("fe80::1")}
+	for i := range 20000 {
+		r := Route{Family: []uint8{0, unix.AF_INET, unix.AF_INET6}[rng.IntN(3)], TOS: uint8(rng.IntN(2) * 16),
+			Table: []uint32{0, 254, 255, 100, 1000}[rng.IntN(5)], Protocol: Protocol(rng.IntN(5)), Scope: Scope(rng.IntN(3) * 100),
+			Type: RouteType(rng.IntN(4)), Flags: uint32(rng.IntN(2)) * unix.RTNH_F_ONLINK, OIF: int32(rng.IntN(3)),
+			NexthopID: uint32(rng.IntN(2) * 7), Priority: uint32(rng.IntN(2) * 50), HasPriority: rng.IntN(4) == 0,
+			Pref: uint8(rng.IntN(2)), HasPref: rng.IntN(4) == 0, HasScope: rng.IntN(3) == 0, Gateway: addrs[rng.IntN(len(addrs))]}
+		if a := addrs[rng.IntN(len(addrs))]; a.IsValid() {
+			r.Dst = netip.PrefixFrom(a, rng.IntN(a.BitLen()+1)).Masked()
+		}
+		for _, p := range []*Route{r.withDefaults(), r.forDelete(), &r} {
+			if p.family() == 0 || p.Extra != nil {
+				continue
+			}
+			want, err := p.MarshalBinary()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := appendPlainRoute(nil, p); !bytes.Equal(got, want) {
+				t.Fatalf("#%d %+v:\n got %x\nwant %x", i, *p, got, want)
+			}
+		}
 	}
 }
