@@ -202,6 +202,41 @@ func (b *Bond) encode(ae *proto.AttrEncoder) error {
 	return nil
 }
 
+// bondModes returns the set of modes (bit per BOND_MODE_*) as a mask.
+func bondModes(modes ...uint8) uint32 {
+	var m uint32
+	for _, x := range modes {
+		m |= 1 << x
+	}
+	return m
+}
+
+// Settable returns a copy of b without what a request for a bond of b.Mode cannot carry: the settings the
+// kernel's option table (drivers/net/bonding/bond_options.c, unsuppmodes) refuses in that mode with "option not
+// supported in mode" (the 802.3ad settings outside 802.3ad, packets_per_slave outside balance-rr,
+// tlb_dynamic_lb outside balance-tlb/alb, arp_validate and arp_missed_max in 802.3ad/tlb/alb), and
+// IFLA_BOND_ACTIVE_SLAVE and IFLA_BOND_PRIMARY, which name ports that a new bond does not have yet. Use it to
+// make a bond like a decoded one: the kernel reports every setting, whatever the mode.
+func (b *Bond) Settable() *Bond {
+	c := *b
+	in := func(modes ...uint8) bool { return bondModes(modes...)&(1<<c.Mode) != 0 }
+	c.ActiveSlave, c.Primary = 0, 0
+	if !in(BondBalanceRR) {
+		c.PacketsPerSlave = 0
+	}
+	if !in(Bond8023AD) {
+		c.ADLACPRate, c.ADSelect, c.ADLACPActive, c.ADActorSysPrio, c.ADUserPortKey = 0, 0, 0, 0, 0
+		c.ADActorSystem, c.CoupledControl = HWAddr{}, 0
+	}
+	if !in(BondBalanceTLB, BondBalanceALB) {
+		c.TLBDynamicLB = 0
+	}
+	if in(Bond8023AD, BondBalanceTLB, BondBalanceALB) {
+		c.ARPValidate, c.MissedMax = 0, 0
+	}
+	return &c
+}
+
 // BondSlave is the data of a bond port: IFLA_INFO_SLAVE_DATA of kind "bond", IFLA_BOND_SLAVE_*.
 type BondSlave struct {
 	// State (0 active, 1 backup) and MIIStatus (0 up ...) are IFLA_BOND_SLAVE_STATE and _MII_STATUS.

@@ -488,6 +488,10 @@ func (v *Vxlan) encode(ae *proto.AttrEncoder) error {
 	return nil
 }
 
+// vlanFlagsKnown are the VLAN_FLAG_* bits the kernel takes in IFLA_VLAN_FLAGS' mask: REORDER_HDR, GVRP,
+// LOOSE_BINDING, MVRP and BRIDGE_BINDING.
+const vlanFlagsKnown = 0x1f
+
 // Vlan is the data of an 802.1Q/802.1ad VLAN link: IFLA_VLAN_*. The lower device is Link.ParentIndex.
 type Vlan struct {
 	// ID is IFLA_VLAN_ID.
@@ -572,6 +576,8 @@ func (v *Vlan) encode(ae *proto.AttrEncoder) error {
 		if mask == 0 {
 			mask = v.Flags
 		}
+		// The kernel reports the mask as all ones and refuses bits it does not know in a request (EINVAL).
+		mask &= vlanFlagsKnown
 		var p [8]byte
 		binary.NativeEndian.PutUint32(p[:], v.Flags)
 		binary.NativeEndian.PutUint32(p[4:], mask)

@@ -304,8 +304,11 @@ type IPTun struct {
 	Flowinfo   uint32
 	// Flags is IFLA_IPTUN_FLAGS: a u16 for sit (SIT_ISATAP 0x1), a u32 for ip6tnl (IP6Tnl*).
 	Flags uint32
-	// Proto is IFLA_IPTUN_PROTO (IPPROTO_IPIP, IPPROTO_IPV6, IPPROTO_MPLS, 0 for any).
-	Proto uint8
+	// Proto is IFLA_IPTUN_PROTO (IPPROTO_IPIP, IPPROTO_IPV6, IPPROTO_MPLS, 0 for any), present when HasProto
+	// (the kernel reports it; a request sends it when HasProto is set or it is not 0, since each kind's default
+	// is its own protocol, not any).
+	Proto    uint8
+	HasProto bool
 	// NoPMTUDisc is IFLA_IPTUN_PMTUDISC 0 (ipip, sit).
 	NoPMTUDisc bool
 	// SixRDPrefix, SixRDRelayPrefix, SixRDPrefixLen and SixRDRelayPrefixLen are IFLA_IPTUN_6RD_PREFIX,
@@ -356,7 +359,7 @@ func (t *IPTun) decode(b []byte) error {
 				t.Flags = ad.Uint32()
 			}
 		case iflaIptunProto:
-			t.Proto = ad.Uint8()
+			t.Proto, t.HasProto = ad.Uint8(), true
 		case iflaIptunPMTUDisc:
 			t.NoPMTUDisc = ad.Uint8() == 0
 		case iflaIptun6RDPrefix:
@@ -397,10 +400,13 @@ func (t *IPTun) encode(ae *proto.AttrEncoder) error {
 	for _, f := range []struct {
 		t uint16
 		v uint8
-	}{{iflaIptunTTL, t.TTL}, {iflaIptunTOS, t.TOS}, {iflaIptunEncapLimit, t.EncapLimit}, {iflaIptunProto, t.Proto}} {
+	}{{iflaIptunTTL, t.TTL}, {iflaIptunTOS, t.TOS}, {iflaIptunEncapLimit, t.EncapLimit}} {
 		if f.v != 0 {
 			ae.Uint8(f.t, f.v)
 		}
+	}
+	if t.HasProto || t.Proto != 0 {
+		ae.Uint8(iflaIptunProto, t.Proto)
 	}
 	if t.Kind() != "ip6tnl" || t.NoPMTUDisc {
 		ae.Uint8(iflaIptunPMTUDisc, b2u(!t.NoPMTUDisc))
