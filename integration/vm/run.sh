@@ -168,6 +168,19 @@ want=(
 	kernel/drivers/net/ifb.ko
 	kernel/drivers/net/nlmon.ko
 	kernel/drivers/net/tun.ko
+	kernel/drivers/net/ipvlan/ipvtap.ko
+	kernel/drivers/net/geneve.ko
+	kernel/net/ipv4/ip_gre.ko
+	kernel/net/ipv6/ip6_gre.ko
+	kernel/net/ipv4/ipip.ko
+	kernel/net/ipv6/sit.ko
+	kernel/net/ipv6/ip6_tunnel.ko
+	kernel/net/ipv4/ip_vti.ko
+	kernel/net/ipv6/ip6_vti.ko
+	kernel/net/xfrm/xfrm_interface.ko
+	kernel/drivers/net/wireguard/wireguard.ko
+	kernel/drivers/net/macsec.ko
+	kernel/drivers/net/team/team.ko
 )
 for m in "${want[@]}"; do
 	[ -n "${depline[$m]+x}" ] || die "$m not in $MODDIR/modules.dep"

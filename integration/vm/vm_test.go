@@ -55,8 +55,9 @@ var guestPackages = []struct {
 	// Issue 15: the socket core and the custom-unit family on 32-bit x86 (credentials, packet info).
 	{".", false, "serial", "386"},
 	{"./families/unit", false, "serial", "386"},
-	{"./integration/unit", false, "parallel", ""}, // each test in a namespace of its own (nstest)
-	{"./integration/cli", true, "parallel", ""},   // each test in a named namespace of its own
+	{"./integration/unit", false, "parallel", ""},     // each test in a namespace of its own (nstest)
+	{"./integration/cli", true, "parallel", ""},       // each test in a named namespace of its own
+	{"./integration/linkkinds", true, "parallel", ""}, // issue 17: every link kind, in namespaces of its own
 	// Issue 14: 7,000 random operations, the Mirror against the kernel, in named namespaces of its own.
 	{"./integration/mirror", false, "parallel", ""},
 }
