@@ -242,3 +242,36 @@ func TestBatchPlainRouteEncoding(t *testing.T) {
 		}
 	}
 }
+
+// A million routes through one link, sent as they are made (a few datagrams of requests in memory at a time),
+// with failures reported and the rest installed.
+func ExampleBatch() {
+	ctx := context.Background()
+	c, err := Dial(nil)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer c.Close()
+	b, err := c.NewBatch(&BatchOptions{Mode: BatchErrorsOnly, Continue: true})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer b.Close()
+	routes := func(yield func(Route) bool) {
+		for i := range 1_000_000 {
+			dst := netip.PrefixFrom(netip.AddrFrom4([4]byte{10, byte(i >> 16), byte(i >> 8), byte(i)}), 32)
+			if !yield(Route{Dst: dst, OIF: 2}) {
+				return
+			}
+		}
+	}
+	err = b.Routes(ctx, BatchAdd, routes)
+	var be *BatchError
+	if errors.As(err, &be) {
+		for _, f := range be.Failures {
+			fmt.Printf("route #%d %v: %v (%s)\n", f.Index, f.Object.(Route).Dst, f.Errno(), f.Message())
+		}
+	}
+}
