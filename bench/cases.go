@@ -50,7 +50,7 @@ func allCases() []dumpCase {
 			links: true, open: openNlkitStream},
 		{name: "nlkit-slice", desc: "nlkit route: c.Route.List / c.Link.List", nlkit: true, routes: true, links: true,
 			open: openNlkitSlice},
-		{name: "nlkit-append", desc: "nlkit route: c.Route.AppendList / c.Link.AppendList into the slice of the previous round",
+		{name: "nlkit-append", desc: "nlkit route: c.Route.ListInto / c.Link.ListInto into the slice of the previous round",
 			nlkit: true, routes: true, links: true, open: openNlkitAppend},
 		{name: "nlkit-raw", desc: "nlkit core: conn.Dump, no decoding", nlkit: true, routes: true, links: true,
 			open: openNlkitRaw},
@@ -259,13 +259,13 @@ func (d *nlkitRoute) dump() (int, error) {
 	switch {
 	case d.keep != nil && d.kind == kindRoutes:
 		var err error
-		if d.keep.routes, err = d.c.Route.AppendList(ctx, d.keep.routes[:0], mainTableV4); err != nil {
+		if d.keep.routes, err = d.c.Route.ListInto(ctx, d.keep.routes[:0], mainTableV4); err != nil {
 			return 0, err
 		}
 		n = len(d.keep.routes)
 	case d.keep != nil:
 		var err error
-		if d.keep.links, err = d.c.Link.AppendList(ctx, d.keep.links[:0], nil); err != nil {
+		if d.keep.links, err = d.c.Link.ListInto(ctx, d.keep.links[:0], nil); err != nil {
 			return 0, err
 		}
 		n = len(d.keep.links)

@@ -195,7 +195,7 @@ func (r *report) targets() []target {
 		case s.spec.kind == kindRoutes && s.spec.n >= 100000:
 			ratio("nlkit-stream", 1.10, "typed stream")
 			ratio("nlkit-slice", 1.25, "slice")
-			ratio("nlkit-append", 1.25, "reused slice (AppendList)")
+			ratio("nlkit-append", 1.25, "reused slice (ListInto)")
 			if cr, mf := s.find("nlkit-slice"), s.find("mem-floor"); cr != nil && mf != nil {
 				out = append(out, target{name + " slice / mem-floor (information)",
 					fmt.Sprintf("%.2fx (mem-floor %.2fx floor)", median(cr.ratios)/median(mf.ratios), median(mf.ratios)),

@@ -204,11 +204,11 @@ func (f *AddrFilter) request() []byte {
 
 // List returns the addresses f selects, retrying interrupted dumps (see LinkService.List).
 func (s *AddrService) List(ctx context.Context, f *AddrFilter) ([]Addr, error) {
-	return s.AppendList(ctx, nil, f)
+	return s.ListInto(ctx, nil, f)
 }
 
-// AppendList appends the addresses f selects to dst and returns the extended slice (see LinkService.AppendList).
-func (s *AddrService) AppendList(ctx context.Context, dst []Addr, f *AddrFilter) ([]Addr, error) {
+// ListInto appends the addresses f selects to dst and returns the extended slice (see LinkService.ListInto).
+func (s *AddrService) ListInto(ctx context.Context, dst []Addr, f *AddrFilter) ([]Addr, error) {
 	return s.list(ctx, dst, f, false, f.request())
 }
 

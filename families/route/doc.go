@@ -31,7 +31,7 @@
 //
 //	All(ctx, filter)              a streaming iterator over a dump: each object is decoded as it arrives
 //	List(ctx, filter)             the dump as a new slice
-//	AppendList(ctx, dst, filter)  the dump appended to dst: pass last call's slice as dst[:0] to reuse its array
+//	ListInto(ctx, dst, filter)  the dump appended to dst: pass last call's slice as dst[:0] to reuse its array
 //	Add, Replace, Delete          RTM_NEW* with NLM_F_CREATE|NLM_F_EXCL, with NLM_F_CREATE|NLM_F_REPLACE; RTM_DEL*
 //
 // Link also has Get, GetByName and Set, Route has Get (`ip route get`) and Append (NLM_F_APPEND), Neigh has

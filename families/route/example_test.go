@@ -61,9 +61,9 @@ func ExampleRouteService_All() {
 	}
 }
 
-// AppendList lists into a slice kept from the previous call: the routes are decoded into its array as they
+// ListInto lists into a slice kept from the previous call: the routes are decoded into its array as they
 // arrive, with no new memory. A fake kernel stands in here, with 3 routes in the main table.
-func ExampleRouteService_AppendList() {
+func ExampleRouteService_ListInto() {
 	conn := nltest.Dial(unix.NETLINK_ROUTE, func(req []proto.Message) ([]proto.Message, error) {
 		var out []proto.Message
 		for i := range 3 {
@@ -81,7 +81,7 @@ func ExampleRouteService_AppendList() {
 	for range 2 {
 		before := routes[:cap(routes)]
 		var err error
-		if routes, err = c.Route.AppendList(context.Background(), routes[:0], main4); err != nil {
+		if routes, err = c.Route.ListInto(context.Background(), routes[:0], main4); err != nil {
 			log.Fatal(err)
 		}
 		fmt.Println(len(routes), routes[2].Dst, "same array:", len(before) > 0 && &before[0] == &routes[0])

@@ -77,18 +77,18 @@ func (s *LinkService) All(ctx context.Context, f *LinkFilter) iter.Seq2[Link, er
 // and are returned to the system before List returns. At its peak a List holds the slice and the payloads
 // (for a route, 96 bytes of Route and about 48 of payload). All the other services' List work the same way.
 func (s *LinkService) List(ctx context.Context, f *LinkFilter) ([]Link, error) {
-	return s.AppendList(ctx, nil, f)
+	return s.ListInto(ctx, nil, f)
 }
 
-// AppendList appends the links f selects to dst, as List finds them, and returns the extended slice; on an error
+// ListInto appends the links f selects to dst, as List finds them, and returns the extended slice; on an error
 // it returns dst with what List would have returned appended. While dst has room, the links are decoded
 // straight into it as they arrive, overlapping the kernel's work, and need no new memory. So a caller that
-// lists again and again keeps its slice, links = c.Link.AppendList(ctx, links[:0], nil), and after the first
+// lists again and again keeps its slice, links = c.Link.ListInto(ctx, links[:0], nil), and after the first
 // time pays about what All does, where a List into fresh memory pays its page faults (bench/RESULTS.md has the
 // figures). What does not fit is appended as List does, into a new array with an eighth more room than needed
-// when dst had some, for a table that grows. Like append, AppendList may overwrite dst's elements past len(dst)
+// when dst had some, for a table that grows. Like append, ListInto may overwrite dst's elements past len(dst)
 // whatever it returns; a *nlkit.DumpInterruptedError's Results is the returned slice.
-func (s *LinkService) AppendList(ctx context.Context, dst []Link, f *LinkFilter) ([]Link, error) {
+func (s *LinkService) ListInto(ctx context.Context, dst []Link, f *LinkFilter) ([]Link, error) {
 	return s.list(ctx, dst, f, false, f.request())
 }
 

@@ -30,7 +30,7 @@ import (
 // decided from the first packCheck messages.
 //
 // The objects are appended to dst. As long as dst has room they are decoded straight into it as they come, so a
-// slice reused from an earlier list (see LinkService.AppendList) costs no new memory and no page faults, and
+// slice reused from an earlier list (see LinkService.ListInto) costs no new memory and no page faults, and
 // its decoding overlaps the kernel's work; what does not fit goes the ways above.
 func (s service[T, P]) list(ctx context.Context, dst []T, f filter[T], emptyOnENOENT bool, req []byte,
 	more ...[]byte) ([]T, error) {

@@ -239,7 +239,7 @@ func TestListCachesBelongToTheClient(t *testing.T) {
 	}
 }
 
-// appendCases are the dst slices TestAppendList and TestAppendListStopsAtUndecodable append to, for a dump of
+// appendCases are the dst slices TestListInto and TestListIntoStopsAtUndecodable append to, for a dump of
 // n objects: none, a prefix without room, a prefix with room for half, and a prefix with room for all.
 func appendCases(n int) []struct {
 	name string
@@ -261,9 +261,9 @@ func appendCases(n int) []struct {
 	}{{"nil", nil}, {"full", prefix[:2:2]}, {"half", withRoom(n / 2)}, {"room", withRoom(n + 5)}}
 }
 
-// TestAppendList checks that AppendList appends exactly what the stream yields after dst, whether dst has room
+// TestListInto checks that ListInto appends exactly what the stream yields after dst, whether dst has room
 // for none, some or all of the objects, and that with room for all it fills dst's own array.
-func TestAppendList(t *testing.T) {
+func TestListInto(t *testing.T) {
 	// 12,000 links are past parallelMin of payloads: List decodes them on every CPU.
 	for _, c := range []struct{ n, alias int }{{0, 0}, {1, 0}, {100, 0}, {12000, 0}, {100, 1000}, {3000, 1000}} {
 		cl, _ := linkDumpAlias(t, c.n, -1, c.alias)
@@ -275,7 +275,7 @@ func TestAppendList(t *testing.T) {
 			for _, a := range appendCases(c.n) {
 				t.Run(fmt.Sprintf("%d/%d/%v/%s", c.n, c.alias, f != nil, a.name), func(t *testing.T) {
 					prefix := append([]Link(nil), a.dst...)
-					got, err := cl.Link.AppendList(context.Background(), a.dst, f)
+					got, err := cl.Link.ListInto(context.Background(), a.dst, f)
 					if err != nil {
 						t.Fatal(err)
 					}
@@ -284,7 +284,7 @@ func TestAppendList(t *testing.T) {
 					}
 					sameLinks(t, got[len(prefix):], want)
 					if a.name == "room" && len(got) > 0 && &got[0] != &a.dst[:1][0] {
-						t.Error("dst had room for every link, but AppendList made a new array")
+						t.Error("dst had room for every link, but ListInto made a new array")
 					}
 				})
 			}
@@ -292,9 +292,9 @@ func TestAppendList(t *testing.T) {
 	}
 }
 
-// TestAppendListStopsAtUndecodable checks that AppendList, like List, keeps the objects before an undecodable
+// TestListIntoStopsAtUndecodable checks that ListInto, like List, keeps the objects before an undecodable
 // payload (after dst) and reports a *DecodeError, wherever the payload falls against dst's room.
-func TestAppendListStopsAtUndecodable(t *testing.T) {
+func TestListIntoStopsAtUndecodable(t *testing.T) {
 	for _, c := range []struct{ n, bad, alias int }{{10, 0, 0}, {10, 9, 0}, {12000, 6007, 0}, {12000, 5, 0},
 		{3000, 5, 1000}, {3000, 2000, 1000}} {
 		cl, _ := linkDumpAlias(t, c.n, c.bad, c.alias)
@@ -302,7 +302,7 @@ func TestAppendListStopsAtUndecodable(t *testing.T) {
 		for _, a := range appendCases(c.n) {
 			t.Run(fmt.Sprintf("%d/%d/%d/%s", c.n, c.bad, c.alias, a.name), func(t *testing.T) {
 				n := len(a.dst)
-				got, err := cl.Link.AppendList(context.Background(), a.dst, nil)
+				got, err := cl.Link.ListInto(context.Background(), a.dst, nil)
 				var de *DecodeError
 				if !errors.As(err, &de) {
 					t.Fatalf("error %v, want *DecodeError", err)
@@ -316,13 +316,13 @@ func TestAppendListStopsAtUndecodable(t *testing.T) {
 	}
 }
 
-// TestAppendListInterrupted checks that a retried dump starts again after dst instead of appending twice.
-func TestAppendListInterrupted(t *testing.T) {
+// TestListIntoInterrupted checks that a retried dump starts again after dst instead of appending twice.
+func TestListIntoInterrupted(t *testing.T) {
 	k := &kernel{links: []Link{{Index: 1, Name: "lo"}, {Index: 2, Name: "eth0"}}, intr: 2}
 	c := k.client(t)
 	dst := make([]Link, 1, 10)
 	dst[0] = Link{Index: 99, Name: "mine"}
-	got, err := c.Link.AppendList(context.Background(), dst, nil)
+	got, err := c.Link.ListInto(context.Background(), dst, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -334,9 +334,9 @@ func TestAppendListInterrupted(t *testing.T) {
 	}
 }
 
-// TestAppendListAllocations checks that AppendList into a slice with room decodes in place: it allocates about
+// TestListIntoAllocations checks that ListInto into a slice with room decodes in place: it allocates about
 // what streaming the same dump does, not the packed payloads or chunks List needs.
-func TestAppendListAllocations(t *testing.T) {
+func TestListIntoAllocations(t *testing.T) {
 	if raceEnabled {
 		t.Skip("the race detector's instrumentation allocates; make alloc-test runs this without it")
 	}
@@ -353,7 +353,7 @@ func TestAppendListAllocations(t *testing.T) {
 		})
 		appended := testing.AllocsPerRun(5, func() {
 			var err error
-			if links, err = cl.Link.AppendList(ctx, links[:0], nil); err != nil || len(links) != 3000 {
+			if links, err = cl.Link.ListInto(ctx, links[:0], nil); err != nil || len(links) != 3000 {
 				t.Fatal(len(links), err)
 			}
 		})
@@ -362,17 +362,17 @@ func TestAppendListAllocations(t *testing.T) {
 				t.Fatal(err)
 			}
 		})
-		t.Logf("alias %d: allocations per call: All %.0f, AppendList with room %.0f, List %.0f", alias, streamed,
+		t.Logf("alias %d: allocations per call: All %.0f, ListInto with room %.0f, List %.0f", alias, streamed,
 			appended, listed)
 		if appended > streamed+2 {
-			t.Errorf("alias %d: AppendList with room allocated %.0f times, streaming %.0f", alias, appended, streamed)
+			t.Errorf("alias %d: ListInto with room allocated %.0f times, streaming %.0f", alias, appended, streamed)
 		}
 	}
 }
 
-// TestAppendListGrowth checks the room AppendList leaves when it has to make a new array: none for List or a nil
+// TestListIntoGrowth checks the room ListInto leaves when it has to make a new array: none for List or a nil
 // dst, an eighth more for a caller's slice that was too small.
-func TestAppendListGrowth(t *testing.T) {
+func TestListIntoGrowth(t *testing.T) {
 	for _, alias := range []int{0, 1000} {
 		cl, _ := linkDumpAlias(t, 100, -1, alias)
 		ctx := context.Background()
@@ -381,9 +381,9 @@ func TestAppendListGrowth(t *testing.T) {
 			t.Fatalf("alias %d: List: len %d cap %d, %v", alias, len(listed), cap(listed), err)
 		}
 		small := make([]Link, 1, 2)
-		grown, err := cl.Link.AppendList(ctx, small, nil)
+		grown, err := cl.Link.ListInto(ctx, small, nil)
 		if err != nil || len(grown) != 101 || cap(grown) != 101+101/8 {
-			t.Fatalf("alias %d: AppendList into cap 2: len %d cap %d, %v", alias, len(grown), cap(grown), err)
+			t.Fatalf("alias %d: ListInto into cap 2: len %d cap %d, %v", alias, len(grown), cap(grown), err)
 		}
 	}
 }

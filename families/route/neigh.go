@@ -225,12 +225,12 @@ func (s *NeighService) ports(ctx context.Context, f *NeighFilter) (*portsFilter,
 
 // List returns the neighbour entries f selects, retrying interrupted dumps (see LinkService.List).
 func (s *NeighService) List(ctx context.Context, f *NeighFilter) ([]Neigh, error) {
-	return s.AppendList(ctx, nil, f)
+	return s.ListInto(ctx, nil, f)
 }
 
-// AppendList appends the neighbour entries f selects to dst and returns the extended slice (see
-// LinkService.AppendList).
-func (s *NeighService) AppendList(ctx context.Context, dst []Neigh, f *NeighFilter) ([]Neigh, error) {
+// ListInto appends the neighbour entries f selects to dst and returns the extended slice (see
+// LinkService.ListInto).
+func (s *NeighService) ListInto(ctx context.Context, dst []Neigh, f *NeighFilter) ([]Neigh, error) {
 	if f == nil || f.Master == 0 || s.c.strict {
 		return s.list(ctx, dst, f, false, f.request())
 	}

@@ -263,11 +263,11 @@ func (f *NexthopFilter) request() []byte {
 
 // List returns the nexthops f selects, retrying interrupted dumps (see LinkService.List).
 func (s *NexthopService) List(ctx context.Context, f *NexthopFilter) ([]Nexthop, error) {
-	return s.AppendList(ctx, nil, f)
+	return s.ListInto(ctx, nil, f)
 }
 
-// AppendList appends the nexthops f selects to dst and returns the extended slice (see LinkService.AppendList).
-func (s *NexthopService) AppendList(ctx context.Context, dst []Nexthop, f *NexthopFilter) ([]Nexthop, error) {
+// ListInto appends the nexthops f selects to dst and returns the extended slice (see LinkService.ListInto).
+func (s *NexthopService) ListInto(ctx context.Context, dst []Nexthop, f *NexthopFilter) ([]Nexthop, error) {
 	return s.list(ctx, dst, f, false, f.request())
 }
 

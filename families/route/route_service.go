@@ -108,12 +108,12 @@ func (f *RouteFilter) requests() (noTableIsEmpty bool, req []byte, more [][]byte
 
 // List returns the routes f selects, retrying interrupted dumps (see LinkService.List).
 func (s *RouteService) List(ctx context.Context, f *RouteFilter) ([]Route, error) {
-	return s.AppendList(ctx, nil, f)
+	return s.ListInto(ctx, nil, f)
 }
 
-// AppendList appends the routes f selects to dst and returns the extended slice (see LinkService.AppendList):
-// routes = c.Route.AppendList(ctx, routes[:0], f) decodes into the slice of the previous call.
-func (s *RouteService) AppendList(ctx context.Context, dst []Route, f *RouteFilter) ([]Route, error) {
+// ListInto appends the routes f selects to dst and returns the extended slice (see LinkService.ListInto):
+// routes = c.Route.ListInto(ctx, routes[:0], f) decodes into the slice of the previous call.
+func (s *RouteService) ListInto(ctx context.Context, dst []Route, f *RouteFilter) ([]Route, error) {
 	noTableIsEmpty, req, more := f.requests()
 	return s.list(ctx, dst, f, noTableIsEmpty, req, more...)
 }

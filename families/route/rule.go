@@ -241,11 +241,11 @@ func (f *RuleFilter) request() []byte {
 
 // List returns the rules f selects, retrying interrupted dumps (see LinkService.List).
 func (s *RuleService) List(ctx context.Context, f *RuleFilter) ([]Rule, error) {
-	return s.AppendList(ctx, nil, f)
+	return s.ListInto(ctx, nil, f)
 }
 
-// AppendList appends the rules f selects to dst and returns the extended slice (see LinkService.AppendList).
-func (s *RuleService) AppendList(ctx context.Context, dst []Rule, f *RuleFilter) ([]Rule, error) {
+// ListInto appends the rules f selects to dst and returns the extended slice (see LinkService.ListInto).
+func (s *RuleService) ListInto(ctx context.Context, dst []Rule, f *RuleFilter) ([]Rule, error) {
 	return s.list(ctx, dst, f, false, f.request())
 }
 

@@ -81,7 +81,7 @@ const (
 func (s service[T, P]) delType() uint16 { return s.typ + 1 } // RTM_DELx
 func (s service[T, P]) getType() uint16 { return s.typ + 2 } // RTM_GETx
 
-// dumpRun is the one dump path of a service, which All and List (and AppendList) share: it sends the dump
+// dumpRun is the one dump path of a service, which All and List (and ListInto) share: it sends the dump
 // request and then each of the more requests after it, in turn, and hands each message of the service's type to
 // msg and each error that ends one of the dumps to fail, mapped by dumpError (an NLM_F_DUMP_INTR passes as the
 // core's *nlkit.DumpInterruptedError). Either stops the whole run by returning false. It decodes with decode,

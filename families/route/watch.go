@@ -486,7 +486,7 @@ func TakeSnapshot(ctx context.Context, c *Client, objs WatchObjects, family uint
 			if family != 0 && family != f {
 				continue
 			}
-			if s.Routes, err = c.Route.AppendList(ctx, s.Routes, &RouteFilter{Family: f}); err != nil {
+			if s.Routes, err = c.Route.ListInto(ctx, s.Routes, &RouteFilter{Family: f}); err != nil {
 				return nil, err
 			}
 		}
