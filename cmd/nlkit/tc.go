@@ -266,7 +266,41 @@ func (a *app) printQdisc(q *tc.Qdisc, lc *linkCache, devGiven bool) {
 		a.printStats(q.Stats, " ")
 		p.text("\n")
 	}
+	if a.stats > 0 && q.XStats != nil && q.Kind == "fq_codel" {
+		a.printFQCodelXStats(q.XStats)
+	}
 	p.closeObj()
+}
+
+// printFQCodelXStats is tc's fq_codel_print_xstats, and the line break print_qdisc adds after it.
+func (a *app) printFQCodelXStats(b []byte) {
+	x, err := tc.DecodeFQCodelXStats(b)
+	if err != nil {
+		return
+	}
+	p := a.p
+	switch x.Type {
+	case 0:
+		p.uint("maxpacket", "  maxpacket %d", uint64(x.MaxPacket))
+		p.uint("drop_overlimit", " drop_overlimit %d", uint64(x.DropOverlimit))
+		p.uint("new_flow_count", " new_flow_count %d", uint64(x.NewFlowCount))
+		p.uint("ecn_mark", " ecn_mark %d", uint64(x.ECNMark))
+		if x.CEMark != 0 {
+			p.uint("ce_mark", " ce_mark %d", uint64(x.CEMark))
+		}
+		if x.MemoryUsage != 0 {
+			p.uint("memory_used", " memory_used %d", uint64(x.MemoryUsage))
+		}
+		if x.DropOvermemory != 0 {
+			p.uint("drop_overmemory", " drop_overmemory %d", uint64(x.DropOvermemory))
+		}
+		p.text("\n")
+		p.uint("new_flows_len", "  new_flows_len %d", uint64(x.NewFlowsLen))
+		p.uint("old_flows_len", " old_flows_len %d", uint64(x.OldFlowsLen))
+	default:
+		return
+	}
+	p.text("\n")
 }
 
 // printStats is tc's print_tcstats2_attr.

@@ -10,7 +10,9 @@ import (
 // HTB is the options of the htb qdisc: TCA_HTB_INIT (struct tc_htb_glob), TCA_HTB_DIRECT_QLEN and
 // TCA_HTB_OFFLOAD.
 type HTB struct {
-	// Version is tc_htb_glob.version (3; tc prints "ver 3.17", the minor being HTB's own).
+	// Version is tc_htb_glob.version: 3 in requests; dumps carry HTB_VER (3<<16|17: tc prints "ver 3.17"),
+	// which a request sends as its major (the kernel refuses any version but 3), so a dumped qdisc can be
+	// sent back as it is.
 	Version uint32
 	// Rate2Quantum is rate2quantum ("r2q"): a class's default quantum is its rate over it (tc's default 10).
 	Rate2Quantum uint32
@@ -39,7 +41,11 @@ func NewHTB(defaultMinor uint32) *HTB {
 func (h *HTB) MarshalOptions() ([]byte, error) {
 	ae := proto.NewAttrEncoder(nil)
 	b := make([]byte, 20)
-	for i, v := range [...]uint32{h.Version, h.Rate2Quantum, h.Default, h.Debug, h.DirectPackets} {
+	ver := h.Version
+	if ver > 0xffff {
+		ver >>= 16
+	}
+	for i, v := range [...]uint32{ver, h.Rate2Quantum, h.Default, h.Debug, h.DirectPackets} {
 		ne.PutUint32(b[4*i:], v)
 	}
 	ae.Raw(kconst.TCA_HTB_INIT, b)

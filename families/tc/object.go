@@ -258,6 +258,21 @@ func (e *OptionsError) Unwrap() error { return e.Err }
 
 // encode appends struct tcmsg and the attributes of a request (or, with stats, of a dump reply as a fake
 // kernel sends it) to b.
+// flatOptions is implemented by the options whose TCA_OPTIONS starts with a C struct (tc_fifo_qopt,
+// tc_prio_qopt, tc_netem_qopt, tc_sfq_qopt_v1, tc_hfsc_qopt, pfifo_fast's priomap) and by Raw: tc sends them
+// with addattr_l, without NLA_F_NESTED. Every other kind's TCA_OPTIONS is a list of attributes that tc opens
+// with addattr_nest, NLA_F_NESTED set, and the kernels that parse it strictly (ets, its classes...) refuse it
+// without the flag.
+type flatOptions interface{ flatOptions() }
+
+func (*FIFO) flatOptions()      {}
+func (*PfifoFast) flatOptions() {}
+func (*Prio) flatOptions()      {}
+func (*Netem) flatOptions()     {}
+func (*SFQ) flatOptions()       {}
+func (*HFSC) flatOptions()      {}
+func (*Raw) flatOptions()       {}
+
 func (o *Object) encode(b []byte, withStats bool) ([]byte, error) {
 	var hdr [sizeofTcmsg]byte
 	hdr[0] = o.Family
@@ -297,7 +312,11 @@ func (o *Object) encode(b []byte, withStats bool) ([]byte, error) {
 		// In a request, nil options (a fifo without a limit, ingress, clsact) send no TCA_OPTIONS: fifo refuses
 		// an empty one. A dump (MarshalBinary) keeps the empty nest the kernel sends for ingress and clsact.
 		if ob != nil || withStats {
-			ae.Raw(kconst.TCA_OPTIONS, ob)
+			typ := uint16(kconst.TCA_OPTIONS)
+			if _, flat := o.Options.(flatOptions); !flat {
+				typ |= proto.AttrNested
+			}
+			ae.Raw(typ, ob)
 		}
 	}
 	if withStats {

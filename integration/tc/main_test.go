@@ -28,7 +28,10 @@ type env struct {
 	names map[int32]string
 }
 
-func newEnv(t *testing.T) *env {
+func newEnv(t *testing.T) *env { return newEnvNS(t, false) }
+
+// newEnvNS is newEnv in a named namespace when named (for tc -n NS under strace).
+func newEnvNS(t *testing.T, named bool) *env {
 	t.Helper()
 	if _, err := exec.LookPath("tc"); err != nil {
 		if os.Getenv("CI") == "true" {
@@ -36,7 +39,12 @@ func newEnv(t *testing.T) *env {
 		}
 		t.Skipf("tc (iproute2), the oracle, is missing: %v", err)
 	}
-	ns := nstest.New(t)
+	var ns *nstest.NS
+	if named {
+		ns = nstest.NewNamed(t)
+	} else {
+		ns = nstest.New(t)
+	}
 	rc, err := route.Dial(&route.Config{NetNS: ns.Handle.Fd()})
 	if err != nil {
 		t.Fatalf("route.Dial in %v: %v", ns, err)
