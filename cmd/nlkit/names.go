@@ -3,6 +3,9 @@ package main
 import (
 	"errors"
 	"fmt"
+	"os"
+	"strconv"
+	"strings"
 
 	"github.com/nlkit/nlkit/families/route"
 	"golang.org/x/sys/unix"
@@ -103,4 +106,48 @@ func hostBits(f uint8) int {
 		return 20
 	}
 	return 0
+}
+
+// dsfieldTable is the file ip reads DSCP names from (rtnl_rtdsfield_initialize).
+const dsfieldTable = "/etc/iproute2/rt_dsfield"
+
+// parseDSField is rtnl_dsfield_a2n: a name of /etc/iproute2/rt_dsfield ("AF11", "CS1"...) or a number read
+// as strtoul(arg, &end, 16) reads it: hexadecimal, "0x" allowed, up to 255. what is the error's text.
+func parseDSField(s, what string) (uint8, error) {
+	if v, ok := lookupNameTable(dsfieldTable, s); ok && v <= 255 {
+		return uint8(v), nil
+	}
+	h := strings.TrimLeft(s, " \t\n\v\f\r")
+	h = strings.TrimPrefix(h, "+")
+	if len(h) > 2 && h[0] == '0' && (h[1] == 'x' || h[1] == 'X') {
+		h = h[2:]
+	}
+	n, err := strconv.ParseUint(h, 16, 64)
+	if err != nil || n > 255 {
+		return 0, invarg(what, s)
+	}
+	return uint8(n), nil
+}
+
+// lookupNameTable finds name in one of iproute2's "NUMBER NAME" files (rtnl_tab_initialize's format: '#'
+// comments, numbers in any C base).
+func lookupNameTable(path, name string) (uint32, bool) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return 0, false
+	}
+	for line := range strings.SplitSeq(string(data), "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" || line[0] == '#' {
+			continue
+		}
+		f := strings.Fields(line)
+		if len(f) < 2 || f[1] != name {
+			continue
+		}
+		if v, err := strconv.ParseUint(f[0], 0, 32); err == nil {
+			return uint32(v), true
+		}
+	}
+	return 0, false
 }

@@ -37,6 +37,9 @@ type routeQuery struct {
 	// prefix with mode: "exact" (the default), "root" (routes inside it) or "match" (routes containing it).
 	prefix netip.Prefix
 	mode   string
+	// tos is `tos T` (`dsfield T`), valid when tosGiven: only routes of that tos, printed without it.
+	tos      uint8
+	tosGiven bool
 }
 
 func (a *app) parseRouteQuery(argv []string) (routeQuery, error) {
@@ -44,7 +47,7 @@ func (a *app) parseRouteQuery(argv []string) (routeQuery, error) {
 	for av := newArgs(argv); av.more(); {
 		w := av.take()
 		switch w {
-		case "table", "vrf", "dev", "oif", "proto", "protocol", "type", "scope":
+		case "table", "vrf", "dev", "oif", "proto", "protocol", "type", "scope", "tos", "dsfield":
 			v, err := av.value()
 			if err != nil {
 				return q, err
@@ -141,11 +144,20 @@ func (a *app) routeQueryArg(q *routeQuery, w, v string) error {
 			return err
 		}
 		q.filter.Scope, q.filter.HasScope = s, true
+	case "tos", "dsfield":
+		t, err := parseDSField(v, `"tos" value is invalid`)
+		if err != nil {
+			return err
+		}
+		q.tos, q.tosGiven = t, true
 	}
 	return nil
 }
 
 func (q *routeQuery) match(r *route.Route) bool {
+	if q.tosGiven && r.TOS != q.tos {
+		return false
+	}
 	if !q.prefix.IsValid() {
 		return true
 	}
@@ -187,6 +199,9 @@ func (a *app) showRoutes(q routeQuery) error {
 				return err
 			}
 			if q.match(&r) {
+				if q.tosGiven {
+					r.TOS = 0 // as ip: the filter fixed it
+				}
 				a.printRoute(&r, st)
 			}
 		}

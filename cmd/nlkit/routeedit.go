@@ -124,11 +124,7 @@ func (a *app) routeArg(r *route.Route, w, v string) error {
 		r.Scope, err = parseScope(v)
 		r.HasScope = true
 	case "tos", "dsfield":
-		n, perr := strconv.ParseUint(v, 16, 8)
-		if perr != nil {
-			return invarg("\"tos\" value is invalid", v)
-		}
-		r.TOS = uint8(n)
+		r.TOS, err = parseDSField(v, `"tos" value is invalid`)
 	case "mtu", "advmss", "hoplimit", "initcwnd", "initrwnd", "window":
 		m := &r.EnsureExtra().Metrics
 		metric := map[string]*uint32{"mtu": &m.MTU, "advmss": &m.AdvMSS, "hoplimit": &m.HopLimit,

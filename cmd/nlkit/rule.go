@@ -2,6 +2,8 @@ package main
 
 import (
 	"fmt"
+	"net/netip"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -15,31 +17,268 @@ func (a *app) cmdRule(argv []string) error {
 		"                  [ fwmark M[/MASK] ] [ pref N ] [ lookup TABLE | goto N | nop | blackhole |\n"+
 		"                  unreachable | prohibit ] [ l3mdev ] [ uidrange A-B ] [ protocol P ]", argv,
 		command{showWords, func(args []string) error {
-			if len(args) > 0 {
-				return usagef("nlkit rule show: filters are not supported (%q)", args[0])
+			f, err := a.parseRuleFilter(args)
+			if err != nil {
+				return err
 			}
-			return a.jsonList(a.showRules)
+			return a.jsonList(func() error { return a.showRules(f) })
 		}},
 		command{"add", withOp(a.ruleModify, opAdd)},
-		command{"delete", withOp(a.ruleModify, opDelete)})
+		command{"delete", withOp(a.ruleModify, opDelete)},
+		command{"flush", a.flushRules})
 }
 
-// showRules is `ip rule show` (IPv4 unless -6, as ip).
-func (a *app) showRules() error {
-	family := a.family
-	if family == 0 {
-		family = unix.AF_INET
+// ruleFilter is the selector of `ip rule show` and `ip rule flush` (iprule.c's struct filter): each field
+// set must equal the rule's.
+type ruleFilter struct {
+	family             uint8
+	pref               uint32
+	hasPref            bool
+	not, l3mdev        bool
+	tos                uint8
+	hasTOS             bool
+	mark, mask         uint32
+	hasMark, hasMask   bool
+	iif, oif           string
+	hasIIF, hasOIF     bool
+	uidStart, uidEnd   uint32
+	hasUID             bool
+	table              uint32
+	src, dst           netip.Prefix
+	hasSrc, hasDst     bool
+	protocol           route.Protocol
+	hasProtocol        bool
+	ipproto            uint8
+	hasIPProto         bool
+	sport, dport       [2]uint16
+	hasSport, hasDport bool
+}
+
+// parseRuleFilter reads ip rule show's selectors as iprule_list_flush_or_save does: a word it does not know
+// is the "to" prefix.
+func (a *app) parseRuleFilter(argv []string) (*ruleFilter, error) {
+	f := &ruleFilter{family: a.family}
+	if f.family == 0 {
+		f.family = unix.AF_INET
 	}
+	for av := newArgs(argv); av.more(); {
+		w := av.take()
+		switch {
+		case w == "not":
+			f.not = true
+			continue
+		case w == "l3mdev":
+			f.l3mdev = true
+			continue
+		case matches(w, "preference"), matches(w, "order"), matches(w, "priority"), w == "tos",
+			w == "dsfield", w == "fwmark", w == "dev", w == "iif", w == "oif", w == "uidrange", matches(w, "lookup"),
+			matches(w, "table"), matches(w, "from"), matches(w, "src"), matches(w, "protocol"), w == "ipproto",
+			w == "sport", w == "dport", matches(w, "dst"), matches(w, "to"):
+		default:
+			// the "to" prefix without its keyword
+			av.i--
+			w = "to"
+		}
+		v, err := av.value()
+		if err != nil {
+			return nil, err
+		}
+		switch {
+		case matches(w, "preference"), matches(w, "order"), matches(w, "priority"):
+			n, perr := strconv.ParseUint(v, 0, 32)
+			if perr != nil {
+				return nil, invarg("preference value is invalid", v)
+			}
+			f.pref, f.hasPref = uint32(n), true
+		case w == "tos", w == "dsfield":
+			if f.tos, err = parseDSField(v, "TOS value is invalid"); err != nil {
+				return nil, err
+			}
+			f.hasTOS = true
+		case w == "fwmark":
+			mark, mask, hasMask := strings.Cut(v, "/")
+			n, perr := strconv.ParseUint(mark, 0, 32)
+			if perr != nil {
+				return nil, invarg("fwmark value is invalid", mark)
+			}
+			f.mark, f.hasMark = uint32(n), true
+			if hasMask {
+				if n, perr = strconv.ParseUint(mask, 0, 32); perr != nil {
+					return nil, invarg("fwmask value is invalid", mask)
+				}
+				f.mask, f.hasMask = uint32(n), true
+			}
+		case w == "dev", w == "iif":
+			f.iif, f.hasIIF = v, true
+		case w == "oif":
+			f.oif, f.hasOIF = v, true
+		case w == "uidrange":
+			lo, hi, ok := strings.Cut(v, "-")
+			l, err1 := strconv.ParseUint(lo, 10, 32)
+			h, err2 := strconv.ParseUint(hi, 10, 32)
+			if !ok || err1 != nil || err2 != nil {
+				return nil, invarg("invalid UID range", v)
+			}
+			f.uidStart, f.uidEnd, f.hasUID = uint32(l), uint32(h), true
+		case matches(w, "lookup"), matches(w, "table"):
+			t, ok := route.ParseTable(v)
+			if !ok {
+				return nil, invarg("table id value is invalid", v)
+			}
+			f.table = t
+		case matches(w, "from"), matches(w, "src"):
+			if f.src, err = parseFilterPrefix(v, f.family); err != nil {
+				return nil, err
+			}
+			f.hasSrc = true
+		case matches(w, "protocol"):
+			if v == "all" {
+				f.hasProtocol = false
+				continue
+			}
+			p, ok := route.ParseProtocol(v)
+			if !ok {
+				return nil, invarg(`invalid "protocol"`, v)
+			}
+			f.protocol, f.hasProtocol = p, true
+		case w == "ipproto":
+			n, ok := parseIPProto(v)
+			if !ok {
+				return nil, invarg("Invalid \"ipproto\" value", v)
+			}
+			f.ipproto, f.hasIPProto = n, true
+		case w == "sport", w == "dport":
+			r, ok := parsePortRange(v)
+			if !ok {
+				return nil, invarg("invalid port range", v)
+			}
+			if w == "sport" {
+				f.sport, f.hasSport = r, true
+			} else {
+				f.dport, f.hasDport = r, true
+			}
+		default: // to, dst
+			if f.dst, err = parseFilterPrefix(v, f.family); err != nil {
+				return nil, err
+			}
+			f.hasDst = true
+		}
+	}
+	return f, nil
+}
+
+// parseFilterPrefix is get_prefix for a filter: "all", "any" and "default" are the family's /0.
+func parseFilterPrefix(s string, family uint8) (netip.Prefix, error) {
+	p, _, err := parsePrefix(s, family)
+	if err != nil {
+		return netip.Prefix{}, &notFoundError{msg: fmt.Sprintf("Error: %s prefix is expected rather than %q.",
+			route.FamilyName(family), s)}
+	}
+	return p, nil
+}
+
+// parsePortRange reads "PORT" or "START-END".
+func parsePortRange(s string) ([2]uint16, bool) {
+	lo, hi, isRange := strings.Cut(s, "-")
+	l, err := strconv.ParseUint(lo, 10, 16)
+	if err != nil {
+		return [2]uint16{}, false
+	}
+	h := l
+	if isRange {
+		if h, err = strconv.ParseUint(hi, 10, 16); err != nil {
+			return [2]uint16{}, false
+		}
+	}
+	return [2]uint16{uint16(l), uint16(h)}, true
+}
+
+// match is iprule.c's filter_nlmsg; the protocol counts only for a flush (ip rule show lists every protocol).
+func (f *ruleFilter) match(r *route.Rule, flush bool) bool {
+	switch {
+	case f.hasPref && f.pref != r.Priority,
+		f.not && r.Flags&unix.FIB_RULE_INVERT == 0,
+		f.hasSrc && !prefixFilterMatch(f.src, r.Family, r.Src),
+		f.hasDst && !prefixFilterMatch(f.dst, r.Family, r.Dst),
+		f.hasTOS && f.tos != r.TOS,
+		f.hasMark && f.mark != r.Mark,
+		f.hasMask && f.mask != r.Mask,
+		f.hasIIF && f.iif != r.IIFName,
+		f.hasOIF && f.oif != r.OIFName,
+		f.l3mdev && r.L3MDev == 0,
+		f.hasUID && (!r.HasUIDRange || f.uidStart != r.UIDStart || f.uidEnd != r.UIDEnd),
+		f.hasIPProto && f.ipproto != r.IPProto,
+		f.hasSport && (f.sport[0] != r.SPortStart || f.sport[1] != r.SPortEnd),
+		f.hasDport && (f.dport[0] != r.DPortStart || f.dport[1] != r.DPortEnd),
+		f.table > 0 && f.table != r.Table,
+		flush && f.hasProtocol && f.protocol != r.Protocol:
+		return false
+	}
+	return true
+}
+
+// prefixFilterMatch is filter_nlmsg's prefix test: the same family, a prefix no longer than the rule's, and
+// the rule's address inside the filter's (a rule for "all" has no address and passes).
+func prefixFilterMatch(f netip.Prefix, family uint8, p netip.Prefix) bool {
+	if !f.IsValid() {
+		return true
+	}
+	bits := 0
+	if p.IsValid() {
+		bits = p.Bits()
+	}
+	if familyOf(f.Addr()) != family || f.Bits() > bits {
+		return false
+	}
+	if !p.IsValid() || f.Bits() == 0 {
+		return true
+	}
+	return f.Masked().Contains(p.Addr())
+}
+
+// rules lists the rules f selects.
+func (a *app) rules(f *ruleFilter, flush bool) ([]route.Rule, error) {
 	c, err := a.client()
 	if err != nil {
-		return err
+		return nil, err
 	}
-	rules, err := c.Rule.List(a.ctx, &route.RuleFilter{Family: family})
+	rules, err := c.Rule.List(a.ctx, &route.RuleFilter{Family: f.family})
+	if err != nil {
+		return nil, err
+	}
+	return slices.DeleteFunc(rules, func(r route.Rule) bool { return !f.match(&r, flush) }), nil
+}
+
+// showRules is `ip rule show [SELECTOR]` (IPv4 unless -6, as ip).
+func (a *app) showRules(f *ruleFilter) error {
+	rules, err := a.rules(f, false)
 	if err != nil {
 		return err
 	}
 	for i := range rules {
 		a.printRule(&rules[i], false)
+	}
+	return nil
+}
+
+// flushRules is `ip rule flush [SELECTOR]`: it deletes every selected rule but those of preference 0 (the
+// local table's), as ip's flush_rule does.
+func (a *app) flushRules(argv []string) error {
+	f, err := a.parseRuleFilter(argv)
+	if err != nil {
+		return err
+	}
+	rules, err := a.rules(f, true)
+	if err != nil {
+		return err
+	}
+	for _, r := range rules {
+		if r.Priority == 0 {
+			continue
+		}
+		if err := edit(a.ctx, a.c.Rule, opDelete, r); err != nil {
+			return err
+		}
 	}
 	return nil
 }
@@ -232,11 +471,7 @@ func (a *app) ruleModify(argv []string, op editOp) error {
 		case "protocol", "proto":
 			r.Protocol, err = parseProtocol(v)
 		case "tos", "dsfield":
-			n, perr := strconv.ParseUint(v, 16, 8)
-			if perr != nil {
-				return invarg("TOS value is invalid", v)
-			}
-			r.TOS = uint8(n)
+			r.TOS, err = parseDSField(v, "TOS value is invalid")
 		default:
 			return usagef("Error: argument %q is unknown", w)
 		}
@@ -252,4 +487,15 @@ func (a *app) ruleModify(argv []string, op editOp) error {
 		return err
 	}
 	return edit(a.ctx, c.Rule, op, r)
+}
+
+// parseIPProto is inet_proto_a2n: a protocol name ip knows, or a number.
+func parseIPProto(s string) (uint8, bool) {
+	for n := 0; n < 256; n++ {
+		if route.IPProtoName(uint8(n)) == s {
+			return uint8(n), true
+		}
+	}
+	v, err := strconv.ParseUint(s, 0, 8)
+	return uint8(v), err == nil
 }

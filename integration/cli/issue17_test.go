@@ -1,0 +1,77 @@
+package cli
+
+import (
+	"strings"
+	"testing"
+)
+
+// TestIssue17DSField: `tos 0x10` and `dsfield 0x10` (ip's strtoul base 16, "0x" allowed) and names of
+// /etc/iproute2/rt_dsfield are accepted by route and rule commands, and make what ip's make.
+func TestIssue17DSField(t *testing.T) {
+	e := newEnv(t)
+	e.mustIP("link", "add", "d0", "type", "ifb")
+	e.mustIP("link", "set", "d0", "up")
+	e.mustNlkit("route", "add", "10.9.0.0/16", "dev", "d0", "tos", "0x10")
+	e.mustNlkit("route", "add", "10.8.0.0/16", "dev", "d0", "dsfield", "08")
+	e.mustIP("route", "add", "10.7.0.0/16", "dev", "d0", "tos", "0x04")
+	e.mustNlkit("rule", "add", "from", "10.1.0.0/16", "dsfield", "0x10", "lookup", "101", "pref", "101")
+	e.mustNlkit("rule", "add", "tos", "10", "lookup", "102", "pref", "102")
+	e.mustIP("rule", "add", "tos", "0x08", "lookup", "103", "pref", "103")
+	for _, args := range [][]string{{"route"}, {"route", "show", "tos", "0x10"}, {"rule"}} {
+		e.agree(args...)
+		e.agreeText(args...)
+	}
+	if out := e.mustIP("route", "show", "tos", "0x10"); !strings.Contains(out, "10.9.0.0/16") {
+		t.Errorf("ip does not see nlkit's route with tos 0x10:\n%s", out)
+	}
+	if out := e.mustIP("rule", "show", "pref", "102"); !strings.Contains(out, "tos 0x10") {
+		t.Errorf("ip does not see nlkit's rule with tos 10:\n%s", out)
+	}
+	for _, bad := range []string{"0x100", "zz", "0x"} {
+		if r := e.nlkit("route", "add", "10.6.0.0/16", "dev", "d0", "tos", bad); r.code == 0 ||
+			!strings.Contains(r.stderr, "value is invalid") {
+			t.Errorf("nlkit route add tos %s: exit %d, %q", bad, r.code, r.stderr)
+		}
+	}
+}
+
+// TestIssue17RuleFilters: every selector of `ip rule show` (and `ip rule flush`) selects what ip's selects,
+// plain and -j.
+func TestIssue17RuleFilters(t *testing.T) {
+	e := newEnv(t)
+	e.mustIP("link", "add", "d0", "type", "ifb")
+	e.mustIP("rule", "add", "from", "10.0.0.0/8", "tos", "0x10", "table", "100", "pref", "100")
+	e.mustIP("rule", "add", "to", "192.168.0.0/16", "fwmark", "0x5/0xff", "table", "102", "pref", "102")
+	e.mustIP("rule", "add", "fwmark", "0x5", "table", "108", "pref", "108")
+	e.mustIP("rule", "add", "iif", "d0", "oif", "lo", "table", "103", "pref", "103")
+	e.mustIP("rule", "add", "not", "from", "1.2.3.4", "table", "104", "pref", "104", "uidrange", "100-200",
+		"proto", "static")
+	e.mustIP("rule", "add", "ipproto", "tcp", "dport", "80-90", "sport", "22", "table", "106", "pref", "106")
+	e.mustIP("rule", "add", "l3mdev", "pref", "107")
+	e.mustIP("-6", "rule", "add", "from", "2001:db8::/32", "table", "109", "pref", "109")
+	filters := [][]string{
+		{}, {"tos", "0x10"}, {"dsfield", "10"}, {"fwmark", "0x5"}, {"fwmark", "5/0xff"}, {"table", "100"},
+		{"lookup", "main"}, {"pref", "104"}, {"priority", "32766"}, {"order", "0"}, {"iif", "d0"}, {"dev", "d0"},
+		{"oif", "lo"}, {"from", "10.0.0.0/8"}, {"from", "10.1.2.3"}, {"from", "all"}, {"to", "192.168.0.0/16"},
+		{"192.168.0.0/24"}, {"to", "192.0.0.0/8"}, {"not"}, {"uidrange", "100-200"}, {"protocol", "static"},
+		{"ipproto", "tcp"}, {"dport", "80-90"}, {"sport", "22"}, {"l3mdev"}, {"table", "102", "fwmark", "5"},
+	}
+	for _, f := range filters {
+		args := append([]string{"rule", "show"}, f...)
+		e.agree(args...)
+		e.agreeText(args...)
+	}
+	e.agree("-6", "rule", "show", "from", "2001:db8::/32")
+	e.agreeText("-6", "rule", "show", "from", "2001:db8::1")
+
+	// flush with a selector, then without: what is left is what ip leaves.
+	e.mustIP("rule", "add", "table", "200", "pref", "200", "proto", "bird")
+	e.mustNlkit("rule", "flush", "protocol", "bird")
+	if out := e.mustIP("rule"); strings.Contains(out, "lookup 200") || !strings.Contains(out, "lookup 100") {
+		t.Errorf("after nlkit rule flush protocol bird:\n%s", out)
+	}
+	e.mustNlkit("rule", "flush")
+	if out := e.mustIP("rule"); strings.TrimSpace(out) != "0:\tfrom all lookup local" {
+		t.Errorf("after nlkit rule flush:\n%s", out)
+	}
+}
