@@ -16,8 +16,8 @@ const (
 	UnitGeneric = 16
 )
 
-// Addr is struct sockaddr_nl: a port ID and a multicast group bitmask.
-type Addr struct {
+// Sockaddr is struct sockaddr_nl: a port ID and a multicast group bitmask.
+type Sockaddr struct {
 	// PortID is nl_pid: 0 is the kernel.
 	PortID uint32
 	// Groups is nl_groups: a bitmask of groups 1-32 (group g is bit g-1).
@@ -44,7 +44,7 @@ type Cred struct {
 type Sender struct {
 	// Addr is the sender's address from recvmsg's msg_name: PortID is the true sender, whatever nlmsg_pid says;
 	// Groups is the bitmask of the group it was multicast to (0 for unicast).
-	Addr Addr
+	Addr Sockaddr
 	// Group is the multicast group number the datagram came on (NETLINK_PKTINFO or nl_groups), 0 for unicast.
 	Group uint32
 	// Cred holds the sender's credentials when HasCred (Config.PassCred).

@@ -12,7 +12,7 @@ const MaxBatch = 64
 type BatchSender interface {
 	// SendBatch sends each of bufs as one datagram to to, in order, and returns how many were sent, with the
 	// error that stopped the rest.
-	SendBatch(to Addr, bufs [][]byte) (int, error)
+	SendBatch(to Sockaddr, bufs [][]byte) (int, error)
 }
 
 // BatchReceiver is implemented by a Transport that receives several datagrams in one call (recvmmsg(2)). A Conn
@@ -22,13 +22,13 @@ type BatchReceiver interface {
 	// i into bufs[i] (ns[i] is its full size, which may exceed len(bufs[i]), as MSG_TRUNC reports it), its
 	// control data into oobs[i] (oobns[i] bytes; oobs[i] may be empty) and its sender into froms[i]. It returns
 	// how many it took.
-	RecvBatch(bufs, oobs [][]byte, ns, oobns []int, froms []Addr) (int, error)
+	RecvBatch(bufs, oobs [][]byte, ns, oobns []int, froms []Sockaddr) (int, error)
 }
 
 // SendRawBatch sends each of bufs as one datagram to to, as it is, in order: SendRaw for many datagrams, with
 // one system call (sendmmsg(2)) for up to MaxBatch of them on a socket. It returns how many were sent, and the
 // error that stopped the rest, as SendRaw reports it. Like SendRaw it waits while the receiver is full.
-func (c *Conn) SendRawBatch(to Addr, bufs [][]byte) (int, error) {
+func (c *Conn) SendRawBatch(to Sockaddr, bufs [][]byte) (int, error) {
 	c.sendMu.Lock()
 	defer c.sendMu.Unlock()
 	bs, ok := c.t.(BatchSender)
@@ -64,7 +64,7 @@ func (c *Conn) SendRawBatch(to Addr, bufs [][]byte) (int, error) {
 type batchState struct {
 	bufs, oobs [][]byte
 	ns, oobns  []int
-	froms      []Addr
+	froms      []Sockaddr
 	ds         []Datagram
 }
 
@@ -130,7 +130,7 @@ func (b *batchState) size(max, bufSize, oobSize int) {
 		}
 	}
 	if len(b.ns) < max {
-		b.ns, b.oobns, b.froms = make([]int, max), make([]int, max), make([]Addr, max)
+		b.ns, b.oobns, b.froms = make([]int, max), make([]int, max), make([]Sockaddr, max)
 		b.ds = make([]Datagram, 0, max)
 	}
 }

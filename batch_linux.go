@@ -32,7 +32,7 @@ type batchIO struct {
 }
 
 // SendBatch implements BatchSender with sendmmsg(2).
-func (t *sockTransport) SendBatch(to Addr, bufs [][]byte) (int, error) {
+func (t *sockTransport) SendBatch(to Sockaddr, bufs [][]byte) (int, error) {
 	if len(bufs) == 0 {
 		return 0, nil
 	}
@@ -88,7 +88,7 @@ func (t *sockTransport) doSendBatch(fd uintptr) bool {
 
 // RecvBatch implements BatchReceiver with recvmmsg(2): MSG_DONTWAIT takes what is queued, and the runtime's
 // poller waits when nothing is.
-func (t *sockTransport) RecvBatch(bufs, oobs [][]byte, ns, oobns []int, froms []Addr) (int, error) {
+func (t *sockTransport) RecvBatch(bufs, oobs [][]byte, ns, oobns []int, froms []Sockaddr) (int, error) {
 	b := &t.batch
 	k := len(bufs)
 	if len(b.rhdrs) < k {
@@ -119,7 +119,7 @@ func (t *sockTransport) RecvBatch(bufs, oobs [][]byte, ns, oobns []int, froms []
 	for i := range b.rn {
 		h := &b.rhdrs[i]
 		ns[i], oobns[i] = int(h.n), int(h.hdr.Controllen)
-		froms[i] = Addr{PortID: b.rsas[i].Pid, Groups: b.rsas[i].Groups}
+		froms[i] = Sockaddr{PortID: b.rsas[i].Pid, Groups: b.rsas[i].Groups}
 	}
 	return b.rn, nil
 }

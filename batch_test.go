@@ -19,7 +19,7 @@ func TestBatchOnATransportWithoutBatches(t *testing.T) {
 	for i := range 5 {
 		bufs = append(bufs, thing(string(rune('a'+i))).AppendTo(nil))
 	}
-	if n, err := conn.SendRawBatch(nlkit.Addr{}, bufs); n != 5 || err != nil {
+	if n, err := conn.SendRawBatch(nlkit.Sockaddr{}, bufs); n != 5 || err != nil {
 		t.Fatalf("SendRawBatch: %d, %v", n, err)
 	}
 	sent := fake.Sent()
@@ -28,11 +28,11 @@ func TestBatchOnATransportWithoutBatches(t *testing.T) {
 	}
 	// A send that fails stops the batch and says how many went.
 	var np *nlkit.NoPeerError
-	if n, err := conn.SendRawBatch(nlkit.Addr{PortID: 77}, bufs); n != 0 || !errors.As(err, &np) {
+	if n, err := conn.SendRawBatch(nlkit.Sockaddr{PortID: 77}, bufs); n != 0 || !errors.As(err, &np) {
 		t.Fatalf("SendRawBatch to nobody: %d, %v", n, err)
 	}
 	for i := range 3 {
-		fake.Inject(nltest.Addr{PortID: 77}, proto.Message{Header: proto.Header{Type: typeThing, Sequence: uint32(i)}})
+		fake.Inject(nltest.Sockaddr{PortID: 77}, proto.Message{Header: proto.Header{Type: typeThing, Sequence: uint32(i)}})
 	}
 	for i := range 3 {
 		ds, err := conn.ReceiveDatagrams(context.Background(), 16)

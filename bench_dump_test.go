@@ -54,13 +54,13 @@ type replayTransport struct {
 	seq    uint32
 }
 
-func (r *replayTransport) SendTo(_ nlkit.Addr, b []byte) error {
+func (r *replayTransport) SendTo(_ nlkit.Sockaddr, b []byte) error {
 	r.seq = binary.NativeEndian.Uint32(b[8:12])
 	r.next = 0
 	return nil
 }
 
-func (r *replayTransport) RecvMsg(buf, _ []byte) (int, int, nlkit.Addr, error) {
+func (r *replayTransport) RecvMsg(buf, _ []byte) (int, int, nlkit.Sockaddr, error) {
 	d := r.dgrams[r.next%len(r.dgrams)]
 	r.next++
 	n := copy(buf, d)
@@ -73,7 +73,7 @@ func (r *replayTransport) RecvMsg(buf, _ []byte) (int, int, nlkit.Addr, error) {
 		}
 		off += proto.Align(l)
 	}
-	return len(d), 0, nlkit.Addr{}, nil
+	return len(d), 0, nlkit.Sockaddr{}, nil
 }
 
 func (r *replayTransport) SetReadDeadline(time.Time) error { return nil }

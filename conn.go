@@ -73,17 +73,17 @@ type Config struct {
 // destination, Received after each receive with the sender. b is only valid during the call. A Tap must be safe
 // for concurrent use; it must not block.
 type Tap interface {
-	Sent(unit int, from uint32, to Addr, b []byte)
-	Received(unit int, to uint32, from Addr, b []byte)
+	Sent(unit int, from uint32, to Sockaddr, b []byte)
+	Received(unit int, to uint32, from Sockaddr, b []byte)
 }
 
 // Transport is the socket under a Conn. nlkit's own is an AF_NETLINK socket; nltest provides a fake.
 type Transport interface {
 	// SendTo sends one datagram to an address (sendto(2) with a sockaddr_nl).
-	SendTo(to Addr, b []byte) error
+	SendTo(to Sockaddr, b []byte) error
 	// RecvMsg receives one datagram (recvmsg(2) with MSG_TRUNC): n is the datagram's full size, which may
 	// exceed len(buf); oobn is the length of control data written to oob.
-	RecvMsg(buf, oob []byte) (n, oobn int, from Addr, err error)
+	RecvMsg(buf, oob []byte) (n, oobn int, from Sockaddr, err error)
 	// SetReadDeadline makes a blocked or future RecvMsg fail with os.ErrDeadlineExceeded after t.
 	SetReadDeadline(t time.Time) error
 	// JoinGroup and LeaveGroup are NETLINK_ADD_MEMBERSHIP and NETLINK_DROP_MEMBERSHIP.
@@ -101,7 +101,7 @@ type NonBlockingSender interface {
 	// SendToNoWait sends one datagram with one sendto(2) with MSG_DONTWAIT: when the receiver's queue is full
 	// (where netlink_unicast would make a blocking sender wait) it returns an error wrapping EAGAIN at once. It
 	// is safe to call concurrently with itself and with the Transport's other sends.
-	SendToNoWait(to Addr, b []byte) error
+	SendToNoWait(to Sockaddr, b []byte) error
 }
 
 // ContextSender is implemented by a Transport whose sends can stop waiting for room at the receiver when a
@@ -110,7 +110,7 @@ type ContextSender interface {
 	// SendToContext sends one datagram as SendTo does, waiting while the receiver's queue is full (sendto(2)
 	// answers EAGAIN, or a blocking sendto(2) ran out its SO_SNDTIMEO) only until ctx is done, and then returns
 	// ctx.Err(). It is safe to call concurrently with itself and with the Transport's other sends.
-	SendToContext(ctx context.Context, to Addr, b []byte) error
+	SendToContext(ctx context.Context, to Sockaddr, b []byte) error
 }
 
 // Conn is a netlink socket of one unit. It is safe for concurrent use: requests (Execute, Dump) are serialized,
@@ -240,14 +240,14 @@ func (c *Conn) groupError(op string, g uint32, err error) error {
 
 // SendRaw sends b as one datagram to to, as it is: nothing is checked or filled in. The address comes first, as
 // in SendTo and every send of the Conn.
-func (c *Conn) SendRaw(to Addr, b []byte) error {
+func (c *Conn) SendRaw(to Sockaddr, b []byte) error {
 	c.sendMu.Lock()
 	defer c.sendMu.Unlock()
 	return c.sendRawLocked(to, b)
 }
 
 // sendRawLocked is SendRaw; c.sendMu must be held (the transport's send state is shared).
-func (c *Conn) sendRawLocked(to Addr, b []byte) error {
+func (c *Conn) sendRawLocked(to Sockaddr, b []byte) error {
 	if c.closed.Load() {
 		return ErrClosed
 	}
@@ -255,7 +255,7 @@ func (c *Conn) sendRawLocked(to Addr, b []byte) error {
 }
 
 // sent reports a send of b to to that returned err to the Tap, and turns err into the error to return.
-func (c *Conn) sent(err error, to Addr, b []byte) error {
+func (c *Conn) sent(err error, to Sockaddr, b []byte) error {
 	if err != nil {
 		if c.tap != nil && to.Groups != 0 && errors.Is(err, syscall.ECONNREFUSED) {
 			c.tap.Sent(c.unit, c.t.PortID(), to, b)
@@ -274,7 +274,7 @@ func (c *Conn) sent(err error, to Addr, b []byte) error {
 // kernel answers a requester whose queue is full, and how a server keeps one client that never reads from
 // holding up the others. Calls do not wait for other sends on the Conn. On a Transport that is not a
 // NonBlockingSender it returns an *OpError wrapping errors.ErrUnsupported.
-func (c *Conn) SendRawNoWait(to Addr, b []byte) error {
+func (c *Conn) SendRawNoWait(to Sockaddr, b []byte) error {
 	nb, ok := c.t.(NonBlockingSender)
 	if !ok {
 		return &OpError{Op: "send", Unit: c.unit, Err: errors.ErrUnsupported}
@@ -290,7 +290,7 @@ func (c *Conn) SendRawNoWait(to Addr, b []byte) error {
 // SO_SNDTIMEO (a short slice), and returns ctx.Err() itself, unwrapped, once ctx is done (b is then not sent).
 // Calls do not wait for other sends on the Conn. On a Transport that is not a ContextSender (nltest's fake), ctx
 // is looked at before the send only, which is then SendRaw's. A nil ctx gives ErrNilContext.
-func (c *Conn) SendRawContext(ctx context.Context, to Addr, b []byte) error {
+func (c *Conn) SendRawContext(ctx context.Context, to Sockaddr, b []byte) error {
 	if ctx == nil {
 		return ErrNilContext
 	}
@@ -311,7 +311,7 @@ func (c *Conn) SendRawContext(ctx context.Context, to Addr, b []byte) error {
 	return c.sent(err, to, b)
 }
 
-func (c *Conn) sendError(err error, to Addr) error {
+func (c *Conn) sendError(err error, to Sockaddr) error {
 	switch {
 	case c.closed.Load() || errors.Is(err, os.ErrClosed):
 		return ErrClosed
@@ -335,7 +335,7 @@ func lowestGroup(mask uint32) uint32 {
 // SendTo sends msgs as one datagram to to. Each header's Length is set from its payload, a zero PortID becomes
 // this socket's portid, NLM_F_REQUEST is left as the caller set it. Several messages in one datagram cost one
 // system call. A send to a portid nobody holds gives a *NoPeerError.
-func (c *Conn) SendTo(to Addr, msgs ...proto.Message) error {
+func (c *Conn) SendTo(to Sockaddr, msgs ...proto.Message) error {
 	c.sendMu.Lock()
 	defer c.sendMu.Unlock()
 	b := c.sbuf[:0]
@@ -357,7 +357,7 @@ func (c *Conn) Send(m proto.Message) (uint32, error) {
 		m.Header.Sequence = c.NextSequence()
 	}
 	m.Header.Flags |= proto.FlagRequest
-	return m.Header.Sequence, c.SendTo(Addr{}, m)
+	return m.Header.Sequence, c.SendTo(Sockaddr{}, m)
 }
 
 // SendGroup multicasts msgs as one datagram to group g (1-32; the sockaddr_nl bitmask cannot address higher
@@ -369,7 +369,7 @@ func (c *Conn) SendGroup(g uint32, msgs ...proto.Message) error {
 		return &OpError{Op: "send to group", Unit: c.unit,
 			Err: errors.New("groups above 32 cannot be addressed in sockaddr_nl; only joined")}
 	}
-	err := c.SendTo(Addr{Groups: mask}, msgs...)
+	err := c.SendTo(Sockaddr{Groups: mask}, msgs...)
 	var np *NoPeerError
 	if errors.As(err, &np) {
 		return nil

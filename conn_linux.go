@@ -204,7 +204,7 @@ func (sc *sendCall) do(fd uintptr) bool {
 func (t *sockTransport) NotifyWait(fn func()) { t.waitFn = fn }
 
 // RecvMsg implements Transport. Callers serialize it (Conn holds recvMu).
-func (t *sockTransport) RecvMsg(buf, oob []byte) (int, int, Addr, error) {
+func (t *sockTransport) RecvMsg(buf, oob []byte) (int, int, Sockaddr, error) {
 	t.rsa = unix.RawSockaddrNetlink{}
 	t.msg = unix.Msghdr{Name: (*byte)(unsafe.Pointer(&t.rsa)), Namelen: unix.SizeofSockaddrNetlink}
 	t.iov = unix.Iovec{Base: &buf[0]}
@@ -216,22 +216,22 @@ func (t *sockTransport) RecvMsg(buf, oob []byte) (int, int, Addr, error) {
 		t.msg.SetControllen(len(oob))
 	}
 	if err := t.rc.Read(t.recvFn); err != nil {
-		return 0, 0, Addr{}, err
+		return 0, 0, Sockaddr{}, err
 	}
 	if t.rerr != 0 {
-		return 0, 0, Addr{}, t.rerr
+		return 0, 0, Sockaddr{}, t.rerr
 	}
-	return t.rn, int(t.msg.Controllen), Addr{PortID: t.rsa.Pid, Groups: t.rsa.Groups}, nil
+	return t.rn, int(t.msg.Controllen), Sockaddr{PortID: t.rsa.Pid, Groups: t.rsa.Groups}, nil
 }
 
 // SendTo implements Transport. Callers serialize it (Conn holds sendMu).
-func (t *sockTransport) SendTo(to Addr, b []byte) error {
+func (t *sockTransport) SendTo(to Sockaddr, b []byte) error {
 	return t.sendLoop(context.Background(), &t.send, to, b, 0)
 }
 
 // SendToNoWait implements NonBlockingSender: one sendto(2) with MSG_DONTWAIT, which a full receiver answers with
 // EAGAIN at once.
-func (t *sockTransport) SendToNoWait(to Addr, b []byte) error {
+func (t *sockTransport) SendToNoWait(to Sockaddr, b []byte) error {
 	sc := t.sendCall()
 	defer t.sends.Put(sc)
 	return t.sendLoop(context.Background(), sc, to, b, unix.MSG_DONTWAIT)
@@ -239,7 +239,7 @@ func (t *sockTransport) SendToNoWait(to Addr, b []byte) error {
 
 // SendToContext implements ContextSender: SendTo's retries while the receiver is full, each wait bounded by
 // SO_SNDTIMEO (sendWait), until ctx is done.
-func (t *sockTransport) SendToContext(ctx context.Context, to Addr, b []byte) error {
+func (t *sockTransport) SendToContext(ctx context.Context, to Sockaddr, b []byte) error {
 	sc := t.sendCall()
 	defer t.sends.Put(sc)
 	return t.sendLoop(ctx, sc, to, b, 0)
@@ -256,7 +256,7 @@ func (t *sockTransport) sendCall() *sendCall {
 
 // sendLoop sends b to to with sc. With MSG_DONTWAIT in flags a full receiver ends it with EAGAIN; otherwise it
 // tries again, until ctx is done.
-func (t *sockTransport) sendLoop(ctx context.Context, sc *sendCall, to Addr, b []byte, flags int) error {
+func (t *sockTransport) sendLoop(ctx context.Context, sc *sendCall, to Sockaddr, b []byte, flags int) error {
 	sc.sa = unix.RawSockaddrNetlink{Family: unix.AF_NETLINK, Pid: to.PortID, Groups: to.Groups}
 	sc.b, sc.flags = b, flags
 	defer func() { sc.b = nil }()

@@ -91,9 +91,9 @@ func TestStrayMessagesSkipped(t *testing.T) {
 	}, nil)
 	defer conn.Close()
 	// A reply to another request and a datagram from a user process arrive before ours.
-	fake.Inject(nlkit.Addr{}, proto.Message{Header: proto.Header{Type: typeThing, Sequence: 1, PortID: nltest.PortID},
+	fake.Inject(nlkit.Sockaddr{}, proto.Message{Header: proto.Header{Type: typeThing, Sequence: 1, PortID: nltest.PortID},
 		Data: []byte("stale")})
-	fake.Inject(nlkit.Addr{PortID: 777}, thing("forged"))
+	fake.Inject(nlkit.Sockaddr{PortID: 777}, thing("forged"))
 	msgs, err := conn.Execute(context.Background(), thing("x"))
 	if err != nil {
 		t.Fatal(err)
@@ -109,7 +109,7 @@ func TestStrayMessagesSkipped(t *testing.T) {
 func TestUserSendersKeptOnUsersock(t *testing.T) {
 	conn, fake := nltest.New(nlkit.UnitUsersock, nil, nil)
 	defer conn.Close()
-	fake.Inject(nlkit.Addr{PortID: 777}, thing("peer"))
+	fake.Inject(nlkit.Sockaddr{PortID: 777}, thing("peer"))
 	msgs, from, err := conn.Receive(context.Background())
 	if err != nil || from.Addr.PortID != 777 || string(msgs[0].Data) != "peer" {
 		t.Fatalf("msgs %v from %+v err %v", msgs, from, err)
@@ -138,8 +138,8 @@ func TestCloseUnblocksReceive(t *testing.T) {
 func TestTruncatedDatagramGrowsBuffer(t *testing.T) {
 	conn, fake := nltest.New(0, nil, &nlkit.Config{ReceiveBuffer: 64})
 	defer conn.Close()
-	fake.Inject(nlkit.Addr{}, thing(string(make([]byte, 100))))
-	fake.Inject(nlkit.Addr{}, thing(string(make([]byte, 100))))
+	fake.Inject(nlkit.Sockaddr{}, thing(string(make([]byte, 100))))
+	fake.Inject(nlkit.Sockaddr{}, thing(string(make([]byte, 100))))
 	_, _, err := conn.Receive(context.Background())
 	var te *nlkit.TruncatedError
 	if !errors.As(err, &te) || te.Size != 116 || te.Buffer != 64 {
@@ -157,8 +157,8 @@ func TestTruncatedDatagramGrowsBuffer(t *testing.T) {
 func TestDatagramSize(t *testing.T) {
 	conn, fake := nltest.New(0, nil, &nlkit.Config{ReceiveBuffer: 64})
 	defer conn.Close()
-	fake.Inject(nlkit.Addr{}, thing(string(make([]byte, 100))))
-	fake.Inject(nlkit.Addr{}, thing("ok"))
+	fake.Inject(nlkit.Sockaddr{}, thing(string(make([]byte, 100))))
+	fake.Inject(nlkit.Sockaddr{}, thing("ok"))
 	d, err := conn.ReceiveDatagram(context.Background())
 	var te *nlkit.TruncatedError
 	if !errors.As(err, &te) || d == nil || d.Size != 116 || len(d.Data) != 64 || !d.Truncated() {
@@ -176,7 +176,7 @@ func TestMalformedDatagramIsTyped(t *testing.T) {
 	good := thing("ok").AppendTo(nil)
 	bad := make([]byte, 16)
 	binary.NativeEndian.PutUint32(bad, 4) // nlmsg_len below the header size
-	fake.InjectRaw(nlkit.Addr{}, append(good, bad...))
+	fake.InjectRaw(nlkit.Sockaddr{}, append(good, bad...))
 	msgs, _, err := conn.Receive(context.Background())
 	var re *nlkit.ReceiveError
 	if !errors.As(err, &re) || !errors.Is(err, &proto.MessageError{Kind: proto.ErrShortLength}) {
@@ -196,7 +196,7 @@ func TestReceiveContextCancel(t *testing.T) {
 		t.Fatalf("err %v", err)
 	}
 	// The cancellation must not leak into the next receive.
-	fake.Inject(nlkit.Addr{}, thing("next"))
+	fake.Inject(nlkit.Sockaddr{}, thing("next"))
 	msgs, _, err := conn.Receive(context.Background())
 	if err != nil || string(msgs[0].Data) != "next" {
 		t.Fatalf("after cancel: %v %v", msgs, err)
@@ -212,7 +212,7 @@ func TestSendGroupAndErrors(t *testing.T) {
 	if err := conn.SendGroup(40, thing("g")); err == nil {
 		t.Fatal("group 40 cannot be addressed; want an error")
 	}
-	err := conn.SendTo(nlkit.Addr{PortID: 99}, thing("x"))
+	err := conn.SendTo(nlkit.Sockaddr{PortID: 99}, thing("x"))
 	var np *nlkit.NoPeerError
 	if !errors.As(err, &np) || np.PortID != 99 || !errors.Is(err, syscall.ECONNREFUSED) {
 		t.Fatalf("err %v: want NoPeerError for 99", err)

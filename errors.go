@@ -127,7 +127,7 @@ func (e *OpError) Unwrap() error { return e.Err }
 type TruncatedError struct {
 	// Size is the datagram's real size, Buffer the size of the buffer that received it.
 	Size, Buffer int
-	From         Addr
+	From         Sockaddr
 }
 
 func (e *TruncatedError) Error() string {
@@ -143,7 +143,7 @@ func (e *TruncatedError) Is(target error) bool {
 
 // ReceiveError reports a malformed datagram: the Conn stays usable. Err is a *proto.MessageError.
 type ReceiveError struct {
-	From Addr
+	From Sockaddr
 	Err  error
 }
 

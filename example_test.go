@@ -50,7 +50,7 @@ func ExampleConn_Dump() {
 func ExampleNoPeerError() {
 	conn := nltest.Dial(nlkit.UnitUsersock, nil)
 	defer conn.Close()
-	err := conn.SendTo(nlkit.Addr{PortID: 99}, proto.Message{Header: proto.Header{Type: 100}})
+	err := conn.SendTo(nlkit.Sockaddr{PortID: 99}, proto.Message{Header: proto.Header{Type: 100}})
 	fmt.Println(err)
 	// Output: netlink unit 2: no such peer: no socket holds portid 99 (connection refused)
 }

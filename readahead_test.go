@@ -177,14 +177,14 @@ type faulty struct {
 	bad []byte
 }
 
-func (f *faulty) RecvMsg(buf, oob []byte) (int, int, nlkit.Addr, error) {
+func (f *faulty) RecvMsg(buf, oob []byte) (int, int, nlkit.Sockaddr, error) {
 	if f.n.Add(1) == f.at {
 		// Consume the real one, so the dump still ends where it would.
 		if _, _, _, err := f.Fake.RecvMsg(buf, oob); err != nil {
-			return 0, 0, nlkit.Addr{}, err
+			return 0, 0, nlkit.Sockaddr{}, err
 		}
 		copy(buf, f.bad)
-		return len(f.bad), 0, nlkit.Addr{}, nil
+		return len(f.bad), 0, nlkit.Sockaddr{}, nil
 	}
 	return f.Fake.RecvMsg(buf, oob)
 }
@@ -259,7 +259,7 @@ func (s *stalling) SetReadDeadline(t time.Time) error {
 	return s.Fake.SetReadDeadline(t)
 }
 
-func (s *stalling) RecvMsg(buf, oob []byte) (int, int, nlkit.Addr, error) {
+func (s *stalling) RecvMsg(buf, oob []byte) (int, int, nlkit.Sockaddr, error) {
 	if s.got.Add(1) > s.n {
 		s.mu.Lock()
 		waitFn := s.waitFn
@@ -273,7 +273,7 @@ func (s *stalling) RecvMsg(buf, oob []byte) (int, int, nlkit.Addr, error) {
 			s.mu.Unlock()
 			if !dl.IsZero() && time.Now().After(dl) {
 				s.got.Store(-1 << 30) // serve the rest from now on
-				return 0, 0, nlkit.Addr{}, os.ErrDeadlineExceeded
+				return 0, 0, nlkit.Sockaddr{}, os.ErrDeadlineExceeded
 			}
 			select {
 			case <-s.wake:
@@ -343,8 +343,8 @@ func TestDumpReadAheadDeliversBeforeAStall(t *testing.T) {
 // for every datagram.
 type plain struct{ f *nltest.Fake }
 
-func (p plain) SendTo(to nlkit.Addr, b []byte) error                  { return p.f.SendTo(to, b) }
-func (p plain) RecvMsg(buf, oob []byte) (int, int, nlkit.Addr, error) { return p.f.RecvMsg(buf, oob) }
+func (p plain) SendTo(to nlkit.Sockaddr, b []byte) error                  { return p.f.SendTo(to, b) }
+func (p plain) RecvMsg(buf, oob []byte) (int, int, nlkit.Sockaddr, error) { return p.f.RecvMsg(buf, oob) }
 func (p plain) SetReadDeadline(t time.Time) error                     { return p.f.SetReadDeadline(t) }
 func (p plain) JoinGroup(g uint32) error                              { return p.f.JoinGroup(g) }
 func (p plain) LeaveGroup(g uint32) error                             { return p.f.LeaveGroup(g) }
@@ -382,7 +382,7 @@ type padded struct {
 	at int32
 }
 
-func (p *padded) RecvMsg(buf, oob []byte) (int, int, nlkit.Addr, error) {
+func (p *padded) RecvMsg(buf, oob []byte) (int, int, nlkit.Sockaddr, error) {
 	n, oobn, from, err := p.Fake.RecvMsg(buf, oob)
 	if err == nil && p.n.Add(1) == p.at && n+2 <= len(buf) {
 		buf[n], buf[n+1] = 0, 0

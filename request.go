@@ -85,7 +85,7 @@ func (c *Conn) request(ctx context.Context, m proto.Message, ext *proto.ExtAck) 
 			m.Header.Sequence = c.NextSequence()
 		}
 		seq := m.Header.Sequence
-		if err := c.SendTo(Addr{}, m); err != nil {
+		if err := c.SendTo(Sockaddr{}, m); err != nil {
 			yield(proto.Message{}, err)
 			return
 		}

@@ -59,7 +59,7 @@ func within(t *testing.T, what string, fn func() error) error {
 }
 
 // fill sends 1000-byte datagrams with SendRawNoWait until the receiver is full, and returns how many it took.
-func fill(t *testing.T, tx *nlkit.Conn, to nlkit.Addr) int {
+func fill(t *testing.T, tx *nlkit.Conn, to nlkit.Sockaddr) int {
 	t.Helper()
 	b := proto.Message{Header: proto.Header{Type: typeThing}, Data: make([]byte, 1000)}.AppendTo(nil)
 	for n := 0; n < 10000; n++ {
@@ -83,7 +83,7 @@ func fill(t *testing.T, tx *nlkit.Conn, to nlkit.Addr) int {
 // nothing it reported as sent is lost, and it sends again once the receiver reads.
 func TestSendRawNoWaitFullReceiver(t *testing.T) {
 	rx, tx := usersockPair(t, nlkit.Config{SocketReceiveBuffer: 1})
-	to := nlkit.Addr{PortID: rx.PortID()}
+	to := nlkit.Sockaddr{PortID: rx.PortID()}
 	sent := fill(t, tx, to)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -108,7 +108,7 @@ func TestSendRawNoWaitFullReceiver(t *testing.T) {
 // and delivers once the receiver reads.
 func TestSendRawContextFullReceiver(t *testing.T) {
 	rx, tx := usersockPair(t, nlkit.Config{SocketReceiveBuffer: 1})
-	to := nlkit.Addr{PortID: rx.PortID()}
+	to := nlkit.Sockaddr{PortID: rx.PortID()}
 	fill(t, tx, to)
 	b := thing("waiting").AppendTo(nil)
 
@@ -145,22 +145,22 @@ func TestSendRawContextFullReceiver(t *testing.T) {
 func TestSendRawContextErrors(t *testing.T) {
 	rx, tx := usersockPair(t, nlkit.Config{})
 	//lint:ignore SA1012 a nil context is what is tested
-	if err := tx.SendRawContext(nil, nlkit.Addr{PortID: rx.PortID()}, nil); err != nlkit.ErrNilContext {
+	if err := tx.SendRawContext(nil, nlkit.Sockaddr{PortID: rx.PortID()}, nil); err != nlkit.ErrNilContext {
 		t.Fatalf("nil context: %v", err)
 	}
 	rx.Close()
 	var np *nlkit.NoPeerError
-	if err := tx.SendRawContext(context.Background(), nlkit.Addr{PortID: rx.PortID()}, thing("x").AppendTo(nil)); !errors.As(err, &np) {
+	if err := tx.SendRawContext(context.Background(), nlkit.Sockaddr{PortID: rx.PortID()}, thing("x").AppendTo(nil)); !errors.As(err, &np) {
 		t.Fatalf("to a closed socket's portid: %v, want a *NoPeerError", err)
 	}
-	if err := tx.SendRawNoWait(nlkit.Addr{PortID: rx.PortID()}, thing("x").AppendTo(nil)); !errors.As(err, &np) {
+	if err := tx.SendRawNoWait(nlkit.Sockaddr{PortID: rx.PortID()}, thing("x").AppendTo(nil)); !errors.As(err, &np) {
 		t.Fatalf("SendRawNoWait to a closed socket's portid: %v, want a *NoPeerError", err)
 	}
 	tx.Close()
-	if err := tx.SendRawContext(context.Background(), nlkit.Addr{}, nil); err != nlkit.ErrClosed {
+	if err := tx.SendRawContext(context.Background(), nlkit.Sockaddr{}, nil); err != nlkit.ErrClosed {
 		t.Fatalf("closed: %v", err)
 	}
-	if err := tx.SendRawNoWait(nlkit.Addr{}, nil); err != nlkit.ErrClosed {
+	if err := tx.SendRawNoWait(nlkit.Sockaddr{}, nil); err != nlkit.ErrClosed {
 		t.Fatalf("closed: %v", err)
 	}
 }
@@ -170,15 +170,15 @@ func TestSendRawContextErrors(t *testing.T) {
 func TestSendRawOnAFake(t *testing.T) {
 	conn, fake := nltest.New(0, nil, nil)
 	defer conn.Close()
-	if err := conn.SendRawNoWait(nlkit.Addr{}, thing("x").AppendTo(nil)); !errors.Is(err, errors.ErrUnsupported) {
+	if err := conn.SendRawNoWait(nlkit.Sockaddr{}, thing("x").AppendTo(nil)); !errors.Is(err, errors.ErrUnsupported) {
 		t.Fatalf("SendRawNoWait: %v, want errors.ErrUnsupported", err)
 	}
-	if err := conn.SendRawContext(context.Background(), nlkit.Addr{}, thing("y").AppendTo(nil)); err != nil {
+	if err := conn.SendRawContext(context.Background(), nlkit.Sockaddr{}, thing("y").AppendTo(nil)); err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if err := conn.SendRawContext(ctx, nlkit.Addr{}, thing("z").AppendTo(nil)); err != context.Canceled {
+	if err := conn.SendRawContext(ctx, nlkit.Sockaddr{}, thing("z").AppendTo(nil)); err != context.Canceled {
 		t.Fatalf("cancelled: %v", err)
 	}
 	if s := fake.Sent(); len(s) != 1 || payload(s[0]) != "y" {
@@ -193,9 +193,9 @@ func TestFixedReceiveBuffer(t *testing.T) {
 		conn, fake := nltest.New(0, nil, &nlkit.Config{ReceiveBuffer: 64, FixedReceiveBuffer: fixed})
 		defer conn.Close()
 		for range 2 {
-			fake.Inject(nlkit.Addr{}, thing(string(make([]byte, 100))))
+			fake.Inject(nlkit.Sockaddr{}, thing(string(make([]byte, 100))))
 		}
-		fake.Inject(nlkit.Addr{}, thing("small"))
+		fake.Inject(nlkit.Sockaddr{}, thing("small"))
 		var got []int
 		for range 3 {
 			d, err := conn.ReceiveDatagram(context.Background())
@@ -221,7 +221,7 @@ func TestFixedReceiveBuffer(t *testing.T) {
 // fixed size and reported, and the next batch has the same buffers.
 func TestFixedReceiveBufferBatch(t *testing.T) {
 	rx, tx := usersockPair(t, nlkit.Config{ReceiveBuffer: 512, FixedReceiveBuffer: true})
-	to := nlkit.Addr{PortID: rx.PortID()}
+	to := nlkit.Sockaddr{PortID: rx.PortID()}
 	big := proto.Message{Header: proto.Header{Type: typeThing}, Data: make([]byte, 4000)}.AppendTo(nil)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()

@@ -19,7 +19,7 @@ func TestReceiveAfterEarlierContextCancelled(t *testing.T) {
 	defer conn.Close()
 	first, cancelFirst := context.WithCancel(context.Background())
 	for i := range 3 {
-		fake.Inject(nlkit.Addr{PortID: 7}, thing("x"))
+		fake.Inject(nlkit.Sockaddr{PortID: 7}, thing("x"))
 		if _, err := conn.ReceiveDatagram(first); err != nil {
 			t.Fatalf("receive %d: %v", i, err)
 		}
@@ -33,7 +33,7 @@ func TestReceiveAfterEarlierContextCancelled(t *testing.T) {
 		got <- err
 	}()
 	time.Sleep(20 * time.Millisecond) // let the cancellation of first land, if it were going to
-	fake.Inject(nlkit.Addr{PortID: 7}, thing("y"))
+	fake.Inject(nlkit.Sockaddr{PortID: 7}, thing("y"))
 	if err := <-got; err != nil {
 		t.Fatalf("receive with a live context after another was cancelled: %v", err)
 	}
@@ -49,7 +49,7 @@ func TestCancelReusedContextWhileBlocked(t *testing.T) {
 	defer conn.Close()
 	ctx, cancel := context.WithCancel(context.Background())
 	for range 3 {
-		fake.Inject(nlkit.Addr{PortID: 7}, thing("x"))
+		fake.Inject(nlkit.Sockaddr{PortID: 7}, thing("x"))
 		if _, err := conn.ReceiveDatagram(ctx); err != nil {
 			t.Fatal(err)
 		}
@@ -84,7 +84,7 @@ func TestConcurrentSendRawAndSendTo(t *testing.T) {
 	}
 	defer tx.Close()
 	const n = 200
-	to := nlkit.Addr{PortID: rx.PortID()}
+	to := nlkit.Sockaddr{PortID: rx.PortID()}
 	raw := proto.Message{Header: proto.Header{Type: typeThing, Sequence: 1}, Data: []byte("raw")}.AppendTo(nil)
 	var wg sync.WaitGroup
 	wg.Go(func() {

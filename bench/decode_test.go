@@ -134,15 +134,15 @@ type replay struct {
 
 const replayPortID = 4242
 
-func (r *replay) SendTo(_ nlkit.Addr, b []byte) error {
+func (r *replay) SendTo(_ nlkit.Sockaddr, b []byte) error {
 	r.seq = binary.NativeEndian.Uint32(b[8:12])
 	r.next = 0
 	return nil
 }
 
-func (r *replay) RecvMsg(buf, _ []byte) (int, int, nlkit.Addr, error) {
+func (r *replay) RecvMsg(buf, _ []byte) (int, int, nlkit.Sockaddr, error) {
 	if r.next >= len(r.dgrams) {
-		return 0, 0, nlkit.Addr{}, unix.EAGAIN
+		return 0, 0, nlkit.Sockaddr{}, unix.EAGAIN
 	}
 	d := r.dgrams[r.next]
 	r.next++
@@ -156,7 +156,7 @@ func (r *replay) RecvMsg(buf, _ []byte) (int, int, nlkit.Addr, error) {
 		}
 		off += (l + 3) &^ 3
 	}
-	return len(d), 0, nlkit.Addr{}, nil
+	return len(d), 0, nlkit.Sockaddr{}, nil
 }
 
 func (r *replay) SetReadDeadline(time.Time) error { return nil }

@@ -283,14 +283,14 @@ func connRoundTrips(h netns.NsHandle, n int) (time.Duration, error) {
 					return
 				}
 				reply := proto.Message{Header: proto.Header{Type: m.Header.Type, Sequence: m.Header.Sequence}, Data: m.Data}
-				if err := srv.SendTo(nlkit.Addr{PortID: d.From.Addr.PortID}, reply); err != nil {
+				if err := srv.SendTo(nlkit.Sockaddr{PortID: d.From.Addr.PortID}, reply); err != nil {
 					done <- err
 					return
 				}
 			}
 		}
 	}()
-	to := nlkit.Addr{PortID: srv.PortID()}
+	to := nlkit.Sockaddr{PortID: srv.PortID()}
 	msg := proto.Message{Header: proto.Header{Type: unitType, Flags: proto.FlagRequest}, Data: payload()}
 	start := time.Now()
 	for i := 0; i < n; i++ {
@@ -324,7 +324,7 @@ func connOneWay(h netns.NsHandle, n, k int) (time.Duration, error) {
 		return countIn(d)
 	})
 	msgs := oneWayMessages(k)
-	to := nlkit.Addr{PortID: rx.PortID()}
+	to := nlkit.Sockaddr{PortID: rx.PortID()}
 	start := time.Now()
 	for sent := 0; sent < n; sent += k {
 		if err := tx.SendTo(to, msgs...); err != nil {
@@ -358,7 +358,7 @@ func connBatchOneWay(h netns.NsHandle, n, k int) (time.Duration, error) {
 	for i := range bufs {
 		bufs[i] = dgram
 	}
-	to := nlkit.Addr{PortID: rx.PortID()}
+	to := nlkit.Sockaddr{PortID: rx.PortID()}
 	start := time.Now()
 	for sent := 0; sent < n; {
 		m := min(k, (n-sent+k-1)/k) // the datagrams still to send, up to k

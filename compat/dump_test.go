@@ -55,9 +55,9 @@ func TestDumpFilterSkips(t *testing.T) {
 		return m
 	}
 	next := rth.Seq + 1
-	fake.Inject(nlkit.Addr{}, stray(next, nltest.PortID+1)) // another socket's
-	fake.Inject(nlkit.Addr{}, stray(next-1, nltest.PortID)) // an older request's
-	fake.Inject(nlkit.Addr{PortID: 777}, stray(next, nltest.PortID))
+	fake.Inject(nlkit.Sockaddr{}, stray(next, nltest.PortID+1)) // another socket's
+	fake.Inject(nlkit.Sockaddr{}, stray(next-1, nltest.PortID)) // an older request's
+	fake.Inject(nlkit.Sockaddr{PortID: 777}, stray(next, nltest.PortID))
 	if err := RtnlLinkdumpReq(rth, 0); err != nil {
 		t.Fatal(err)
 	}
@@ -306,7 +306,7 @@ func TestSendCheck(t *testing.T) {
 
 func TestListen(t *testing.T) {
 	rth, fake := fakeHandle(t, nil)
-	fake.Inject(nlkit.Addr{Groups: 1}, linkMsg(1, "lo", 0), linkMsg(2, "eth0", 0))
+	fake.Inject(nlkit.Sockaddr{Groups: 1}, linkMsg(1, "lo", 0), linkMsg(2, "eth0", 0))
 	var got []string
 	err := RtnlListen(rth, func(ctrl *RtnlCtrlData, n *Nlmsghdr, arg any) int {
 		if ctrl.Nsid != -1 {

@@ -77,7 +77,7 @@ func FuzzDumpFilter(f *testing.F) {
 			binary.NativeEndian.PutUint32(b[8:], rth.Seq+1)
 			binary.NativeEndian.PutUint32(b[12:], rth.Local.PortID)
 		}
-		fake.InjectRaw(nlkit.Addr{}, b)
+		fake.InjectRaw(nlkit.Sockaddr{}, b)
 		if err := RtnlLinkdumpReq(rth, 0); err != nil {
 			t.Fatal(err)
 		}
@@ -95,9 +95,9 @@ func FuzzListen(f *testing.F) {
 	f.Add([]byte{4, 0, 0, 0})
 	f.Fuzz(func(t *testing.T, b []byte) {
 		rth, fake := fakeHandle(t, nil)
-		fake.InjectRaw(nlkit.Addr{Groups: 1}, b)
+		fake.InjectRaw(nlkit.Sockaddr{Groups: 1}, b)
 		stop := proto.Message{Header: proto.Header{Type: 0x7fff}}
-		fake.Inject(nlkit.Addr{Groups: 1}, stop)
+		fake.Inject(nlkit.Sockaddr{Groups: 1}, stop)
 		_ = RtnlListen(rth, func(ctrl *RtnlCtrlData, n *Nlmsghdr, _ any) int {
 			if n.Type == 0x7fff {
 				return -1

@@ -16,9 +16,9 @@ type RtnlHandle struct {
 	// Fd is the socket. RtnlOpen dials it; RtnlClose closes it and sets it to nil (C sets fd to -1).
 	Fd *nlkit.Conn
 	// Local is the socket's address after bind: Local.PortID is nl_pid, Local.Groups the subscriptions.
-	Local nlkit.Addr
+	Local nlkit.Sockaddr
 	// Peer is unused, as in C.
-	Peer nlkit.Addr
+	Peer nlkit.Sockaddr
 	// Seq is the last sequence number used; RtnlOpen starts it at the time of day in seconds.
 	Seq uint32
 	// Dump is the sequence number of the dump in progress.
@@ -86,12 +86,12 @@ func RtnlOpenConfig(rth *RtnlHandle, subscriptions uint32, protocol int, cfg *nl
 	}
 	conn, err := nlkit.Dial(protocol, &c)
 	*rth = RtnlHandle{Warn: rth.Warn, Ctx: rth.Ctx, Rcvbuf: rth.Rcvbuf, Fd: conn, Proto: protocol, cfg: c, owned: true,
-		Local: nlkit.Addr{}}
+		Local: nlkit.Sockaddr{}}
 	if err != nil {
 		rth.Fd = nil
 		return err
 	}
-	rth.Local = nlkit.Addr{PortID: conn.PortID(), Groups: subscriptions}
+	rth.Local = nlkit.Sockaddr{PortID: conn.PortID(), Groups: subscriptions}
 	rth.Seq = uint32(time.Now().Unix())
 	return nil
 }
@@ -101,7 +101,7 @@ func RtnlOpenConfig(rth *RtnlHandle, subscriptions uint32, protocol int, cfg *nl
 // handle: set the matching RTNL_HANDLE_F_* bits in Flags by hand. Go only.
 func RtnlOpenConn(rth *RtnlHandle, conn *nlkit.Conn) {
 	*rth = RtnlHandle{Warn: rth.Warn, Ctx: rth.Ctx, Rcvbuf: rth.Rcvbuf, Fd: conn, Proto: conn.Unit(),
-		Local: nlkit.Addr{PortID: conn.PortID()}, Seq: uint32(time.Now().Unix())}
+		Local: nlkit.Sockaddr{PortID: conn.PortID()}, Seq: uint32(time.Now().Unix())}
 }
 
 // Config returns a copy of the nlkit.Config the handle's socket was dialed with by RtnlOpen*, for opening
@@ -239,7 +239,7 @@ func (rth *RtnlHandle) send(b []byte) error {
 	if rth.Fd == nil {
 		return nlkit.ErrClosed
 	}
-	return rth.Fd.SendRaw(nlkit.Addr{}, b)
+	return rth.Fd.SendRaw(nlkit.Sockaddr{}, b)
 }
 
 // nextDump starts a dump: rth->dump = ++rth->seq.

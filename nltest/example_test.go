@@ -49,7 +49,7 @@ func ExampleNew() {
 	conn, fake := nltest.New(nlkit.UnitUsersock, nil, &nlkit.Config{Groups: []uint32{3}})
 	defer conn.Close()
 
-	fake.Inject(nltest.Addr{Groups: nlkit.GroupMask(3)}, proto.Message{Header: proto.Header{Type: 200}, Data: []byte("event")})
+	fake.Inject(nltest.Sockaddr{Groups: nlkit.GroupMask(3)}, proto.Message{Header: proto.Header{Type: 200}, Data: []byte("event")})
 	msgs, from, err := conn.Receive(context.Background())
 	if err != nil {
 		log.Fatal(err)

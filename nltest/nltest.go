@@ -56,12 +56,12 @@ type Fake struct {
 }
 
 type datagram struct {
-	from Addr
+	from Sockaddr
 	b    []byte
 }
 
-// Addr is nlkit.Addr.
-type Addr = nlkit.Addr
+// Sockaddr is nlkit.Sockaddr.
+type Sockaddr = nlkit.Sockaddr
 
 // Dial returns a connection whose requests fn answers.
 func Dial(unit int, fn Func) *nlkit.Conn {
@@ -82,12 +82,12 @@ func New(unit int, fn Func, cfg *nlkit.Config) (*nlkit.Conn, *Fake) {
 }
 
 // Inject queues msgs as one datagram from the given sender (portid 0 and a group mask for a kernel multicast).
-func (f *Fake) Inject(from Addr, msgs ...proto.Message) {
+func (f *Fake) Inject(from Sockaddr, msgs ...proto.Message) {
 	f.InjectRaw(from, proto.AppendMessages(nil, msgs...))
 }
 
 // InjectRaw queues b, as it is, as one datagram.
-func (f *Fake) InjectRaw(from Addr, b []byte) {
+func (f *Fake) InjectRaw(from Sockaddr, b []byte) {
 	f.mu.Lock()
 	f.queue = append(f.queue, datagram{from: from, b: append([]byte(nil), b...)})
 	f.mu.Unlock()
@@ -118,7 +118,7 @@ func (f *Fake) signal() {
 }
 
 // SendTo implements nlkit.Transport: datagrams to the kernel (portid 0, no groups) go to the Func.
-func (f *Fake) SendTo(to Addr, b []byte) error {
+func (f *Fake) SendTo(to Sockaddr, b []byte) error {
 	f.mu.Lock()
 	if f.closed {
 		f.mu.Unlock()
@@ -214,12 +214,12 @@ func (f *Fake) answer(out []byte, req proto.Message) []byte {
 }
 
 // RecvMsg implements nlkit.Transport.
-func (f *Fake) RecvMsg(buf, oob []byte) (int, int, Addr, error) {
+func (f *Fake) RecvMsg(buf, oob []byte) (int, int, Sockaddr, error) {
 	for {
 		f.mu.Lock()
 		if f.closed {
 			f.mu.Unlock()
-			return 0, 0, Addr{}, os.ErrClosed
+			return 0, 0, Sockaddr{}, os.ErrClosed
 		}
 		if len(f.queue) > 0 {
 			d := f.queue[0]
@@ -240,7 +240,7 @@ func (f *Fake) RecvMsg(buf, oob []byte) (int, int, Addr, error) {
 		}
 		wait := time.Until(dl)
 		if wait <= 0 {
-			return 0, 0, Addr{}, os.ErrDeadlineExceeded
+			return 0, 0, Sockaddr{}, os.ErrDeadlineExceeded
 		}
 		t := time.NewTimer(wait)
 		select {

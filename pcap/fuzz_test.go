@@ -12,8 +12,8 @@ import (
 func seedCapture() []byte {
 	var buf bytes.Buffer
 	w, _ := NewWriter(&buf)
-	w.Sent(0, 7, nlkit.Addr{}, getlink(1).AppendTo(nil))
-	w.Received(0, 7, nlkit.Addr{}, proto.AppendAck(nil, getlink(1), 17, false, &proto.ExtAck{Msg: "exists"}, 7))
+	w.Sent(0, 7, nlkit.Sockaddr{}, getlink(1).AppendTo(nil))
+	w.Received(0, 7, nlkit.Sockaddr{}, proto.AppendAck(nil, getlink(1), 17, false, &proto.ExtAck{Msg: "exists"}, 7))
 	return buf.Bytes()
 }
 

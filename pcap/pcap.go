@@ -162,7 +162,7 @@ func (w *Writer) WriteRecord(r Record) error {
 }
 
 // Sent implements nlkit.Tap: a datagram the tapped socket (portid from) sent to to.
-func (w *Writer) Sent(unit int, from uint32, to nlkit.Addr, b []byte) {
+func (w *Writer) Sent(unit int, from uint32, to nlkit.Sockaddr, b []byte) {
 	pt := uint16(PacketUser)
 	if to.PortID == 0 && to.Groups == 0 {
 		pt = PacketKernel
@@ -171,7 +171,7 @@ func (w *Writer) Sent(unit int, from uint32, to nlkit.Addr, b []byte) {
 }
 
 // Received implements nlkit.Tap: a datagram the tapped socket (portid to) received from from.
-func (w *Writer) Received(unit int, to uint32, from nlkit.Addr, b []byte) {
+func (w *Writer) Received(unit int, to uint32, from nlkit.Sockaddr, b []byte) {
 	_ = w.WriteRecord(Record{PacketType: PacketUser, Unit: unit, From: from.PortID, To: to, HasAddr: true, Data: b})
 }
 

@@ -29,9 +29,9 @@ func TestWriteRead(t *testing.T) {
 	when := time.Date(2024, 5, 6, 7, 8, 9, 123456000, time.UTC)
 	w.now = func() time.Time { return when }
 	req := getlink(1).AppendTo(nil)
-	w.Sent(0, 4242, nlkit.Addr{}, req)
-	w.Received(0, 4242, nlkit.Addr{}, proto.AppendMessages(nil, getlink(1), getlink(2)))
-	w.Sent(2, 4242, nlkit.Addr{PortID: 99}, []byte{1, 2, 3})
+	w.Sent(0, 4242, nlkit.Sockaddr{}, req)
+	w.Received(0, 4242, nlkit.Sockaddr{}, proto.AppendMessages(nil, getlink(1), getlink(2)))
+	w.Sent(2, 4242, nlkit.Sockaddr{PortID: 99}, []byte{1, 2, 3})
 	if w.Count() != 3 || w.Err() != nil {
 		t.Fatalf("count %d err %v", w.Count(), w.Err())
 	}
@@ -91,12 +91,12 @@ func TestWriterTapConcurrent(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			for j := range 20 {
-				conn.SendRaw(nlkit.Addr{}, getlink(uint32(i*100+j)).AppendTo(nil))
+				conn.SendRaw(nlkit.Sockaddr{}, getlink(uint32(i*100+j)).AppendTo(nil))
 			}
 		}()
 	}
 	wg.Wait()
-	fake.Inject(nlkit.Addr{Groups: 1}, getlink(7))
+	fake.Inject(nlkit.Sockaddr{Groups: 1}, getlink(7))
 	if _, err := conn.ReceiveDatagram(t.Context()); err != nil {
 		t.Fatal(err)
 	}
@@ -164,7 +164,7 @@ func TestNlmonRecord(t *testing.T) {
 func TestReaderErrors(t *testing.T) {
 	var buf bytes.Buffer
 	w, _ := NewWriter(&buf)
-	w.Sent(0, 1, nlkit.Addr{}, getlink(1).AppendTo(nil))
+	w.Sent(0, 1, nlkit.Sockaddr{}, getlink(1).AppendTo(nil))
 	full := buf.Bytes()
 	var fe *FormatError
 	if _, err := NewReader(bytes.NewReader(full[:10])); !errors.As(err, &fe) {
@@ -209,7 +209,7 @@ func TestDecodeFormats(t *testing.T) {
 	var buf bytes.Buffer
 	w, _ := NewWriter(&buf)
 	w.now = func() time.Time { return time.Date(2024, 1, 2, 3, 4, 5, 6000, time.UTC) }
-	w.Sent(0, 4242, nlkit.Addr{}, getlink(9).AppendTo(nil))
+	w.Sent(0, 4242, nlkit.Sockaddr{}, getlink(9).AppendTo(nil))
 	var out strings.Builder
 	if err := Decode(&out, bytes.NewReader(buf.Bytes())); err != nil {
 		t.Fatal(err)

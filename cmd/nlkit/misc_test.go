@@ -82,7 +82,7 @@ func TestMonitor(t *testing.T) {
 			t.Error("the monitor did not join its groups")
 		}
 		for _, m := range events {
-			fake.Inject(nlkit.Addr{Groups: 1}, m)
+			fake.Inject(nlkit.Sockaddr{Groups: 1}, m)
 		}
 	}
 	done := make(chan int)

@@ -218,7 +218,7 @@ func roundTrip(ctx context.Context, c *nlkit.Conn, typ uint16, msg []byte) (prot
 	m := proto.Message{Header: proto.Header{Type: typ, Flags: proto.FlagRequest, Sequence: c.NextSequence(),
 		PortID: c.PortID()}, Data: msg}
 	m.Header.Length = uint32(m.Len())
-	if err := c.SendTo(nlkit.Addr{}, m); err != nil {
+	if err := c.SendTo(nlkit.Sockaddr{}, m); err != nil {
 		return m.Header, proto.Header{}, err
 	}
 	want := wire(m.Header, msg)

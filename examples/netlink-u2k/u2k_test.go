@@ -74,7 +74,7 @@ func (k *fakeKernel) input(from *nltest.Fake, m proto.Message) {
 		k.mu.Lock()
 		for _, f := range k.fakes {
 			if f != from && f.Joined(knetlink.Group) {
-				f.InjectRaw(nlkit.Addr{Groups: nlkit.GroupMask(knetlink.Group)}, raw)
+				f.InjectRaw(nlkit.Sockaddr{Groups: nlkit.GroupMask(knetlink.Group)}, raw)
 			}
 		}
 		k.mu.Unlock()
@@ -82,7 +82,7 @@ func (k *fakeKernel) input(from *nltest.Fake, m proto.Message) {
 	if k.mangle != nil {
 		raw = k.mangle(raw)
 	}
-	from.InjectRaw(nlkit.Addr{}, raw)
+	from.InjectRaw(nlkit.Sockaddr{}, raw)
 }
 
 func (k *fakeKernel) genlEcho(req genl.Message) ([]genl.Message, error) {
@@ -94,7 +94,7 @@ func (k *fakeKernel) genlEcho(req genl.Message) ([]genl.Message, error) {
 	k.mu.Lock()
 	for _, f := range k.genls {
 		if f.Joined(eventsID) {
-			f.Inject(nlkit.Addr{Groups: 0}, reply.NetlinkMessage(0x1a, 0))
+			f.Inject(nlkit.Sockaddr{Groups: 0}, reply.NetlinkMessage(0x1a, 0))
 		}
 	}
 	k.mu.Unlock()

@@ -283,8 +283,8 @@ func TestLiveAbandonAtLastMessage(t *testing.T) {
 // countTap counts the datagrams a Conn sends and receives.
 type countTap struct{ sent, received atomic.Int64 }
 
-func (c *countTap) Sent(int, uint32, nlkit.Addr, []byte)     { c.sent.Add(1) }
-func (c *countTap) Received(int, uint32, nlkit.Addr, []byte) { c.received.Add(1) }
+func (c *countTap) Sent(int, uint32, nlkit.Sockaddr, []byte)     { c.sent.Add(1) }
+func (c *countTap) Received(int, uint32, nlkit.Sockaddr, []byte) { c.received.Add(1) }
 
 // TestLiveDialConfig checks that Dial applies its Config: a socket in a fresh namespace, watched by a Tap,
 // resolves nlctrl there.

@@ -533,7 +533,7 @@ func (r *batchRun[T]) flush(ctx context.Context, settle bool) error {
 		r.answers = 1
 	}
 	if len(b.out) > 0 {
-		n, err := r.conn.SendRawBatch(nlkit.Addr{}, b.out)
+		n, err := r.conn.SendRawBatch(nlkit.Sockaddr{}, b.out)
 		for _, d := range b.out[:n] {
 			r.res.Sent += countMessages(d)
 		}

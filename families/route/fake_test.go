@@ -131,18 +131,18 @@ func (e *enobufsTransport) SetReadDeadline(t time.Time) error {
 	return nil
 }
 
-func (e *enobufsTransport) RecvMsg(buf, oob []byte) (int, int, nlkit.Addr, error) {
+func (e *enobufsTransport) RecvMsg(buf, oob []byte) (int, int, nlkit.Sockaddr, error) {
 	for {
 		e.mu.Lock()
 		if e.enobufs > 0 {
 			e.enobufs--
 			e.mu.Unlock()
-			return 0, 0, nlkit.Addr{}, syscall.ENOBUFS
+			return 0, 0, nlkit.Sockaddr{}, syscall.ENOBUFS
 		}
 		dl := e.deadline
 		e.mu.Unlock()
 		if !dl.IsZero() && time.Now().After(dl) {
-			return 0, 0, nlkit.Addr{}, os.ErrDeadlineExceeded
+			return 0, 0, nlkit.Sockaddr{}, os.ErrDeadlineExceeded
 		}
 		// Poll the fake with a short deadline so that an overflow or the Conn's own deadline can interrupt.
 		poll := time.Now().Add(2 * time.Millisecond)

@@ -44,7 +44,7 @@ func TestMirror(t *testing.T) {
 	}
 	gen := m.Generation()
 	inject := func(typ uint16, flags uint16, v interface{ MarshalBinary() ([]byte, error) }) {
-		tr.Fake.Inject(nltest.Addr{Groups: 1}, proto.Message{Header: proto.Header{Type: typ, Flags: flags}, Data: mustMarshal(t, v)})
+		tr.Fake.Inject(nltest.Sockaddr{Groups: 1}, proto.Message{Header: proto.Header{Type: typ, Flags: flags}, Data: mustMarshal(t, v)})
 		gen = waitGen(t, m, gen)
 	}
 	inject(unix.RTM_NEWLINK, 0, &Link{Index: 2, Name: "v0"})

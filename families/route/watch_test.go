@@ -39,7 +39,7 @@ func newWatchFixture(t *testing.T, cfg WatchConfig) *watchFixture {
 }
 
 func (f *watchFixture) inject(t *testing.T, typ uint16, v interface{ MarshalBinary() ([]byte, error) }) {
-	f.ev.Fake.Inject(nltest.Addr{Groups: 1}, proto.Message{Header: proto.Header{Type: typ}, Data: mustMarshal(t, v)})
+	f.ev.Fake.Inject(nltest.Sockaddr{Groups: 1}, proto.Message{Header: proto.Header{Type: typ}, Data: mustMarshal(t, v)})
 }
 
 func next(t *testing.T, w *Watcher) Event {
@@ -66,7 +66,7 @@ func TestWatcherEvents(t *testing.T) {
 	// Two messages in one datagram, and a message type that is not an event.
 	a := AddrFrom(5, mustPrefix("10.0.0.1/24"))
 	n := Neigh{Index: 5, Dst: mustAddr("10.0.0.2")}
-	f.ev.Fake.Inject(nltest.Addr{Groups: 1},
+	f.ev.Fake.Inject(nltest.Sockaddr{Groups: 1},
 		proto.Message{Header: proto.Header{Type: unix.RTM_NEWADDR}, Data: mustMarshal(t, &a)},
 		proto.Message{Header: proto.Header{Type: proto.TypeNoop}},
 		proto.Message{Header: proto.Header{Type: unix.RTM_DELNEIGH}, Data: mustMarshal(t, &n)})
@@ -121,7 +121,7 @@ func TestWatcherStops(t *testing.T) {
 		t.Errorf("cancelled Next: %v", err)
 	}
 	// A malformed event is reported and the watch goes on.
-	f.ev.Fake.Inject(nltest.Addr{Groups: 1}, proto.Message{Header: proto.Header{Type: unix.RTM_NEWLINK}, Data: []byte{1, 2}})
+	f.ev.Fake.Inject(nltest.Sockaddr{Groups: 1}, proto.Message{Header: proto.Header{Type: unix.RTM_NEWLINK}, Data: []byte{1, 2}})
 	f.inject(t, unix.RTM_NEWLINK, &Link{Index: 5, Name: "ok"})
 	var de *DecodeError
 	var got []Event
@@ -173,8 +173,8 @@ type countTap struct {
 	received int
 }
 
-func (c *countTap) Sent(int, uint32, nlkit.Addr, []byte) {}
-func (c *countTap) Received(int, uint32, nlkit.Addr, []byte) {
+func (c *countTap) Sent(int, uint32, nlkit.Sockaddr, []byte) {}
+func (c *countTap) Received(int, uint32, nlkit.Sockaddr, []byte) {
 	c.mu.Lock()
 	c.received++
 	c.mu.Unlock()
@@ -215,7 +215,7 @@ func TestWatcherTapAndDial(t *testing.T) {
 		!d.dialed[0].Fake.Joined(unix.RTNLGRP_IPV4_ROUTE) || d.dialed[0].Fake.Joined(unix.RTNLGRP_IPV6_ROUTE) {
 		t.Fatalf("dialed %d sockets, config %+v", len(d.dialed), d.cfgs)
 	}
-	d.dialed[0].Fake.Inject(nltest.Addr{Groups: 1},
+	d.dialed[0].Fake.Inject(nltest.Sockaddr{Groups: 1},
 		proto.Message{Header: proto.Header{Type: unix.RTM_NEWLINK}, Data: mustMarshal(t, &Link{Index: 5, Name: "v0"})})
 	if ev := next(t, w); ev.Link == nil || ev.Link.Name != "v0" || tap.count() != 1 {
 		t.Fatalf("event %v, tap saw %d datagrams", ev, tap.count())
@@ -224,7 +224,7 @@ func TestWatcherTapAndDial(t *testing.T) {
 	if ev := next(t, w); ev.Kind != EventResync || !ev.Lost || len(d.dialed) != 2 || d.cfgs[1].Tap != tap {
 		t.Fatalf("after ENOBUFS: %v, %d sockets dialed", ev, len(d.dialed))
 	}
-	d.dialed[1].Fake.Inject(nltest.Addr{Groups: 1},
+	d.dialed[1].Fake.Inject(nltest.Sockaddr{Groups: 1},
 		proto.Message{Header: proto.Header{Type: unix.RTM_DELLINK}, Data: mustMarshal(t, &Link{Index: 5, Name: "v0"})})
 	if ev := next(t, w); ev.Kind != EventDelete || tap.count() != 2 {
 		t.Fatalf("after resync: %v, tap saw %d datagrams", ev, tap.count())
@@ -256,22 +256,22 @@ func TestWatcherResyncOnTruncated(t *testing.T) {
 	}
 	// The fake kernel does not list the route: the real one cannot put a route of more than about 32 KiB in
 	// a dump.
-	f.ev.Fake.Inject(nltest.Addr{Groups: 1}, msg)
+	f.ev.Fake.Inject(nltest.Sockaddr{Groups: 1}, msg)
 	ev := next(t, f.w)
 	if ev.Kind != EventResync || !ev.Lost || f.w.Resyncs() != 1 || len(ev.Snapshot.Routes) != 1 {
 		t.Fatalf("after a cut notification: %v (resyncs %d)", ev, f.w.Resyncs())
 	}
-	f.ev.Fake.Inject(nltest.Addr{Groups: 1}, msg)
+	f.ev.Fake.Inject(nltest.Sockaddr{Groups: 1}, msg)
 	if ev := next(t, f.w); ev.Kind != EventNew || ev.Route == nil || len(ev.Route.Ext().MultiPath) != 3000 {
 		t.Fatalf("the same notification again: %v", ev)
 	}
 
 	// Two in one datagram: more than 64 KiB.
-	f.ev.Fake.Inject(nltest.Addr{Groups: 1}, msg, msg)
+	f.ev.Fake.Inject(nltest.Sockaddr{Groups: 1}, msg, msg)
 	if ev := next(t, f.w); ev.Kind != EventResync || !ev.Lost || f.w.Resyncs() != 2 {
 		t.Fatalf("after a cut datagram of %d bytes: %v (resyncs %d)", 2*len(msg.Data), ev, f.w.Resyncs())
 	}
-	f.ev.Fake.Inject(nltest.Addr{Groups: 1}, msg, msg)
+	f.ev.Fake.Inject(nltest.Sockaddr{Groups: 1}, msg, msg)
 	for i := range 2 {
 		if ev := next(t, f.w); ev.Kind != EventNew || ev.Route == nil || len(ev.Route.Ext().MultiPath) != 3000 {
 			t.Fatalf("route %d of the datagram again: %v", i, ev)
@@ -298,7 +298,7 @@ func TestWatcherTruncatedDialsLarger(t *testing.T) {
 	huge := []proto.Message{{Header: proto.Header{Type: proto.TypeNoop}, Data: make([]byte, 3<<19)},
 		{Header: proto.Header{Type: unix.RTM_NEWLINK}, Data: mustMarshal(t, &Link{Index: 5, Name: "v0"})}}
 	size := len(proto.AppendMessages(nil, huge...))
-	d.dialed[0].Fake.Inject(nltest.Addr{Groups: 1}, huge...)
+	d.dialed[0].Fake.Inject(nltest.Sockaddr{Groups: 1}, huge...)
 	if ev := next(t, w); ev.Kind != EventResync || !ev.Lost || w.Resyncs() != 1 {
 		t.Fatalf("after a cut datagram: %v (resyncs %d)", ev, w.Resyncs())
 	}
@@ -306,7 +306,7 @@ func TestWatcherTruncatedDialsLarger(t *testing.T) {
 		t.Fatalf("%d sockets dialed, the last with a %d-byte buffer for a %d-byte datagram", len(d.dialed),
 			d.cfgs[len(d.cfgs)-1].ReceiveBuffer, size)
 	}
-	d.dialed[1].Fake.Inject(nltest.Addr{Groups: 1}, huge...)
+	d.dialed[1].Fake.Inject(nltest.Sockaddr{Groups: 1}, huge...)
 	if ev := next(t, w); ev.Kind != EventNew || ev.Link == nil || ev.Link.Name != "v0" || w.Resyncs() != 1 {
 		t.Fatalf("the datagram again: %v (resyncs %d)", ev, w.Resyncs())
 	}

@@ -313,7 +313,7 @@ func TestWatcherDecodesEvents(t *testing.T) {
 	q := sampleQdiscs()[0]
 	qb, _ := q.MarshalBinary()
 	areq, _ := actionRequest(seedOptionsActions()[:1], 0)
-	fake.Inject(nltest.Addr{}, proto.Message{Header: proto.Header{Type: unix.RTM_NEWQDISC, Flags: unix.NLM_F_CREATE | unix.NLM_F_EXCL}, Data: qb},
+	fake.Inject(nltest.Sockaddr{}, proto.Message{Header: proto.Header{Type: unix.RTM_NEWQDISC, Flags: unix.NLM_F_CREATE | unix.NLM_F_EXCL}, Data: qb},
 		proto.Message{Header: proto.Header{Type: unix.RTM_NEWLINK}, Data: make([]byte, 16)},
 		proto.Message{Header: proto.Header{Type: unix.RTM_DELACTION}, Data: areq})
 	evs, err := w.Next(context.Background())
@@ -329,7 +329,7 @@ func TestWatcherDecodesEvents(t *testing.T) {
 	if s := evs[0].String(); s != "RTM_NEWQDISC htb 1: parent root dev 2" {
 		t.Errorf("String: %q", s)
 	}
-	fake.Inject(nltest.Addr{}, proto.Message{Header: proto.Header{Type: unix.RTM_NEWTCLASS}, Data: []byte{1}})
+	fake.Inject(nltest.Sockaddr{}, proto.Message{Header: proto.Header{Type: unix.RTM_NEWTCLASS}, Data: []byte{1}})
 	if _, err := w.Next(context.Background()); err == nil {
 		t.Error("a short RTM_NEWTCLASS decoded")
 	}

@@ -125,7 +125,7 @@ func (c *Client) sendRequest(ctx context.Context, m proto.Message) error {
 	}
 	m.Header.PortID = c.conn.PortID()
 	*bp = m.AppendTo((*bp)[:0])
-	err := c.conn.SendRawContext(ctx, nlkit.Addr{PortID: c.server}, *bp)
+	err := c.conn.SendRawContext(ctx, nlkit.Sockaddr{PortID: c.server}, *bp)
 	if cap(*bp) <= maxKeptAnswer {
 		c.bufs.Put(bp)
 	}

@@ -56,7 +56,7 @@ func (h *heldServer) echo(reqs ...proto.Message) {
 		out = append(out, proto.Message{Header: proto.Header{Type: r.Header.Type, Sequence: r.Header.Sequence},
 			Data: r.Data})
 	}
-	h.fake.Inject(nlkit.Addr{}, out...)
+	h.fake.Inject(nlkit.Sockaddr{}, out...)
 }
 
 type answer struct {
@@ -96,9 +96,9 @@ func TestClientSkipsMismatchedReplies(t *testing.T) {
 	ch := goRequest(c, context.Background(), "mine")
 	req := h.next(t)
 	// Another sender, a sequence nobody waits for, and then the reply, in one datagram.
-	h.fake.Inject(nlkit.Addr{PortID: 77}, proto.Message{Header: proto.Header{Type: req.Header.Type,
+	h.fake.Inject(nlkit.Sockaddr{PortID: 77}, proto.Message{Header: proto.Header{Type: req.Header.Type,
 		Sequence: req.Header.Sequence}, Data: []byte("forged")})
-	h.fake.Inject(nlkit.Addr{},
+	h.fake.Inject(nlkit.Sockaddr{},
 		proto.Message{Header: proto.Header{Type: req.Header.Type, Sequence: req.Header.Sequence + 1000},
 			Data: []byte("stray")},
 		proto.Message{Header: proto.Header{Type: req.Header.Type, Sequence: req.Header.Sequence},

@@ -57,7 +57,7 @@ func (p *Peer) Send(typ uint16, seq uint32, payload []byte) error {
 	if typ == 0 {
 		typ = DefaultRequestType
 	}
-	return p.conn.SendTo(nlkit.Addr{PortID: p.remote},
+	return p.conn.SendTo(nlkit.Sockaddr{PortID: p.remote},
 		proto.Message{Header: proto.Header{Type: typ, Sequence: seq}, Data: payload})
 }
 

@@ -318,7 +318,7 @@ func (s *Server) answer(from nlkit.Sender, st *serveState) bool {
 		s.dropped.Add(1)
 		return false
 	}
-	err := s.conn.SendRawNoWait(nlkit.Addr{PortID: from.Addr.PortID}, st.out)
+	err := s.conn.SendRawNoWait(nlkit.Sockaddr{PortID: from.Addr.PortID}, st.out)
 	switch {
 	case err == nil:
 		return true

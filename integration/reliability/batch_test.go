@@ -50,7 +50,7 @@ func (b *batcher) run(ctx context.Context, n int, build func(i int) proto.Messag
 			}
 			b.buf = m.AppendTo(b.buf)
 		}
-		if err := b.conn.SendRaw(nlkit.Addr{}, b.buf); err != nil {
+		if err := b.conn.SendRaw(nlkit.Sockaddr{}, b.buf); err != nil {
 			return err
 		}
 		b.ops += int64(end - start)

@@ -380,7 +380,7 @@ func TestCloseUnblocksReceive(t *testing.T) {
 	}); !errors.Is(err, context.Canceled) {
 		t.Errorf("Receive after cancel: %v, want context.Canceled", err)
 	}
-	if err := c.SendTo(nlkit.Addr{PortID: c.PortID()}, proto.Message{Header: proto.Header{Type: 0x10}, Data: []byte("self")}); err != nil {
+	if err := c.SendTo(nlkit.Sockaddr{PortID: c.PortID()}, proto.Message{Header: proto.Header{Type: 0x10}, Data: []byte("self")}); err != nil {
 		t.Fatal(err)
 	}
 	msgs, _, err := c.Receive(context.Background())
@@ -509,8 +509,8 @@ func TestCancelMidDump(t *testing.T) {
 // countTap counts the datagrams a Conn receives.
 type countTap struct{ received atomic.Int64 }
 
-func (c *countTap) Sent(int, uint32, nlkit.Addr, []byte)     {}
-func (c *countTap) Received(int, uint32, nlkit.Addr, []byte) { c.received.Add(1) }
+func (c *countTap) Sent(int, uint32, nlkit.Sockaddr, []byte)     {}
+func (c *countTap) Received(int, uint32, nlkit.Sockaddr, []byte) { c.received.Add(1) }
 
 // TestDumpStopsAtCancel: once the context of a dump is cancelled (here from the loop body), the dump reads no
 // further datagram: it may finish the datagram in hand, then yields ctx.Err(). The rest is drained by the next

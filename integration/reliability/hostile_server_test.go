@@ -84,7 +84,7 @@ func TestHostileServer(t *testing.T) {
 	var sent, wantMalformed int64
 	send := func(name string, b []byte) {
 		t.Helper()
-		err := raw.SendRaw(nlkit.Addr{PortID: srv.PortID()}, b)
+		err := raw.SendRaw(nlkit.Sockaddr{PortID: srv.PortID()}, b)
 		if len(b) == 0 && errors.Is(err, syscall.ENODATA) {
 			return // recent kernels refuse to send an empty datagram at all
 		}

@@ -63,12 +63,12 @@ func TestSpoofedRouteEvent(t *testing.T) {
 	}
 	defer forger.Close()
 	for _, to := range []uint32{wconn.PortID(), ctlConn.PortID()} {
-		if err := forger.SendRaw(nlkit.Addr{PortID: to}, forgedLink(4242, "forged0")); err != nil {
+		if err := forger.SendRaw(nlkit.Sockaddr{PortID: to}, forgedLink(4242, "forged0")); err != nil {
 			t.Fatalf("forging a unicast to portid %d (as root): %v", to, err)
 		}
 	}
 	// The same forgery multicast to RTNLGRP_LINK (root may send to rtnetlink groups).
-	groupSent := forger.SendRaw(nlkit.Addr{Groups: nlkit.GroupMask(unix.RTNLGRP_LINK)}, forgedLink(4343, "forged1"))
+	groupSent := forger.SendRaw(nlkit.Sockaddr{Groups: nlkit.GroupMask(unix.RTNLGRP_LINK)}, forgedLink(4343, "forged1"))
 	var np *nlkit.NoPeerError
 	if groupSent != nil && !errors.As(groupSent, &np) {
 		t.Logf("multicast forgery not sent: %v", groupSent)

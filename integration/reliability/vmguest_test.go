@@ -59,7 +59,7 @@ func ensureLoaded(t *testing.T) {
 
 // echo sends payload to the module on c and waits (bounded) for the echo.
 func echo(c *nlkit.Conn, payload string) error {
-	if err := c.SendTo(nlkit.Addr{}, proto.Message{Header: proto.Header{Type: echoType}, Data: []byte(payload)}); err != nil {
+	if err := c.SendTo(nlkit.Sockaddr{}, proto.Message{Header: proto.Header{Type: echoType}, Data: []byte(payload)}); err != nil {
 		return err
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), prompt)

@@ -381,7 +381,7 @@ type dumpTap struct {
 	kick  chan struct{}
 }
 
-func (d *dumpTap) Sent(unit int, from uint32, to nlkit.Addr, b []byte) {
+func (d *dumpTap) Sent(unit int, from uint32, to nlkit.Sockaddr, b []byte) {
 	it := proto.NewIter(b)
 	for it.Next() {
 		if h := it.Message().Header; h.Type == unix.RTM_GETADDR && h.Flags&proto.FlagDump == proto.FlagDump {
@@ -396,4 +396,4 @@ func (d *dumpTap) Sent(unit int, from uint32, to nlkit.Addr, b []byte) {
 	}
 }
 
-func (*dumpTap) Received(int, uint32, nlkit.Addr, []byte) {}
+func (*dumpTap) Received(int, uint32, nlkit.Sockaddr, []byte) {}

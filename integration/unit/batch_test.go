@@ -53,7 +53,7 @@ func TestBatchSendReceive(t *testing.T) {
 		for i := range n {
 			bufs = append(bufs, numbered(i, 16+(i*37)%1500))
 			if len(bufs) == chunk || i == n-1 {
-				if k, err := send.SendRawBatch(nlkit.Addr{PortID: recv.PortID()}, bufs); err != nil || k != len(bufs) {
+				if k, err := send.SendRawBatch(nlkit.Sockaddr{PortID: recv.PortID()}, bufs); err != nil || k != len(bufs) {
 					errc <- fmt.Errorf("SendRawBatch: %d of %d, %v", k, len(bufs), err)
 					return
 				}
@@ -103,7 +103,7 @@ func TestBatchTruncated(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer send.Close()
-	to := nlkit.Addr{PortID: recv.PortID()}
+	to := nlkit.Sockaddr{PortID: recv.PortID()}
 	if _, err := send.SendRawBatch(to, [][]byte{numbered(0, 100), numbered(1, 2000), numbered(2, 100)}); err != nil {
 		t.Fatal(err)
 	}
@@ -151,7 +151,7 @@ func TestBatchReceiveCancelAndClose(t *testing.T) {
 	if _, err := recv.ReceiveDatagrams(ctx, 16); !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("cancelled receive: %v", err)
 	}
-	if _, err := send.SendRawBatch(nlkit.Addr{PortID: recv.PortID()}, [][]byte{numbered(7, 10)}); err != nil {
+	if _, err := send.SendRawBatch(nlkit.Sockaddr{PortID: recv.PortID()}, [][]byte{numbered(7, 10)}); err != nil {
 		t.Fatal(err)
 	}
 	ds, err := recv.ReceiveDatagrams(context.Background(), 16)

@@ -219,7 +219,7 @@ func TestSendWaitsForAFullReceiver(t *testing.T) {
 	go func() {
 		for i := range n {
 			m := proto.Message{Header: proto.Header{Type: 0x10, Sequence: uint32(i)}, Data: make([]byte, 1000)}
-			if err := send.SendTo(nlkit.Addr{PortID: recv.PortID()}, m); err != nil {
+			if err := send.SendTo(nlkit.Sockaddr{PortID: recv.PortID()}, m); err != nil {
 				errc <- fmt.Errorf("send %d: %w", i, err)
 				return
 			}
@@ -250,7 +250,7 @@ func TestCloseEndsAWaitingSend(t *testing.T) {
 	go func() {
 		for i := 0; ; i++ {
 			m := proto.Message{Header: proto.Header{Type: 0x10, Sequence: uint32(i)}, Data: make([]byte, 1000)}
-			if err := send.SendTo(nlkit.Addr{PortID: recv.PortID()}, m); err != nil {
+			if err := send.SendTo(nlkit.Sockaddr{PortID: recv.PortID()}, m); err != nil {
 				errc <- err
 				return
 			}

@@ -56,7 +56,7 @@ func runHelper(mode string) int {
 	fmt.Printf("uid %d portid %d\n", os.Getuid(), c.PortID())
 	b := requests(64, 1)
 	for {
-		if err := c.SendRaw(nlkit.Addr{PortID: portid}, b); err != nil {
+		if err := c.SendRaw(nlkit.Sockaddr{PortID: portid}, b); err != nil {
 			fmt.Fprintln(os.Stderr, "helper:", err)
 			return 1
 		}
@@ -201,7 +201,7 @@ func runHostile(t *testing.T, load hostileLoad, dur time.Duration, figures bool)
 		conns = append(conns, c)
 		return c
 	}
-	to := nlkit.Addr{PortID: srv.PortID()}
+	to := nlkit.Sockaddr{PortID: srv.PortID()}
 	for i := range load.deaf {
 		c := dial(nlkit.Config{SocketReceiveBuffer: 1})
 		if err := c.SendRaw(to, requests(64, uint32(i)<<8)); err != nil {
@@ -427,7 +427,7 @@ func TestServerAnswersLikeTheKernel(t *testing.T) {
 		t.Helper()
 		m := proto.Message{Header: proto.Header{Type: proto.TypeMin + 1, Flags: flags, Sequence: seq, PortID: me},
 			Data: []byte(payload)}
-		if err := raw.SendTo(nlkit.Addr{PortID: srv.PortID()}, m); err != nil {
+		if err := raw.SendTo(nlkit.Sockaddr{PortID: srv.PortID()}, m); err != nil {
 			t.Fatal(err)
 		}
 		rctx, rcancel := context.WithTimeout(context.Background(), 5*time.Second)

@@ -272,7 +272,7 @@ func TestMalformedDatagramToServer(t *testing.T) {
 	defer raw.Close()
 	bad := proto.Message{Header: proto.Header{Type: 0x20, Sequence: 9}, Data: []byte("abcd")}.AppendTo(nil)
 	bad[0] = 200 // nlmsg_len past the end of the datagram
-	if err := raw.SendRaw(nlkit.Addr{PortID: srv.PortID()}, bad); err != nil {
+	if err := raw.SendRaw(nlkit.Sockaddr{PortID: srv.PortID()}, bad); err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -418,7 +418,7 @@ func TestPeerReceivesEveryMessageOfADatagram(t *testing.T) {
 		batch = append(batch, proto.Message{Header: proto.Header{Type: 0x30, Sequence: uint32(i)},
 			Data: []byte(fmt.Sprint("message ", i))})
 	}
-	if err := a.Conn().SendTo(nlkit.Addr{PortID: 5102}, batch...); err != nil {
+	if err := a.Conn().SendTo(nlkit.Sockaddr{PortID: 5102}, batch...); err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -464,7 +464,7 @@ func TestServerBatchWithCutDatagram(t *testing.T) {
 	two = req(3, 8).AppendTo(two)
 	bufs := [][]byte{req(1, 8).AppendTo(nil), two, req(4, 1000).AppendTo(nil), req(5, 8).AppendTo(nil),
 		req(6, 600).AppendTo(nil)}
-	if n, err := raw.SendRawBatch(nlkit.Addr{PortID: srv.PortID()}, bufs); err != nil || n != len(bufs) {
+	if n, err := raw.SendRawBatch(nlkit.Sockaddr{PortID: srv.PortID()}, bufs); err != nil || n != len(bufs) {
 		t.Fatalf("sent %d of %d: %v", n, len(bufs), err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)

@@ -50,9 +50,9 @@ type capture struct {
 	got [][]byte
 }
 
-func (c *capture) Sent(int, uint32, nlkit.Addr, []byte) {}
+func (c *capture) Sent(int, uint32, nlkit.Sockaddr, []byte) {}
 
-func (c *capture) Received(_ int, _ uint32, _ nlkit.Addr, b []byte) {
+func (c *capture) Received(_ int, _ uint32, _ nlkit.Sockaddr, b []byte) {
 	c.mu.Lock()
 	c.got = append(c.got, append([]byte(nil), b...))
 	c.mu.Unlock()

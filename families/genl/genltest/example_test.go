@@ -47,7 +47,7 @@ func ExampleDial() {
 	}
 	fmt.Printf("joined %s (group %d): %v\n", g.Name, g.ID, fake.Joined(g.ID))
 	event := genl.Message{Header: genl.Header{Command: cmdGet, Version: 1}}
-	fake.Inject(nltest.Addr{Groups: nlkit.GroupMask(g.ID)}, event.NetlinkMessage(f.ID, 0))
+	fake.Inject(nltest.Sockaddr{Groups: nlkit.GroupMask(g.ID)}, event.NetlinkMessage(f.ID, 0))
 	msgs, from, err := c.Receive(ctx)
 	if err != nil {
 		log.Fatal(err)

@@ -46,7 +46,7 @@ func (fm *fakeModule) family() genltest.Family {
 			Data: knetlink.AppendEcho(nil, msg)}
 		for _, f := range fm.subs {
 			if f.Joined(12) {
-				f.Inject(nlkit.Addr{Groups: 0}, reply.NetlinkMessage(fakeFamily.ID, 0))
+				f.Inject(nlkit.Sockaddr{Groups: 0}, reply.NetlinkMessage(fakeFamily.ID, 0))
 			}
 		}
 		return []genl.Message{reply}, nil
