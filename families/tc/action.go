@@ -263,7 +263,7 @@ func (s *ActionService) All(ctx context.Context, kind string) iter.Seq2[Action, 
 	return func(yield func(Action, error) bool) {
 		op := "RTM_GETACTION dump " + kind
 		if ctx == nil {
-			yield(Action{}, &OpError{Op: op, Err: nlkit.ErrNilContext})
+			yield(Action{}, &OpError{Family: "tc", Op: op, Err: nlkit.ErrNilContext})
 			return
 		}
 		req, err := actionRequest([]Action{{Kind: kind}}, 1 /* TCA_ACT_FLAG_LARGE_DUMP_ON */)
@@ -274,7 +274,7 @@ func (s *ActionService) All(ctx context.Context, kind string) iter.Seq2[Action, 
 		for m, err := range s.c.conn.Dump(ctx, proto.Message{Header: proto.Header{Type: unix.RTM_GETACTION}, Data: req}) {
 			if err != nil {
 				if !errors.Is(err, nlkit.ErrDumpInterrupted) {
-					err = &OpError{Op: op, Err: err}
+					err = &OpError{Family: "tc", Op: op, Err: err}
 				}
 				yield(Action{}, err)
 				return
@@ -324,13 +324,13 @@ func (s *ActionService) Get(ctx context.Context, kind string, index uint32) (Act
 	for _, m := range msgs {
 		acts, err := decodeActionMsg(m.Data)
 		if err != nil {
-			return Action{}, &OpError{Op: "RTM_GETACTION " + what, Err: &DecodeError{Type: "RTM_GETACTION", Err: err}}
+			return Action{}, &OpError{Family: "tc", Op: "RTM_GETACTION " + what, Err: &DecodeError{Type: "RTM_GETACTION", Err: err}}
 		}
 		if len(acts) > 0 {
 			return acts[0], nil
 		}
 	}
-	return Action{}, &OpError{Op: "RTM_GETACTION " + what, Err: unix.ENOENT}
+	return Action{}, &OpError{Family: "tc", Op: "RTM_GETACTION " + what, Err: unix.ENOENT}
 }
 
 func (s *ActionService) change(ctx context.Context, typ, flags uint16, acts []Action) error {

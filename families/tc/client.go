@@ -89,20 +89,10 @@ func (c *Client) Close() error {
 	return nil
 }
 
-// OpError is the error of a request: the operation, by its kernel message name and object, and the cause,
-// usually a *proto.Error with the kernel's errno and extended-ack message.
-type OpError struct {
-	// Op names the request: "RTM_NEWQDISC htb 1: dev 2"...
-	Op string
-	// Err is the cause.
-	Err error
-}
-
-// Error prints "tc: OP: cause".
-func (e *OpError) Error() string { return "tc: " + e.Op + ": " + e.Err.Error() }
-
-// Unwrap returns the cause.
-func (e *OpError) Unwrap() error { return e.Err }
+// OpError is the error of a request: nlkit's one operation error, with Op naming the request by its kernel
+// message and object ("RTM_NEWQDISC htb 1: dev 2") and the cause, usually a *proto.Error with the kernel's
+// errno and extended-ack message. Its Family is "tc", so it prints "tc: OP: cause".
+type OpError = nlkit.OpError
 
 // KernelMessage returns the kernel's extended-ack message in err (NLMSGERR_ATTR_MSG), or "".
 func KernelMessage(err error) string {
@@ -146,11 +136,11 @@ func (c *Client) execute(ctx context.Context, typ, flags uint16, data []byte, wh
 		op += " " + what
 	}
 	if ctx == nil {
-		return nil, &OpError{Op: op, Err: nlkit.ErrNilContext}
+		return nil, &OpError{Family: "tc", Op: op, Err: nlkit.ErrNilContext}
 	}
 	msgs, err := c.conn.Execute(ctx, proto.Message{Header: proto.Header{Type: typ, Flags: flags}, Data: data})
 	if err != nil {
-		return nil, &OpError{Op: op, Err: err}
+		return nil, &OpError{Family: "tc", Op: op, Err: err}
 	}
 	return msgs, nil
 }
@@ -170,13 +160,13 @@ func dump[T any, P codec[T]](ctx context.Context, c *Client, typ uint16, req []b
 		var zero T
 		op := msgName(typ+2) + " dump"
 		if ctx == nil {
-			yield(zero, &OpError{Op: op, Err: nlkit.ErrNilContext})
+			yield(zero, &OpError{Family: "tc", Op: op, Err: nlkit.ErrNilContext})
 			return
 		}
 		for m, err := range c.conn.Dump(ctx, proto.Message{Header: proto.Header{Type: typ + 2}, Data: req}) {
 			if err != nil {
 				if !errors.Is(err, nlkit.ErrDumpInterrupted) {
-					err = &OpError{Op: op, Err: err}
+					err = &OpError{Family: "tc", Op: op, Err: err}
 				}
 				yield(zero, err)
 				return
@@ -237,20 +227,20 @@ func get[T any, P codec[T]](ctx context.Context, c *Client, typ uint16, v P) (T,
 		if m.Header.Type == typ {
 			var out T
 			if err := P(&out).decode(m.Data); err != nil {
-				return zero, &OpError{Op: msgName(typ+2) + " " + v.describe(),
+				return zero, &OpError{Family: "tc", Op: msgName(typ+2) + " " + v.describe(),
 					Err: &DecodeError{Type: msgName(typ), Err: err}}
 			}
 			return out, nil
 		}
 	}
-	return zero, &OpError{Op: msgName(typ+2) + " " + v.describe(), Err: unix.ENOENT}
+	return zero, &OpError{Family: "tc", Op: msgName(typ+2) + " " + v.describe(), Err: unix.ENOENT}
 }
 
 // change sends v in a request of type typ with flags and waits for the ack.
 func change[T any, P codec[T]](ctx context.Context, c *Client, typ, flags uint16, v P) error {
 	b, err := v.encode(false)
 	if err != nil {
-		return &OpError{Op: msgName(typ) + " " + v.describe(), Err: err}
+		return &OpError{Family: "tc", Op: msgName(typ) + " " + v.describe(), Err: err}
 	}
 	_, err = c.execute(ctx, typ, flags, b, v.describe())
 	return err

@@ -84,7 +84,7 @@ func NewWatcher(conn *nlkit.Conn) *Watcher { return &Watcher{conn: conn} }
 // overrun of the socket (ENOBUFS: events were lost) is returned as the kernel reports it.
 func (w *Watcher) Next(ctx context.Context) ([]Event, error) {
 	if ctx == nil {
-		return nil, &OpError{Op: "watch", Err: nlkit.ErrNilContext}
+		return nil, &OpError{Family: "tc", Op: "watch", Err: nlkit.ErrNilContext}
 	}
 	for {
 		msgs, _, err := w.conn.Receive(ctx)
