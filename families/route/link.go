@@ -83,6 +83,14 @@ type Link struct {
 	// Info is IFLA_LINKINFO: the kind and its data.
 	Info LinkInfo
 
+	// BridgeVlans and BridgeVlanTunnels are, in AF_BRIDGE link messages (BridgeVlanService.List), the
+	// IFLA_BRIDGE_VLAN_INFO and IFLA_BRIDGE_VLAN_TUNNEL_INFO attributes of IFLA_AF_SPEC: the port's VLANs.
+	BridgeVlans       []BridgeVlanInfo
+	BridgeVlanTunnels []BridgeVlanTunnel
+	// BridgePortInfo is, in AF_BRIDGE link messages, IFLA_PROTINFO: the port's IFLA_BRPORT_* options
+	// (`bridge -d link`).
+	BridgePortInfo *BridgePort
+
 	// NetNS is, in requests only, IFLA_NET_NS_FD: a namespace file descriptor to create the link in (Add, and
 	// a veth peer) or to move it to (LinkSet.NetNS). Decoding never sets it.
 	NetNS int
@@ -235,6 +243,14 @@ func (l *Link) decodeAttrs(b []byte, names *nameCache) error {
 			if err := l.decodeAFSpec(ad.Bytes()); err != nil {
 				return err
 			}
+		case unix.IFLA_PROTINFO:
+			if l.Family == unix.AF_BRIDGE {
+				p := &BridgePort{}
+				if err := p.decode(ad.Bytes()); err != nil {
+					return err
+				}
+				l.BridgePortInfo = p
+			}
 		case unix.IFLA_LINKINFO:
 			if err := l.Info.decode(ad.Bytes()); err != nil {
 				return err
@@ -245,6 +261,9 @@ func (l *Link) decodeAttrs(b []byte, names *nameCache) error {
 }
 
 func (l *Link) decodeAFSpec(b []byte) error {
+	if l.Family == unix.AF_BRIDGE {
+		return l.decodeBridgeAFSpec(b)
+	}
 	ad := proto.NewAttrDecoder(b)
 	for ad.Next() {
 		if ad.Type() != unix.AF_INET6 {
