@@ -3,7 +3,8 @@
 #   make vmtest     boot Debian's 6.1 cloud kernel in qemu once, load knetlink.ko and the link drivers, and run
 #                   the integration suite inside it: integration/vm/guest, the root package (amd64 and 386),
 #                   procnet, netns, families/genl, families/genl/knetlink, families/unit (386 only),
-#                   examples/netlink-u2k and integration/{unit,mirror,reliability,route,cli,compat} (the package
+#                   examples/netlink-u2k, examples/tc-shaping and integration/{unit,mirror,reliability,route,cli,
+#                   compat,tc} (the traffic-control modules loaded: sch_*, cls_*, act_*) (the package
 #                   table and the VM exclusions are in integration/vm/vm_test.go). Not in the VM (fakes or host
 #                   tools only; `make test` runs them here): proto, netns/nstest, families/genl/genltest,
 #                   families/route, families/unit on amd64, compat, pcap, cmd, internal.

@@ -25,12 +25,14 @@
 # OUTDIR/lane2.log), so that the two never interleave. A parallel binary must
 # touch nothing outside network namespaces of its own.
 #
-# The initramfs holds static busybox; iproute2's ip and genl and
-# util-linux's nsenter and setpriv, copied from this host with the shared
+# The initramfs holds static busybox; iproute2's ip, genl and tc,
+# util-linux's nsenter and setpriv, and strace, copied from this host with the shared
 # libraries ldd finds (and /etc/protocols, /etc/services); the kernel's own
 # modules for the link kinds tests create (dummy, 8021q, bonding, vrf, veth,
-# bridge, macvlan, macvtap, vxlan, ipvlan, ifb, nlmon, tun, and their
-# dependencies, resolved through modules.dep); knetlink.ko; PREBUILT_DIR's
+# bridge, macvlan, macvtap, vxlan, ipvlan, ifb, nlmon, tun; and every
+# sch_*, cls_* and act_* traffic-control module but sch_teql and act_ipt, and
+# the ematches em_cmp, em_nbyte, em_u32 and em_meta;
+# with their dependencies, resolved through modules.dep); knetlink.ko; PREBUILT_DIR's
 # files in /prebuilt (binaries the tests would otherwise build with go or
 # gcc; NLKIT_PREBUILT_DIR points there); and the test binaries. Its /init
 # mounts /proc, /sys, /dev, and tmpfs on /tmp and /run (with /run/netns),
@@ -113,7 +115,7 @@ copy_lib() { # absolute path: copy it (and the file a symlink names) into the ro
 	cp -L "$f" "$rootfs$f"
 }
 tools=()
-for t in ip genl nsenter setpriv; do
+for t in ip genl tc nsenter setpriv strace; do
 	p=$(PATH=/usr/sbin:/usr/bin:/sbin:/bin command -v "$t" || true)
 	if [ -z "$p" ]; then
 		log "warning: $t not found on this host: tests that run it will fail in the VM"
@@ -125,7 +127,7 @@ for t in ip genl nsenter setpriv; do
 		copy_lib "$lib"
 	done < <(ldd "$p" | sed -n 's/.*=> \(\/[^ ]*\).*/\1/p; s/^[[:space:]]*\(\/[^ ]*\) (0x.*/\1/p')
 done
-for d in /etc/iproute2 /usr/share/iproute2 /usr/lib/iproute2; do
+for d in /etc/iproute2 /usr/share/iproute2 /usr/lib/iproute2 /usr/lib/tc; do
 	[ -d "$d" ] && { mkdir -p "$rootfs$(dirname "$d")"; cp -rL "$d" "$rootfs$d"; }
 done
 # Name databases the tools read through glibc's "files" NSS (ip rule ... ipproto tcp reads /etc/protocols).
@@ -182,6 +184,18 @@ want=(
 	kernel/drivers/net/macsec.ko
 	kernel/drivers/net/team/team.ko
 )
+# Traffic control: every qdisc, classifier and action the kernel builds as a module (integration/tc tests
+# each kind tc knows), but sch_teql, which creates a teql0 link in the initial namespace when it loads, and
+# act_ipt, which pulls in the iptables core for a kind nlkit does not type.
+for m in $(printf '%s\n' "${!depline[@]}" | LC_ALL=C sort); do
+	case $m in
+	*/sch_teql.ko | */act_ipt.ko) ;;
+	kernel/net/sched/sch_*.ko | kernel/net/sched/cls_*.ko | kernel/net/sched/act_*.ko) want+=("$m") ;;
+	# The ematches of cls_basic (tc filter ... basic match 'cmp(...)').
+	kernel/net/sched/em_cmp.ko | kernel/net/sched/em_nbyte.ko | kernel/net/sched/em_u32.ko | kernel/net/sched/em_meta.ko) want+=("$m") ;;
+	esac
+done
+mapfile -t want < <(printf '%s\n' "${want[@]}" | awk '!seen[$0]++')
 for m in "${want[@]}"; do
 	[ -n "${depline[$m]+x}" ] || die "$m not in $MODDIR/modules.dep"
 	visit "$m"

@@ -58,6 +58,10 @@ var guestPackages = []struct {
 	{"./integration/unit", false, "parallel", ""},     // each test in a namespace of its own (nstest)
 	{"./integration/cli", true, "parallel", ""},       // each test in a named namespace of its own
 	{"./integration/linkkinds", true, "parallel", ""}, // issue 17: every link kind, in namespaces of its own
+	// Issue 18: every qdisc, class, filter and action kind, which the VM loads as modules, created by nlkit and
+	// by tc and compared; the tc-shaping example's traffic test. Each test in a namespace of its own.
+	{"./integration/tc", false, "parallel", ""},
+	{"./examples/tc-shaping", false, "parallel", ""},
 	// Issue 14: 7,000 random operations, the Mirror against the kernel, in named namespaces of its own.
 	{"./integration/mirror", false, "parallel", ""},
 }
