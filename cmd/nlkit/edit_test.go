@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"net/netip"
 	"strings"
 	"syscall"
@@ -48,8 +47,8 @@ func TestLinkEdit(t *testing.T) {
 		m := change(t, "link", "add", "v9", "type", "veth", "peer", "name", "p9")
 		checkHeader(t, m, unix.RTM_NEWLINK, createExcl)
 		l := decode(t, m)
-		raw, ok := l.Info.Data.(*route.RawLinkData)
-		if l.Name != "v9" || l.Info.Kind != "veth" || !ok || !bytes.Contains(raw.Data, []byte("p9\x00")) {
+		v, ok := l.Info.Data.(*route.Veth)
+		if l.Name != "v9" || l.Info.Kind != "veth" || !ok || v.Peer.Name != "p9" {
 			t.Errorf("link %q kind %q data %#v", l.Name, l.Info.Kind, l.Info.Data)
 		}
 	})

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"strconv"
 
 	"github.com/nlkit/nlkit/families/route"
 	"golang.org/x/sys/unix"
@@ -133,63 +132,13 @@ func (a *app) kindArgs(l *route.Link, kind string, av *args) error {
 		}
 		l.Info.Data = &route.Veth{Peer: peer}
 	case "macvlan", "macvtap":
-		m := &route.Macvlan{}
-		l.Info.Data = m
-		modes := map[string]uint32{"private": route.MacvlanPrivate, "vepa": route.MacvlanVEPA,
-			"bridge": route.MacvlanBridge, "passthru": route.MacvlanPassthru, "source": route.MacvlanSource}
-		return av.keyValues("macvlan", "", "mode", func(_, v string) error {
-			mode, ok := modes[v]
-			if !ok {
-				return invarg("mode must be \"private\", \"vepa\", \"bridge\", \"passthru\" or \"source\"", v)
-			}
-			m.Mode = mode
-			return nil
-		})
+		return a.macvlanArgs(l, kind, av)
 	case "vxlan":
 		return a.vxlanArgs(l, av)
 	case "vlan":
-		v := &route.Vlan{}
-		l.Info.Data = v
-		return av.keyValues("vlan", "", "id protocol", func(w, val string) error {
-			if w == "id" {
-				id, err := strconv.ParseUint(val, 0, 12)
-				if err != nil {
-					return invarg("id is invalid", val)
-				}
-				v.ID = uint16(id)
-				return nil
-			}
-			switch val {
-			case "802.1Q", "802.1q":
-				v.Protocol = unix.ETH_P_8021Q
-			case "802.1ad", "802.1AD":
-				v.Protocol = unix.ETH_P_8021AD
-			default:
-				return invarg("protocol is invalid", val)
-			}
-			return nil
-		})
+		return a.vlanArgs(l, kind, av)
 	case "bond":
-		b := &route.Bond{}
-		l.Info.Data = b
-		return av.keyValues("bond", "", "mode miimon", func(w, val string) error {
-			if w == "miimon" {
-				n, err := parseU32(val, w)
-				b.MIIMon = n
-				return err
-			}
-			mode := -1
-			for i, n := range bondModes {
-				if n == val || strconv.Itoa(i) == val {
-					mode = i
-				}
-			}
-			if mode < 0 {
-				return invarg("invalid mode", val)
-			}
-			b.Mode = uint8(mode)
-			return nil
-		})
+		return a.bondArgs(l, kind, av)
 	case "vrf":
 		if av.peek() != "table" {
 			return usagef("vrf: \"table\" is required")
@@ -204,7 +153,12 @@ func (a *app) kindArgs(l *route.Link, kind string, av *args) error {
 			return err
 		}
 		l.Info.Data = &route.VRF{Table: t}
-	case "bridge", "ifb", "dummy":
+	case "bridge":
+		return a.bridgeArgs(l, kind, av)
+	default:
+		if p, ok := kindParsers[kind]; ok {
+			return p(a, l, kind, av)
+		}
 		if av.more() {
 			return usagef("%s: arguments are not supported here: %q", kind, av.peek())
 		}
@@ -215,54 +169,6 @@ func (a *app) kindArgs(l *route.Link, kind string, av *args) error {
 // bondModes are the bonding modes by number (BOND_MODE_*).
 var bondModes = []string{"balance-rr", "active-backup", "balance-xor", "broadcast", "802.3ad", "balance-tlb",
 	"balance-alb"}
-
-// vxlanArgs reads `type vxlan id VNI [dstport P] [local A] [remote A] [group A] [dev DEV] [ttl N] [nolearning]`.
-func (a *app) vxlanArgs(l *route.Link, av *args) error {
-	v := &route.Vxlan{Learning: true}
-	idSet := false
-	err := av.keyValues("vxlan", "nolearning learning", "id vni dstport port local remote group dev ttl",
-		func(w, val string) error {
-			var err error
-			switch w {
-			case "nolearning", "learning":
-				v.Learning = w == "learning"
-			case "id", "vni":
-				n, err := parseU32(val, "id")
-				if err != nil || n >= 1<<24 {
-					return invarg("invalid id", val)
-				}
-				v.ID, idSet = n, true
-			case "dstport", "port":
-				n, perr := strconv.ParseUint(val, 0, 16)
-				if perr != nil {
-					return invarg("dstport", val)
-				}
-				v.Port = uint16(n)
-			case "local":
-				v.Local, err = parseAddr(val, 0)
-			case "remote", "group":
-				v.Group, err = parseAddr(val, 0)
-			case "dev":
-				idx, ierr := a.ifindex(val)
-				v.Link, err = uint32(idx), ierr
-			case "ttl":
-				n, perr := strconv.ParseUint(val, 0, 8)
-				if perr != nil {
-					return invarg("invalid TTL", val)
-				}
-				v.TTL = uint8(n)
-			}
-			return err
-		})
-	if err != nil {
-		return err
-	}
-	if !idSet {
-		return usagef("vxlan: missing virtual network identifier")
-	}
-	l.Info.Data = v
-	return nil
-}
 
 // linkDel is `ip link del [dev] DEV`.
 func (a *app) linkDel(argv []string) error {

@@ -1,0 +1,68 @@
+//go:build linux
+
+package linkkinds
+
+import (
+	"encoding/json"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/nlkit/nlkit/internal/testbin"
+)
+
+// TestLinkKindsCLI: `nlkit link add NAME OPTIONS` with ip's own arguments makes the link `ip link add` makes (ip
+// -d -j shows the same linkinfo for both), and `nlkit -d -j link show` prints the linkinfo ip prints, key by key.
+func TestLinkKindsCLI(t *testing.T) {
+	bin := testbin.Go(t, "github.com/nlkit/nlkit/cmd/nlkit", "nlkit")
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			a, c := newSide(t), newSide(t)
+			args := append([]string{"link", "add", "k0"}, strings.Fields(tc.ip)...)
+			if out, err := a.ns.Output("ip", args...); err != nil {
+				if strings.Contains(err.Error(), "Unknown device type") {
+					// nlkit says it as ip does: the kernel's message.
+					out, err := c.ns.Output(bin, args...)
+					if err == nil || !strings.Contains(err.Error(), "Error: Unknown device type.") {
+						t.Errorf("nlkit link add for a kind the kernel lacks: %v %s", err, out)
+					}
+					return
+				}
+				t.Fatalf("%v %s", err, out)
+			}
+			if out, err := c.ns.Output(bin, args...); err != nil {
+				t.Fatalf("nlkit %s: %v %s", strings.Join(args, " "), err, out)
+			}
+			liA, lowerA := a.show(t, "k0")
+			liC, lowerC := c.show(t, "k0")
+			drop := func(li map[string]any) {
+				if d, ok := li["info_data"].(map[string]any); ok {
+					for _, k := range tc.ignore {
+						delete(d, k)
+					}
+				}
+			}
+			// What nlkit prints for the link ip made.
+			out, err := a.ns.Output(bin, "-d", "-j", "link", "show", "dev", "k0")
+			if err != nil {
+				t.Fatalf("nlkit -d -j link show: %v %s", err, out)
+			}
+			var j []map[string]any
+			if err := json.Unmarshal([]byte(out), &j); err != nil || len(j) != 1 {
+				t.Fatalf("nlkit -d -j link show: %v %s", err, out)
+			}
+			liN, _ := j[0]["linkinfo"].(map[string]any)
+			drop(liA)
+			drop(liN)
+			drop(liC)
+			if diff := compare("", liA, liN); len(diff) > 0 {
+				t.Errorf("%s: nlkit -d -j prints the linkinfo differently (ip / nlkit):\n  %s", tc.name,
+					strings.Join(diff, "\n  "))
+			}
+			if diff := compare("", liA, liC); len(diff) > 0 || !reflect.DeepEqual(lowerA, lowerC) {
+				t.Errorf("%s: the link nlkit link add made differs from ip's (ip's / nlkit's):\n  %s\n  link %v / %v",
+					tc.name, strings.Join(diff, "\n  "), lowerA, lowerC)
+			}
+		})
+	}
+}
