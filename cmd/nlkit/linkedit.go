@@ -1,7 +1,6 @@
 package main
 
 import (
-
 	"github.com/nlkit/nlkit/families/route"
 	"golang.org/x/sys/unix"
 )

@@ -669,14 +669,14 @@ func (a *app) bridgeArgs(l *route.Link, kind string, av *args) error {
 		has *bool
 	}
 	u8 := map[string]u8opt{"vlan_filtering": {&br.VlanFiltering, &br.HasVlanFiltering},
-		"vlan_stats_enabled": {&br.VlanStatsEnabled, &br.HasVlanStatsEnabled},
+		"vlan_stats_enabled":  {&br.VlanStatsEnabled, &br.HasVlanStatsEnabled},
 		"vlan_stats_per_port": {&br.VlanStatsPerPort, &br.HasVlanStatsPerPort},
-		"mcast_router": {&br.McastRouter, &br.HasMcastRouter}, "mcast_snooping": {&br.McastSnooping, &br.HasMcastSnooping},
+		"mcast_router":        {&br.McastRouter, &br.HasMcastRouter}, "mcast_snooping": {&br.McastSnooping, &br.HasMcastSnooping},
 		"mcast_query_use_ifaddr": {&br.McastQueryUseIfaddr, &br.HasMcastQueryUseIfaddr},
-		"mcast_querier": {&br.McastQuerier, &br.HasMcastQuerier},
-		"mcast_stats_enabled": {&br.McastStatsEnabled, &br.HasMcastStatsEnabled},
-		"mcast_igmp_version": {&br.McastIGMPVersion, nil}, "mcast_mld_version": {&br.McastMLDVersion, nil},
-		"nf_call_iptables": {&br.NfCallIptables, &br.HasNfCallIptables},
+		"mcast_querier":          {&br.McastQuerier, &br.HasMcastQuerier},
+		"mcast_stats_enabled":    {&br.McastStatsEnabled, &br.HasMcastStatsEnabled},
+		"mcast_igmp_version":     {&br.McastIGMPVersion, nil}, "mcast_mld_version": {&br.McastMLDVersion, nil},
+		"nf_call_iptables":  {&br.NfCallIptables, &br.HasNfCallIptables},
 		"nf_call_ip6tables": {&br.NfCallIp6tables, &br.HasNfCallIp6tables},
 		"nf_call_arptables": {&br.NfCallArptables, &br.HasNfCallArptables}}
 	keys := "priority vlan_protocol vlan_default_pvid group_fwd_mask group_address"
