@@ -649,14 +649,17 @@ func mirrorDuringBatch(ns *nsManager, bin, dir string, n int) (string, error) {
 		return "", fmt.Errorf("nlkit -batch: %v: %.300s", err, out)
 	}
 	sent := time.Since(start)
-	for events.Load() < int64(n) {
+	// Wait for every event; after a resync (events lost) the rest never come: wait until the Mirror has
+	// applied nothing for 5 s instead.
+	for seen, idle := int64(-1), time.Now(); events.Load() < int64(n); time.Sleep(5 * time.Millisecond) {
 		if err := m.Err(); err != nil {
 			return "", err
 		}
-		if ctx.Err() != nil {
-			return "", fmt.Errorf("%d events of %d", events.Load(), n)
+		if e := events.Load() + int64(m.Resyncs()); e != seen {
+			seen, idle = e, time.Now()
+		} else if time.Since(idle) > 5*time.Second || ctx.Err() != nil {
+			break
 		}
-		time.Sleep(5 * time.Millisecond)
 	}
 	took := time.Unix(0, last.Load()).Sub(start)
 	unix.Getrusage(unix.RUSAGE_SELF, &ru1)

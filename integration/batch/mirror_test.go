@@ -88,14 +88,15 @@ func TestMirrorDuringBatch(t *testing.T) {
 		t.Fatalf("nlkit -batch: exit %d: %.500s", r.code, r.stderr)
 	}
 	sent := time.Since(start)
-	for events.Load() < int64(n) {
+	for seen, idle := int64(-1), time.Now(); events.Load() < int64(n); time.Sleep(5 * time.Millisecond) {
 		if err := m.Err(); err != nil {
 			t.Fatalf("Mirror: %v", err)
 		}
-		if ctx.Err() != nil {
-			t.Fatalf("%d events of %d after %v", events.Load(), n, time.Since(start))
+		if e := events.Load(); e != seen {
+			seen, idle = e, time.Now()
+		} else if time.Since(idle) > 10*time.Second || ctx.Err() != nil {
+			t.Fatalf("%d events of %d after %v, %d resyncs", e, n, time.Since(start), m.Resyncs())
 		}
-		time.Sleep(5 * time.Millisecond)
 	}
 	took := time.Unix(0, last.Load()).Sub(start)
 	cpu := cpuTime() - cpu0
