@@ -198,8 +198,8 @@ func TestLinkKinds(t *testing.T) {
 				t.Fatalf("%s decoded as raw data", tc.kind)
 			}
 			if tc.kind == "veth" || tc.kind == "netkit" {
-				peer, err := a.c.Link.Get(ctx, l.ParentIndex)
-				if err != nil || (peer.Name != "k0p" && tc.kind == "veth") {
+				peer, perr := a.c.Link.Get(ctx, l.ParentIndex)
+				if perr != nil || (peer.Name != "k0p" && tc.kind == "veth") {
 					t.Errorf("%s: IFLA_LINK %d names %q, want the peer k0p", tc.kind, l.ParentIndex, peer.Name)
 				}
 				if tc.kind == "veth" {
