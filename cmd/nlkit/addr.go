@@ -99,14 +99,34 @@ func (a *app) showAddrs(q addrQuery) error {
 			continue
 		}
 		a.p.openObj("")
-		a.printLink(l, linkStyle{queue: true, linkLayer: a.family == 0})
-		a.p.openArr("addr_info")
-		for _, n := range byLink[l.Index] {
-			a.p.openObj("")
-			a.printAddr(&addrs[n], false, false)
-			a.p.closeObj()
+		switch {
+		case a.brief:
+			var mine []*route.Addr
+			for _, n := range byLink[l.Index] {
+				mine = append(mine, &addrs[n])
+			}
+			a.printAddrsBrief(l, mine)
+		case a.oneline: // as ip -o: no link line, each address on its own line after "INDEX: NAME"
+			a.p.openArr("addr_info")
+			for _, n := range byLink[l.Index] {
+				a.p.openObj("")
+				a.printAddr(&addrs[n], false, true)
+				a.p.closeObj()
+			}
+			a.p.closeArr()
+		default:
+			a.printLink(l, linkStyle{queue: true, linkLayer: a.family == 0})
+			a.p.openArr("addr_info")
+			for _, n := range byLink[l.Index] {
+				a.p.openObj("")
+				a.printAddr(&addrs[n], false, false)
+				a.p.closeObj()
+			}
+			a.p.closeArr()
+			if a.stats > 0 {
+				a.printLinkStats(l)
+			}
 		}
-		a.p.closeArr()
 		a.p.closeObj()
 	}
 	return nil

@@ -38,6 +38,8 @@ type app struct {
 
 	// stats and details count -s and -d (tc's show_stats and show_details).
 	stats, details int
+	// brief, oneline and color are -br, -o and -c (-color[=always|auto|never]): see brief.go.
+	brief, oneline, color bool
 	// batchFile is -batch FILE ("-": standard input); force is -force (see runBatch).
 	batchFile string
 	force     bool
@@ -109,6 +111,7 @@ func (a *app) run(args []string) int {
 		return a.runBatch()
 	}
 	if err == nil {
+		a.color = a.color && !a.json
 		a.p = newPrinter(a.json, a.pretty)
 		err = a.dispatch(rest)
 	}
@@ -212,6 +215,12 @@ func (a *app) parseOptions(args []string) ([]string, error) {
 			args = args[1:]
 		case len(opt) > 1 && matches(opt, "force"):
 			a.force = true
+		case matches(opt, "brief"):
+			a.brief = true
+		case matches(opt, "oneline"):
+			a.oneline = true
+		case matchesColor(opt) != "":
+			a.color = colorOn(matchesColor(opt), a.stdout)
 		case matches(opt, "batch"):
 			if len(args) == 0 {
 				return nil, incomplete()
@@ -228,7 +237,7 @@ const usageText = `Usage: nlkit [ OPTIONS ] OBJECT { COMMAND | help }
 where  OBJECT := { link | address | route | rule | neighbour | nexthop | monitor |
                    genl | sockets | decode | qdisc | class | filter }
        OPTIONS := { -j[son] | -p[retty] | -s[tats] | -d[etails] | -n[etns] NAME | -4 | -6 | -h[elp] |
-                   -b[atch] FILE | -force }
+                   -b[atch] FILE | -force | -br[ief] | -o[neline] | -c[olor][={always|auto|never}] }
 With no OBJECT: the links with their addresses, then the routes of the main table.`
 
 // objects are the OBJECT words, in the order that decides abbreviations (as ip's table does).

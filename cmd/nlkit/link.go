@@ -72,7 +72,11 @@ func (a *app) showLinks(argv []string) error {
 			continue
 		}
 		a.p.openObj("")
-		a.printLink(l, linkStyle{doLink: true, queue: true, linkLayer: true})
+		if a.brief {
+			a.printLinkBrief(l)
+		} else {
+			a.printLink(l, linkStyle{doLink: true, queue: true, linkLayer: true})
+		}
 		a.p.closeObj()
 	}
 	if dev != "" && !found {
@@ -121,7 +125,12 @@ func (a *app) printLink(l *route.Link, st linkStyle) {
 	p := a.p
 	if !p.json {
 		o := a.linkFormatOptions(st)
-		a.appendText(st.deleted, func(b []byte) []byte { return l.AppendFormat(b, &o) })
+		a.appendText(st.deleted, func(b []byte) []byte {
+			if st.doLink && a.stats > 0 { // -s: the counters before the alternative names (stats.go)
+				return a.appendWithStats(b, l, &o)
+			}
+			return l.AppendFormat(b, &o)
+		})
 		return
 	}
 	if st.deleted {
@@ -201,6 +210,9 @@ func (a *app) printLink(l *route.Link, st linkStyle) {
 	}
 	if st.doLink && l.Alias != "" {
 		p.jstr("ifalias", l.Alias)
+	}
+	if st.doLink && a.stats > 0 {
+		a.printLinkStats(l)
 	}
 	if len(l.AltNames) > 0 {
 		p.openArr("altnames")

@@ -20,7 +20,16 @@ func (a *app) appendText(deleted bool, format func([]byte) []byte) {
 	if deleted {
 		p.b = append(p.b, "Deleted "...)
 	}
-	p.b = append(format(p.b), '\n')
+	start := len(p.b)
+	p.b = format(p.b)
+	if a.oneline { // -o: ip's _SL_ is a backslash
+		for i := start; i < len(p.b); i++ {
+			if p.b[i] == '\n' {
+				p.b[i] = '\\'
+			}
+		}
+	}
+	p.b = append(p.b, '\n')
 }
 
 // routeStyle says what print_route leaves out: what the listing's filter fixed, and whether it is a deletion.
