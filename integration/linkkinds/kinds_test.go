@@ -23,6 +23,7 @@ type kindCase struct {
 	name string // the test's name
 	kind string // IFLA_INFO_KIND
 	// ip is what follows `ip link add NAME` (lower0 is a veth in each namespace, with the same index in both).
+	// A macsec link's SCI is its address and port: the case gives the address, so that two links compare.
 	ip string
 	// ignore are info_data keys that differ between two equal links (timers, ids derived from the address).
 	ignore []string
@@ -80,7 +81,7 @@ var cases = []kindCase{
 	{name: "vti", kind: "vti", ip: "type vti local 192.0.2.1 remote 198.51.100.7 ikey 5 okey 6"},
 	{name: "vti6", kind: "vti6", ip: "type vti6 local 2001:db8::1 remote 2001:db8::7 key 8"},
 	{name: "xfrm", kind: "xfrm", ip: "type xfrm dev lower0 if_id 17"},
-	{name: "macsec", kind: "macsec", ip: "link lower0 type macsec port 11 encrypt on send_sci on protect on " +
+	{name: "macsec", kind: "macsec", ip: "address 02:00:00:00:00:aa link lower0 type macsec port 11 encrypt on send_sci on protect on " +
 		"replay on window 10 validate check encodingsa 2 icvlen 16 cipher gcm-aes-256"},
 	{name: "hsr", kind: "hsr", ip: "type hsr slave1 lower0 slave2 lower0p"},
 	{name: "netkit", kind: "netkit", ip: "type netkit"}, // iproute2 6.1 knows no netkit options
