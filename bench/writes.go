@@ -686,7 +686,8 @@ func mirrorDuringBatch(ns *nsManager, bin, dir string, n int) (string, error) {
 	}
 	return fmt.Sprintf("Mirror during a batch: %d routes by `nlkit -force -batch` in %.0f ms; the Mirror (8 MiB SO_RCVBUF) "+
 		"applied %d events in %.0f ms (%.0f events/s), CPU %.0f ms (%.2f µs/event), %d resyncs, equal to a fresh dump: %v",
-		n, ms(sent), events.Load(), ms(took), float64(n)/took.Seconds(), ms(cpu), float64(cpu.Microseconds())/float64(n),
+		n, ms(sent), events.Load(), ms(took), float64(events.Load())/took.Seconds(), ms(cpu),
+		float64(cpu.Microseconds())/float64(max(events.Load(), 1)),
 		m.Resyncs(), equal), nil
 }
 
