@@ -77,6 +77,7 @@ var payloadDecoders = []struct {
 	{"Neigh", func(m proto.Message) error { var n route.Neigh; return n.UnmarshalBinary(m.Data) }},
 	{"Rule", func(m proto.Message) error { var r route.Rule; return r.UnmarshalBinary(m.Data) }},
 	{"Nexthop", func(m proto.Message) error { var n route.Nexthop; return n.UnmarshalBinary(m.Data) }},
+	{"NSID", func(m proto.Message) error { var n route.NSID; return n.UnmarshalBinary(m.Data) }},
 	{"route.DecodeEvent", func(m proto.Message) error {
 		var first error
 		for _, typ := range []uint16{unix.RTM_NEWLINK, unix.RTM_DELADDR, unix.RTM_NEWROUTE, unix.RTM_DELNEIGH,
