@@ -159,7 +159,7 @@ func TestRouteRoundTrip(t *testing.T) {
 		// Every rare attribute.
 		{Dst: mustPrefix("2001:db8:3::/48"), Table: TableMain, Type: TypeUnicast, OIF: 4, Extra: &RouteExtra{
 			Src: mustPrefix("2001:db8:4::/64"), PrefSrc: mustAddr("2001:db8::1"), IIF: 3, Mark: 5, Flow: 6,
-			Metrics: Metrics{MTU: 1280}, EncapType: 1, Encap: []byte{8, 0, 1, 0, 0, 0, 0x64, 1}, UID: 0,
+			Metrics: Metrics{MTU: 1280}, EncapType: 1, Encap: []byte{8, 0, 1, 0, 0, 0, 0x61, 0}, LWT: &MPLSEncap{Labels: []uint32{6}}, UID: 0,
 			HasUID: true, TTLPropagate: 1, Expires: 300}},
 	} {
 		b := mustMarshal(t, &r)

@@ -76,8 +76,15 @@ type RouteExtra struct {
 	Via netip.Addr
 	// MultiPath is RTA_MULTIPATH: the nexthops of an ECMP route.
 	MultiPath []Hop
-	// Encap is RTA_ENCAP: the raw attributes of the encapsulation EncapType names.
+	// Encap is RTA_ENCAP: the raw attributes of the encapsulation EncapType names. Requests send it when LWT
+	// is nil.
 	Encap []byte
+	// LWT is RTA_ENCAP decoded as EncapType names it (*MPLSEncap, *IPEncap, *Seg6Encap...; *RawEncap for a
+	// type the package does not know); nil without an encapsulation, or when the attributes do not decode
+	// (Encap still holds them). Requests send it, with its type, in place of EncapType and Encap.
+	LWT Encap
+	// NewDst is RTA_NEWDST: the labels an AF_MPLS route swaps the incoming one for (`as 200/300`).
+	NewDst []uint32
 	// Metrics is RTA_METRICS.
 	Metrics Metrics
 	// CacheInfo is RTA_CACHEINFO (`ip route get`, cloned routes; decoding drops an all-zero one, which the
@@ -146,10 +153,15 @@ func (e *RouteExtra) Clone() *RouteExtra {
 	}
 	c := *e
 	c.Encap = cloneBytes(e.Encap)
+	c.LWT = cloneEncap(e.LWT)
+	if e.NewDst != nil {
+		c.NewDst = append([]uint32(nil), e.NewDst...)
+	}
 	if e.MultiPath != nil {
 		c.MultiPath = make([]Hop, len(e.MultiPath))
 		for i, nh := range e.MultiPath {
 			nh.Encap = cloneBytes(nh.Encap)
+			nh.LWT = cloneEncap(nh.LWT)
 			c.MultiPath[i] = nh
 		}
 	}
@@ -185,9 +197,10 @@ type Hop struct {
 	Gateway, Via netip.Addr
 	// Flow is RTA_FLOW.
 	Flow uint32
-	// EncapType and Encap are RTA_ENCAP_TYPE and RTA_ENCAP.
+	// EncapType and Encap are RTA_ENCAP_TYPE and RTA_ENCAP; LWT is Encap decoded (see RouteExtra.LWT).
 	EncapType uint16
 	Encap     []byte
+	LWT       Encap
 }
 
 // Weight is Hops+1, the weight ip prints.
@@ -452,11 +465,19 @@ func (r *Route) decodeExtra(ad *proto.AttrDecoder) error {
 		}
 	case unix.RTA_ENCAP_TYPE:
 		if v := ad.Uint16(); v != 0 {
-			r.EnsureExtra().EncapType = v
+			x := r.EnsureExtra()
+			x.EncapType = v
+			x.LWT = lwtOf(x.EncapType, x.Encap) // the kernel sends RTA_ENCAP first
 		}
 	case unix.RTA_ENCAP:
 		if len(ad.Bytes()) > 0 {
-			r.EnsureExtra().Encap = append([]byte(nil), ad.Bytes()...)
+			x := r.EnsureExtra()
+			x.Encap = append([]byte(nil), ad.Bytes()...)
+			x.LWT = lwtOf(x.EncapType, x.Encap)
+		}
+	case unix.RTA_NEWDST:
+		if l, err := decodeLabels(ad.Bytes()); err == nil && len(l) > 0 {
+			r.EnsureExtra().NewDst = l
 		}
 	case unix.RTA_EXPIRES:
 		if v := ad.Uint32(); v != 0 {
@@ -542,6 +563,7 @@ func decodeMultipath(b []byte) ([]Hop, error) {
 		if err := ad.Err(); err != nil {
 			return out, err
 		}
+		nh.LWT = lwtOf(nh.EncapType, nh.Encap)
 		out = append(out, nh)
 		next := proto.AttrAlign(l)
 		if next >= len(b) {

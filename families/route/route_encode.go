@@ -78,11 +78,15 @@ func (r *Route) MarshalBinary() ([]byte, error) {
 		}
 		ae.Raw(unix.RTA_MULTIPATH, mp)
 	}
-	if x.EncapType != 0 {
-		ae.Uint16(unix.RTA_ENCAP_TYPE, x.EncapType)
+	if err := appendEncap(ae, x.LWT, x.EncapType, x.Encap); err != nil {
+		return nil, err
 	}
-	if len(x.Encap) > 0 {
-		ae.Raw(unix.RTA_ENCAP, x.Encap)
+	if len(x.NewDst) > 0 {
+		b, err := encodeLabels(x.NewDst)
+		if err != nil {
+			return nil, err
+		}
+		ae.Raw(unix.RTA_NEWDST, b)
 	}
 	if r.Pref != 0 || r.HasPref {
 		ae.Uint8(unix.RTA_PREF, r.Pref)
@@ -150,11 +154,8 @@ func encodeMultipath(hops []Hop) ([]byte, error) {
 		if nh.Flow != 0 {
 			ae.Uint32(unix.RTA_FLOW, nh.Flow)
 		}
-		if nh.EncapType != 0 {
-			ae.Uint16(unix.RTA_ENCAP_TYPE, nh.EncapType)
-		}
-		if len(nh.Encap) > 0 {
-			ae.Raw(unix.RTA_ENCAP, nh.Encap)
+		if err := appendEncap(ae, nh.LWT, nh.EncapType, nh.Encap); err != nil {
+			return nil, err
 		}
 		b = ae.Bytes()
 		l := len(b) - start
@@ -237,4 +238,22 @@ func (r Route) forDelete() *Route {
 		unix.RTM_F_OFFLOAD | unix.RTM_F_TRAP | unix.RTM_F_OFFLOAD_FAILED
 	r.defaultDst()
 	return &r
+}
+
+// appendEncap adds RTA_ENCAP_TYPE and RTA_ENCAP: lwt with its type when it is not nil, else typ and raw.
+func appendEncap(ae *proto.AttrEncoder, lwt Encap, typ uint16, raw []byte) error {
+	if lwt != nil {
+		b, err := EncodeEncap(lwt)
+		if err != nil {
+			return err
+		}
+		typ, raw = lwt.EncapType(), b
+	}
+	if typ != 0 {
+		ae.Uint16(unix.RTA_ENCAP_TYPE, typ)
+	}
+	if len(raw) > 0 {
+		ae.Raw(unix.RTA_ENCAP, raw)
+	}
+	return nil
 }
