@@ -1,7 +1,11 @@
 package main
 
 import (
+	"fmt"
+	"strconv"
+
 	"github.com/nlkit/nlkit/families/route"
+	"github.com/nlkit/nlkit/netns"
 	"golang.org/x/sys/unix"
 )
 
@@ -200,11 +204,25 @@ func (a *app) linkDel(argv []string) error {
 	return a.c.Link.Delete(a.ctx, route.Link{Index: idx})
 }
 
+// netnsTarget reads ip's `netns { PID | NAME }`: a process id, or a name in /run/netns (opened: the caller
+// closes the FD).
+func netnsTarget(v string) (route.NetNSTarget, error) {
+	if pid, err := strconv.Atoi(v); err == nil && pid > 0 {
+		return route.NetNSPID(pid), nil
+	}
+	h, err := netns.GetFromName(v)
+	if err != nil {
+		return route.NetNSTarget{}, invarg(fmt.Sprintf("cannot open namespace %q: %v", v, err), v)
+	}
+	return route.NetNSFD(h.Fd()), nil
+}
+
 // linkSet is `ip link set [dev] DEV [up|down] [mtu N] [name N] [master M|nomaster] [address LL] ...`.
 func (a *app) linkSet(argv []string) error {
 	var ls route.LinkSet
 	var l route.Link // what linkValue reads
 	dev := ""
+	var to route.NetNSTarget
 	for av := newArgs(argv); av.more(); {
 		w := av.take()
 		if ok, err := linkValue(&l, w, av); ok {
@@ -214,6 +232,14 @@ func (a *app) linkSet(argv []string) error {
 			continue
 		}
 		switch w {
+		case "netns":
+			v, err := av.value()
+			if err != nil {
+				return err
+			}
+			if to, err = netnsTarget(v); err != nil {
+				return err
+			}
 		case "up", "down":
 			ls.Up, ls.Down = w == "up", w == "down"
 		case "nomaster":
@@ -252,6 +278,17 @@ func (a *app) linkSet(argv []string) error {
 	idx, err := a.ifindex(dev)
 	if err != nil {
 		return err
+	}
+	if to.FD > 0 {
+		defer unix.Close(to.FD)
+	}
+	if !to.IsZero() {
+		// The move goes first, alone, as ip's single request would apply it; the other changes follow in the
+		// link's new namespace only when there are some, which ip does not support either: refuse them.
+		if ls != (route.LinkSet{}) {
+			return usagef("nlkit link set: \"netns\" cannot be combined with other changes")
+		}
+		return a.c.Link.MoveToNetNS(a.ctx, idx, to, "")
 	}
 	return a.c.Link.Set(a.ctx, idx, ls)
 }

@@ -4,11 +4,14 @@ package linkkinds
 
 import (
 	"encoding/json"
+	"os/exec"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/nlkit/nlkit/internal/testbin"
+	"github.com/nlkit/nlkit/netns/nstest"
 )
 
 // TestLinkKindsCLI: `nlkit link add NAME OPTIONS` with ip's own arguments makes the link `ip link add` makes (ip
@@ -64,5 +67,31 @@ func TestLinkKindsCLI(t *testing.T) {
 					tc.name, strings.Join(diff, "\n  "), lowerA, lowerC)
 			}
 		})
+	}
+}
+
+// TestLinkSetNetNSCLI: `nlkit link set DEV netns NAME` and `... netns PID` move the link, as ip's do.
+func TestLinkSetNetNSCLI(t *testing.T) {
+	bin := testbin.Go(t, "github.com/nlkit/nlkit/cmd/nlkit", "nlkit")
+	a := newSide(t)
+	b := nstest.NewNamed(t)
+	cmd := exec.Command("sleep", "60")
+	if err := b.Do(cmd.Start); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { cmd.Process.Kill(); cmd.Wait() }()
+	for _, tc := range []struct{ dev, to string }{{"lower0", b.Name}, {"lower0p", strconv.Itoa(cmd.Process.Pid)}} {
+		if out, err := a.ns.Output(bin, "link", "set", "dev", tc.dev, "netns", tc.to); err != nil {
+			t.Fatalf("nlkit link set %s netns %s: %v %s", tc.dev, tc.to, err, out)
+		}
+		if out, err := b.Output("ip", "link", "show", "dev", tc.dev); err != nil {
+			t.Errorf("%s not in the target namespace after netns %s: %v %s", tc.dev, tc.to, err, out)
+		}
+		if _, err := a.ns.Output("ip", "link", "show", "dev", tc.dev); err == nil {
+			t.Errorf("%s still in the first namespace", tc.dev)
+		}
+	}
+	if out, err := a.ns.Output(bin, "link", "set", "dev", "lo", "netns", "nlkit-no-such-ns"); err == nil {
+		t.Errorf("a namespace that does not exist: %s", out)
 	}
 }
