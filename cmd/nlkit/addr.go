@@ -22,7 +22,8 @@ func (a *app) cmdAddr(argv []string) error {
 		}},
 		command{"add", withOp(a.addrModify, opAdd)},
 		command{"replace", withOp(a.addrModify, opReplace)},
-		command{"delete", withOp(a.addrModify, opDelete)})
+		command{"delete", withOp(a.addrModify, opDelete)},
+		command{"flush", a.flushAddrs})
 }
 
 // addrQuery is what `ip addr show` selects.

@@ -1,6 +1,9 @@
 package main
 
 import (
+	"net/netip"
+	"slices"
+
 	"github.com/nlkit/nlkit/families/route"
 	"golang.org/x/sys/unix"
 )
@@ -12,60 +15,117 @@ func (a *app) cmdNeigh(argv []string) error {
 		command{"add", withOp(a.neighModify, opAdd)},
 		command{"delete", withOp(a.neighModify, opDelete)},
 		command{"replace", withOp(a.neighModify, opReplace)},
-		command{"change chg", withOp(a.neighModify, opChange)})
+		command{"change chg", withOp(a.neighModify, opChange)},
+		command{"get", a.listing(a.neighGet)},
+		command{"flush", a.flushNeighs})
 }
 
-// showNeighs is `ip neigh show [dev DEV] [nud STATE|all] [proxy]`. Like ip it hides NOARP entries and those
-// without state unless asked.
-func (a *app) showNeighs(argv []string) error {
-	f := route.NeighFilter{Family: a.family}
-	state, stateGiven := route.NeighState(0xff&^unix.NUD_NOARP), false
-	noState := false
+// neighQuery is what `ip neigh show` and `ip neigh flush` select: the dump's filter, the states (state; noState
+// keeps the entries without one, ip's 0x100 bit) and a destination prefix.
+type neighQuery struct {
+	f       route.NeighFilter
+	state   route.NeighState
+	noState bool
+	to      netip.Prefix
+}
+
+// parseNeighQuery reads `[dev DEV] [nud STATE|all] [proxy] [to] [PREFIX]`. Like ip it hides NOARP entries and
+// those without state unless asked; a flush also leaves PERMANENT entries.
+func (a *app) parseNeighQuery(argv []string, flush bool) (*neighQuery, error) {
+	q := &neighQuery{f: route.NeighFilter{Family: a.family}, state: route.NeighState(0xff &^ unix.NUD_NOARP)}
+	if flush {
+		q.state, q.noState = route.NeighState(0xff&^(unix.NUD_NOARP|unix.NUD_PERMANENT)), true
+	}
+	stateGiven := false
 	for av := newArgs(argv); av.more(); {
 		switch w := av.take(); w {
 		case "proxy":
-			f.Proxy = true
-		case "dev", "nud":
+			q.f.Proxy = true
+		case "all":
+			if !flush {
+				return nil, usagef("nlkit neigh show: unknown argument %q", w)
+			}
+		case "dev", "nud", "to":
 			v, err := av.value()
 			if err != nil {
-				return err
+				return nil, err
 			}
-			if w == "dev" {
-				if f.Index, err = a.ifindex(v); err != nil {
-					return err
+			switch w {
+			case "dev":
+				if q.f.Index, err = a.ifindex(v); err != nil {
+					return nil, err
+				}
+				continue
+			case "to":
+				if q.to, err = parseFilterPrefix(v, a.family); err != nil {
+					return nil, err
 				}
 				continue
 			}
 			if !stateGiven {
-				state, stateGiven = 0, true
+				q.state, q.noState, stateGiven = 0, false, true
 			}
 			switch s, ok := route.ParseNeighState(v); {
 			case v == "all":
-				state, noState = 0xff, true
+				q.state, q.noState = 0xff, true
+				if flush {
+					q.state &^= unix.NUD_NOARP // as ip: "nud all" does not flush NOARP entries
+				}
 			case !ok:
-				return invarg("nud state is bad", v)
+				return nil, invarg("nud state is bad", v)
 			case s == 0:
-				noState = true
+				q.noState = true
 			default:
-				state |= s
+				q.state |= s
 			}
 		default:
-			return usagef("nlkit neigh show: unknown argument %q", w)
+			p, err := parseFilterPrefix(w, a.family)
+			if err != nil {
+				return nil, err
+			}
+			q.to = p
 		}
 	}
+	return q, nil
+}
+
+// match is print_neigh's filter.
+func (q *neighQuery) match(n *route.Neigh) bool {
+	if n.State&q.state == 0 && n.Flags&(route.NeighProxy|route.NeighExtLearned) == 0 && (n.State != 0 || !q.noState) {
+		return false
+	}
+	if q.to.IsValid() && q.to.Bits() > 0 {
+		if !n.Dst.IsValid() || familyOf(n.Dst) != familyOf(q.to.Addr()) || !q.to.Masked().Contains(n.Dst) {
+			return false
+		}
+	}
+	return true
+}
+
+// neighs lists the entries q selects.
+func (a *app) neighs(q *neighQuery) ([]route.Neigh, error) {
 	if _, err := a.linkCache(); err != nil {
+		return nil, err
+	}
+	neighs, err := a.c.Neigh.List(a.ctx, &q.f)
+	if err != nil {
+		return nil, err
+	}
+	return slices.DeleteFunc(neighs, func(n route.Neigh) bool { return !q.match(&n) }), nil
+}
+
+// showNeighs is `ip neigh show [dev DEV] [nud STATE|all] [proxy] [to PREFIX]`.
+func (a *app) showNeighs(argv []string) error {
+	q, err := a.parseNeighQuery(argv, false)
+	if err != nil {
 		return err
 	}
-	neighs, err := a.c.Neigh.List(a.ctx, &f)
+	neighs, err := a.neighs(q)
 	if err != nil {
 		return err
 	}
 	for i := range neighs {
-		n := &neighs[i]
-		if n.State&state == 0 && n.Flags&(route.NeighProxy|route.NeighExtLearned) == 0 && (n.State != 0 || !noState) {
-			continue
-		}
-		a.printNeigh(n, f.Index != 0, false)
+		a.printNeigh(&neighs[i], q.f.Index != 0, false)
 	}
 	return nil
 }
@@ -177,4 +237,60 @@ func (a *app) neighModify(argv []string, op editOp) error {
 	n.Index = idx
 	n.Family = familyOf(n.Dst)
 	return edit(a.ctx, a.c.Neigh, op, n)
+}
+
+// neighGet is `ip neigh get [proxy] ADDR dev DEV`. The library has no RTM_GETNEIGH request for one entry, so
+// the link's entries are dumped and the one with ADDR printed; a missing one gives the kernel's answer to ip.
+func (a *app) neighGet(argv []string) error {
+	var dst netip.Addr
+	f := route.NeighFilter{}
+	dev := ""
+	for av := newArgs(argv); av.more(); {
+		w := av.take()
+		switch w {
+		case "proxy":
+			f.Proxy = true
+			continue
+		case "dev":
+			v, err := av.value()
+			if err != nil {
+				return err
+			}
+			dev = v
+			continue
+		case "to":
+			v, err := av.value()
+			if err != nil {
+				return err
+			}
+			w = v
+		}
+		if dst.IsValid() {
+			return usagef("Error: either \"to\" is duplicate, or %q is a garbage.", w)
+		}
+		d, err := parseAddr(w, a.family)
+		if err != nil {
+			return err
+		}
+		dst = d
+	}
+	if dev == "" || !dst.IsValid() {
+		return &notFoundError{msg: "Device and address are required arguments."}
+	}
+	idx, err := a.ifindex(dev)
+	if err != nil {
+		return err
+	}
+	f.Index, f.Family = idx, familyOf(dst)
+	neighs, err := a.c.Neigh.List(a.ctx, &f)
+	if err != nil {
+		return err
+	}
+	for i := range neighs {
+		if n := &neighs[i]; n.Dst == dst && n.Index == idx {
+			a.printNeigh(n, false, false)
+			return nil
+		}
+	}
+	return usagef("Error: Neighbour entry not found.")
 }

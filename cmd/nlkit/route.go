@@ -26,7 +26,8 @@ func (a *app) cmdRoute(argv []string) error {
 		command{"add", withOp(a.routeModify, opAdd)},
 		command{"delete", withOp(a.routeModify, opDelete)},
 		command{"replace", withOp(a.routeModify, opReplace)},
-		command{"append", withOp(a.routeModify, opAppend)})
+		command{"append", withOp(a.routeModify, opAppend)},
+		command{"flush", a.flushRoutes})
 }
 
 // routeQuery is what `ip route show` selects; the *Given fields hide what the filter fixes, as ip does (and
