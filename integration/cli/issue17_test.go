@@ -3,8 +3,8 @@ package cli
 import (
 	"fmt"
 	"net"
-	"slices"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
