@@ -52,6 +52,8 @@ type options struct {
 	memProfile string
 	verbose    bool
 	nice       int
+	// nodes is the namespace count of the many-namespaces scenario (nodes.go); 0: none.
+	nodes int
 	// The write table (writes.go): route counts, the count of addresses and of neighbours (0: none).
 	writes      bool
 	writeRoutes []int
@@ -91,6 +93,7 @@ func main() {
 	flag.BoolVar(&o.writes, "writes", true, "measure the write table (installing routes, addresses and neighbours)")
 	flag.StringVar(&writeRoutes, "write-routes", "", "route counts of the write table (default 10k,100k; with -large 10k,100k,1M; -short 10k)")
 	flag.IntVar(&o.writeOthers, "write-others", -1, "addresses and neighbours in the write table (default 10000; -short 1000; 0: none)")
+	flag.IntVar(&o.nodes, "nodes", -1, "namespaces of the many-namespaces scenario, a NodeMirror against a bare loop (default 1000; -short 200; 0: none; 10000 is the large mode)")
 	flag.BoolVar(&large, "large", false, "add 1M routes to the write table and to the Mirror measurement")
 	flag.IntVar(&o.mirrorRoutes, "mirror-routes", -1, "routes a batch installs while a Mirror follows (default 100k; -large 1M; -short 0)")
 	flag.Parse()
@@ -306,6 +309,19 @@ func run(ns *nsManager, o *options) error {
 			return fmt.Errorf("writes: %w", err)
 		}
 		rep.writes = wres
+	}
+	if o.nodes < 0 {
+		o.nodes = 1000
+		if o.short {
+			o.nodes = 200
+		}
+	}
+	if o.nodes > 0 {
+		nres, err := runNodes(o.nodes, min(max(o.rounds, 5), 7))
+		if err != nil {
+			return fmt.Errorf("nodes: %w", err)
+		}
+		fmt.Print(nres.text())
 	}
 	if o.units {
 		name, err := ns.empty("units")
