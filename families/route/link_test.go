@@ -155,9 +155,9 @@ func TestLinkKindsRoundTrip(t *testing.T) {
 			ARPIPTargets: []netip.Addr{netip.MustParseAddr("10.0.0.1"), netip.MustParseAddr("10.0.0.2")},
 			ARPInterval:  0},
 		&VRF{Table: 10},
-		&RawLinkData{Name: "geneve", Data: func() []byte {
+		&RawLinkData{Name: "amt", Data: func() []byte { // a kind this package does not type
 			ae := proto.NewAttrEncoder(nil)
-			ae.Uint32(unix.IFLA_GENEVE_ID, 5)
+			ae.Uint32(1, 5)
 			return ae.Bytes()
 		}()},
 	}
