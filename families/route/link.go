@@ -90,6 +90,8 @@ type Link struct {
 	// BridgePortInfo is, in AF_BRIDGE link messages, IFLA_PROTINFO: the port's IFLA_BRPORT_* options
 	// (`bridge -d link`).
 	BridgePortInfo *BridgePort
+	// XDP is IFLA_XDP: the link's XDP programs (the kernel sends IFLA_XDP_ATTACHED 0 without one).
+	XDP LinkXDP
 
 	// NetNS is, in requests only, IFLA_NET_NS_FD: a namespace file descriptor to create the link in (Add, and
 	// a veth peer) or to move it to (LinkSet.NetNS). Decoding never sets it.
@@ -241,6 +243,10 @@ func (l *Link) decodeAttrs(b []byte, names *nameCache) error {
 			}
 		case unix.IFLA_AF_SPEC:
 			if err := l.decodeAFSpec(ad.Bytes()); err != nil {
+				return err
+			}
+		case unix.IFLA_XDP:
+			if err := l.XDP.decode(ad.Bytes()); err != nil {
 				return err
 			}
 		case unix.IFLA_PROTINFO:
