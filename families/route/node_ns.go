@@ -4,6 +4,7 @@ package route
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"os"
@@ -13,7 +14,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-	"unsafe"
 
 	"github.com/nlkit/nlkit"
 	"github.com/nlkit/nlkit/proto"
@@ -165,22 +165,33 @@ func (in *inotify) read(buf []byte) ([]nameEvent, error) {
 	if err != nil {
 		return nil, err
 	}
+	return parseInotify(buf[:k]), nil
+}
+
+// parseInotify decodes a read of an inotify descriptor: struct inotify_event records, each followed by its
+// NUL-padded name.
+func parseInotify(b []byte) []nameEvent {
 	var out []nameEvent
-	for off := 0; off+unix.SizeofInotifyEvent <= k; {
-		ev := (*unix.InotifyEvent)(unsafe.Pointer(&buf[off]))
-		name := strings.TrimRight(string(buf[off+unix.SizeofInotifyEvent:off+unix.SizeofInotifyEvent+int(ev.Len)]), "\x00")
-		off += unix.SizeofInotifyEvent + int(ev.Len)
+	for off := 0; off+unix.SizeofInotifyEvent <= len(b); {
+		mask := binary.NativeEndian.Uint32(b[off+4:])
+		nameLen := int(binary.NativeEndian.Uint32(b[off+12:]))
+		end := off + unix.SizeofInotifyEvent + nameLen
+		if nameLen < 0 || end > len(b) {
+			break
+		}
+		name := strings.TrimRight(string(b[off+unix.SizeofInotifyEvent:end]), "\x00")
+		off = end
 		switch {
-		case ev.Mask&unix.IN_Q_OVERFLOW != 0:
+		case mask&unix.IN_Q_OVERFLOW != 0:
 			out = append(out, nameEvent{rescan: true})
 		case name == "":
-		case ev.Mask&(unix.IN_DELETE|unix.IN_MOVED_FROM) != 0:
+		case mask&(unix.IN_DELETE|unix.IN_MOVED_FROM) != 0:
 			out = append(out, nameEvent{name: name, gone: true})
-		case ev.Mask&(unix.IN_CREATE|unix.IN_MOVED_TO|unix.IN_ATTRIB) != 0:
+		case mask&(unix.IN_CREATE|unix.IN_MOVED_TO|unix.IN_ATTRIB) != 0:
 			out = append(out, nameEvent{name: name})
 		}
 	}
-	return out, nil
+	return out
 }
 
 // namedRetry is how long a name that is not a namespace yet (`ip netns add` creates the file, then mounts the
