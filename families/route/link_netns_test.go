@@ -172,6 +172,18 @@ func TestNSIDKernel(t *testing.T) {
 	if !seen[0].New || seen[0].NSID.NSID != 12 || !seen[1].New || seen[1].NSID.NSID != idC {
 		t.Errorf("events %v, want [add] nsid 12, [add] nsid %d", seen, idC)
 	}
+	// A named namespace is found by its nsid, as `ip netns list-id` names it.
+	nsN := nstest.NewNamed(t)
+	if err := a.AssignNSID(ctx, NetNSFD(nsN.Handle.Fd()), 40); err != nil {
+		t.Fatal(err)
+	}
+	named, err := a.NamedNSIDs(ctx, "")
+	if err != nil || !slices.Contains(named, NamedNSID{Name: nsN.Name, NSID: 40}) {
+		t.Errorf("NamedNSIDs: %v, %v; want %s with nsid 40 among them", named, err, nsN.Name)
+	}
+	if ev, err := w.Next(wctx); err != nil || !ev.New || ev.NSID.NSID != 40 {
+		t.Errorf("assigning nsid 40: %v, %v", ev, err)
+	}
 	nsC.Handle.Close() // the last reference: the namespace goes, and its nsid with it
 	ev, err := w.Next(wctx)
 	if err != nil || ev.New || ev.NSID.NSID != idC {

@@ -6,6 +6,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
 
 	"github.com/nlkit/nlkit"
 	"github.com/nlkit/nlkit/proto"
@@ -268,4 +271,44 @@ func DecodeNSIDEvent(m proto.Message) (ev NSIDEvent, ok bool, err error) {
 		return NSIDEvent{}, false, decodeError("RTM_NEWNSID", err)
 	}
 	return ev, true, nil
+}
+
+// NamedNSID is a named namespace (/run/netns/NAME) and the nsid it has in the Client's namespace
+// (NSIDNotAssigned when none), as `ip netns list` with ids shows it.
+type NamedNSID struct {
+	Name string
+	NSID int32
+}
+
+// NamedNSIDs maps the named namespaces in dir (/run/netns when "") to their nsids in the Client's namespace
+// (RTM_GETNSID with NETNSA_FD for each), so that an nsid from ListNSIDs, IFLA_LINK_NETNSID or an event can be
+// named as `ip netns list-id` names it. A name that cannot be opened is left out.
+func (c *Client) NamedNSIDs(ctx context.Context, dir string) ([]NamedNSID, error) {
+	if dir == "" {
+		dir = "/run/netns"
+	}
+	ents, err := os.ReadDir(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var list []NamedNSID
+	for _, e := range ents {
+		fd, err := unix.Open(filepath.Join(dir, e.Name()), unix.O_RDONLY|unix.O_CLOEXEC, 0)
+		if err != nil {
+			continue
+		}
+		id, err := c.GetNSID(ctx, NetNSFD(fd))
+		unix.Close(fd)
+		if err != nil {
+			if errors.Is(err, unix.EINVAL) { // not a namespace file
+				continue
+			}
+			return list, err
+		}
+		list = append(list, NamedNSID{Name: e.Name(), NSID: id})
+	}
+	return list, nil
 }
