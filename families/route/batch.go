@@ -11,6 +11,7 @@ import (
 	"net/netip"
 	"os"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -398,6 +399,7 @@ type batchRun[T any] struct {
 	cost    int          // the window's worst-case bytes in the receive queue
 	barrier uint32       // the sequence of the window's barrier (BatchErrorsOnly)
 	answers int          // answers still expected for the window (BatchAckEach)
+	unsent  int          // requests packed and not sent yet
 	res     BatchError
 	stop    bool
 }
@@ -494,6 +496,7 @@ func batchLoop[T any](ctx context.Context, b *Batch, seq iter.Seq[T],
 		}
 		r.win = append(r.win, pending[T]{index: index, seq: seqNo, v: v})
 		r.cost += cost
+		r.unsent++
 		index++
 	}
 	if r.res.Err == nil && (len(r.win) > 0 || len(cur) > 0) {
@@ -507,6 +510,8 @@ func batchLoop[T any](ctx context.Context, b *Batch, seq iter.Seq[T],
 	if r.res.Err == nil && len(r.res.Failures) == 0 {
 		return nil
 	}
+	// Failures to encode were noted as they came, the kernel's when their window settled.
+	slices.SortStableFunc(r.res.Failures, func(a, b BatchFailure) int { return a.Index - b.Index })
 	return &r.res
 }
 
@@ -534,10 +539,14 @@ func (r *batchRun[T]) flush(ctx context.Context, settle bool) error {
 	}
 	if len(b.out) > 0 {
 		n, err := r.conn.SendRawBatch(nlkit.Sockaddr{}, b.out)
-		for _, d := range b.out[:n] {
-			r.res.Sent += countMessages(d)
+		if n == len(b.out) {
+			r.res.Sent += r.unsent
+		} else {
+			for _, d := range b.out[:n] {
+				r.res.Sent += countMessages(d)
+			}
 		}
-		b.out = b.out[:0]
+		b.out, r.unsent = b.out[:0], 0
 		if err != nil {
 			return err
 		}
