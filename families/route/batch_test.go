@@ -145,9 +145,10 @@ func TestBatchFake(t *testing.T) {
 }
 
 // TestBatchFakePacking: requests are packed into datagrams no larger than DatagramSize, with several
-// requests each, and a request that fails to encode is reported without being sent.
+// requests each, and a request that fails to encode is reported without being sent, in index order with the
+// kernel's failures.
 func TestBatchFakePacking(t *testing.T) {
-	k := &batchKernel{}
+	k := &batchKernel{fail: map[netip.Prefix]syscall.Errno{routeDst(10): unix.ENODEV}}
 	conn, fake := nltest.New(unix.NETLINK_ROUTE, k.handle, nil)
 	c := New(conn)
 	defer c.Close()
@@ -166,8 +167,10 @@ func TestBatchFakePacking(t *testing.T) {
 	}
 	err = b.Routes(context.Background(), BatchAdd, seq)
 	var be *BatchError
-	if !errors.As(err, &be) || len(be.Failures) != 1 || be.Failures[0].Index != 500 || be.Failures[0].Errno() != 0 {
-		t.Fatalf("err %v, want one failure at 500 (not encodable)", err)
+	// The kernel's failure (#10) is read after the encoding failure (#500) is noted: they come sorted.
+	if !errors.As(err, &be) || len(be.Failures) != 2 || be.Failures[0].Index != 10 || be.Failures[0].Errno() != unix.ENODEV ||
+		be.Failures[1].Index != 500 || be.Failures[1].Errno() != 0 {
+		t.Fatalf("err %v, want failures at 10 (ENODEV) and 500 (not encodable)", err)
 	}
 	if be.Sent != 501 || len(k.reqs) != 501 {
 		t.Errorf("Sent %d, kernel saw %d, want 501", be.Sent, len(k.reqs))
