@@ -6,8 +6,10 @@ package node
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
+	"net/netip"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -480,6 +482,13 @@ func TestNodeMirror(t *testing.T) {
 		}
 		round(dedup(pick), 5)
 	}
+	// The steady changes came as events (and re-dumps after silent changes): every copy equals a dump.
+	steadyOverflows := n.Overflows()
+	if bad := mismatches(t, n, 10*time.Second); len(bad) > 0 {
+		t.Errorf("after the steady changes (%d overflows), %d namespaces differ from a fresh dump:\n%s",
+			steadyOverflows, len(bad), strings.Join(bad, "\n"))
+	}
+	t.Logf("steady phase: %d changes, %d overflows", changes, steadyOverflows)
 	// Deletion while watched, with changes under way elsewhere.
 	for i := range remove {
 		if err := rd.del(fmt.Sprintf("ns%d", i)); err != nil {
@@ -587,4 +596,88 @@ func listDiff(x, y any) string {
 		}
 	}
 	return strings.Join(out, "")
+}
+
+// TestNodeMirrorViews checks the per-namespace view (a Mirror: accessors, Wait, the change stream through
+// OnChange with the namespace's name) and the queries across namespaces (RoutesTo, LinksOfKind), and that a
+// namespace's view ends with ErrNamespaceGone when it is deleted.
+func TestNodeMirrorViews(t *testing.T) {
+	requireRoot(t)
+	rd := newRunDir(t)
+	for _, name := range []string{"a", "b", "c"} {
+		if err := rd.add(name); err != nil {
+			t.Fatal(err)
+		}
+	}
+	type seen struct {
+		ns string
+		c  route.Change
+	}
+	var mu sync.Mutex
+	var changes []seen
+	n := startNode(t, agent(t), &route.NodeConfig{RunDir: rd.dir, OnChange: func(ns route.Namespace, c route.Change) {
+		mu.Lock()
+		changes = append(changes, seen{ns.Name, c})
+		mu.Unlock()
+	}})
+	ma, nsA, ok := n.Namespace("a")
+	if !ok {
+		t.Fatal("a is not followed")
+	}
+	if byID, _, ok := n.NamespaceByNSID(nsA.NSID); !ok || byID != ma {
+		t.Fatalf("NamespaceByNSID(%d) is not a's Mirror", nsA.NSID)
+	}
+	gen := ma.Generation()
+	for _, name := range []string{"a", "b"} {
+		if err := ipBatch(rd.path(name), []string{"link set lo up", "link add x0 type veth peer name x1",
+			"link set x0 up", "addr add 10.50.0.1/24 dev x0", "route add 10.60.0.0/16 via 10.50.0.2"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	want := netip.MustParsePrefix("10.60.0.0/16")
+	for !slices.ContainsFunc(ma.Routes(), func(r route.Route) bool { return r.Dst == want }) {
+		var err error
+		if gen, err = ma.Wait(ctx, gen); err != nil {
+			t.Fatalf("a's Mirror never got the route: %v", err)
+		}
+	}
+	if !waitFor(10*time.Second, func() bool { return len(n.RoutesTo(want)) == 2 }) {
+		t.Fatalf("RoutesTo(%s) = %v, want the routes of a and b", want, n.RoutesTo(want))
+	}
+	rs := n.RoutesTo(want)
+	if rs[0].Namespace.Name != "a" || rs[1].Namespace.Name != "b" {
+		t.Errorf("RoutesTo(%s) namespaces %s, %s; want a, b", want, rs[0].Namespace, rs[1].Namespace)
+	}
+	if got := n.LinksOfKind("veth"); len(got) != 4 {
+		t.Errorf("LinksOfKind(veth) = %d links, want 4", len(got))
+	}
+	mu.Lock()
+	found := false
+	for _, s := range changes {
+		if r, ok := s.c.New.(*route.Route); ok && s.ns == "b" && r.Dst == want && s.c.Kind == route.ChangeAdded {
+			found = true
+		}
+		if s.ns == "c" && s.c.Cause != route.CauseResync {
+			t.Errorf("a change in c, which did not change: %v", s.c)
+		}
+	}
+	mu.Unlock()
+	if !found {
+		t.Error("OnChange never reported b's new route")
+	}
+	mc, _, _ := n.Namespace("c")
+	if err := rd.del("c"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := mc.Wait(ctx, ^uint64(0)>>1); !errors.Is(err, route.ErrNamespaceGone) {
+		t.Errorf("c's Mirror after c was deleted: Wait gave %v, want ErrNamespaceGone", err)
+	}
+	if _, _, ok := n.Namespace("c"); ok {
+		t.Error("c still followed after its deletion")
+	}
+	if len(mc.Links()) != 1 {
+		t.Errorf("c's copy is not readable after c went: %d links", len(mc.Links()))
+	}
 }
