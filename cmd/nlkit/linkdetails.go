@@ -649,6 +649,8 @@ func (a *app) printSlaveData(d route.LinkSlaveData) {
 		a.timer("hold_timer", d.HoldTimer)
 		a.timer("message_age_timer", d.MessageAgeTimer)
 		a.timer("forward_delay_timer", d.ForwardDelayTimer)
+		p.uint("topology_change_ack", "", uint64(d.TopologyChangeAck))
+		p.uint("config_pending", "", uint64(d.ConfigPending))
 		p.boolean("proxy_arp", "", d.ProxyARP)
 		p.boolean("proxy_arp_wifi", "", d.ProxyARPWiFi)
 		p.uint("multicast_router", "", uint64(d.MulticastRouter))

@@ -287,6 +287,9 @@ type BridgePort struct {
 	BackupPort, BackupNHID uint32
 	// McastNGroups and McastMaxGroups are IFLA_BRPORT_MCAST_N_GROUPS and IFLA_BRPORT_MCAST_MAX_GROUPS.
 	McastNGroups, McastMaxGroups uint32
+	// TopologyChangeAck and ConfigPending are the read-only u8 IFLA_BRPORT_TOPOLOGY_CHANGE_ACK and
+	// IFLA_BRPORT_CONFIG_PENDING.
+	TopologyChangeAck, ConfigPending uint8
 }
 
 // SlaveKind implements LinkSlaveData: "bridge".
@@ -366,6 +369,10 @@ func (p *BridgePort) decode(b []byte) error {
 			p.McastNGroups = ad.Uint32()
 		case unix.IFLA_BRPORT_MCAST_MAX_GROUPS:
 			p.McastMaxGroups = ad.Uint32()
+		case unix.IFLA_BRPORT_TOPOLOGY_CHANGE_ACK:
+			p.TopologyChangeAck = ad.Uint8()
+		case unix.IFLA_BRPORT_CONFIG_PENDING:
+			p.ConfigPending = ad.Uint8()
 		}
 	}
 	return ad.Err()

@@ -95,3 +95,60 @@ func TestLinkSetNetNSCLI(t *testing.T) {
 		t.Errorf("a namespace that does not exist: %s", out)
 	}
 }
+
+// TestSlaveDataCLI: a port of each master kind (IFLA_INFO_SLAVE_DATA) prints in `nlkit -d -j link show` as in
+// ip's, key by key.
+func TestSlaveDataCLI(t *testing.T) {
+	bin := testbin.Go(t, "github.com/nlkit/nlkit/cmd/nlkit", "nlkit")
+	for _, tc := range []struct {
+		kind, master string
+		port         []string // `ip link set lower0 ...` after enslaving
+	}{
+		{"bridge", "type bridge", []string{"type", "bridge_slave", "cost", "7", "priority", "9", "learning", "off",
+			"hairpin", "on", "mcast_flood", "off"}},
+		{"bond", "type bond mode active-backup", nil},
+		{"vrf", "type vrf table 10", nil},
+	} {
+		t.Run(tc.kind, func(t *testing.T) {
+			a := newSide(t)
+			out, err := a.ns.Output("ip", append([]string{"link", "add", "m0"}, strings.Fields(tc.master)...)...)
+			if err != nil {
+				if strings.Contains(err.Error(), "Unknown device type") && !expected(tc.kind) {
+					t.Logf("no %s driver on this kernel (TestLinkKinds checks the error)", tc.kind)
+					return
+				}
+				t.Fatalf("%v %s", err, out)
+			}
+			a.ip(t, "link", "set", "lower0", "master", "m0")
+			if tc.port != nil {
+				a.ip(t, append([]string{"link", "set", "lower0"}, tc.port...)...)
+			}
+			liA, _ := a.show(t, "lower0")
+			out, err = a.ns.Output(bin, "-d", "-j", "link", "show", "dev", "lower0")
+			if err != nil {
+				t.Fatalf("%v %s", err, out)
+			}
+			var j []map[string]any
+			if err := json.Unmarshal([]byte(out), &j); err != nil || len(j) != 1 {
+				t.Fatalf("nlkit -d -j link show: %v %s", err, out)
+			}
+			liN, _ := j[0]["linkinfo"].(map[string]any)
+			for _, li := range []map[string]any{liA, liN} {
+				if d, ok := li["info_slave_data"].(map[string]any); ok {
+					for k := range d {
+						if strings.HasSuffix(k, "_timer") {
+							delete(d, k)
+						}
+					}
+				}
+			}
+			if liA["info_slave_kind"] != tc.kind {
+				t.Fatalf("ip shows no %s port: %v", tc.kind, liA)
+			}
+			if diff := compare("", liA, liN); len(diff) > 0 {
+				t.Errorf("%s port: nlkit -d -j prints the linkinfo differently (ip / nlkit):\n  %s", tc.kind,
+					strings.Join(diff, "\n  "))
+			}
+		})
+	}
+}
