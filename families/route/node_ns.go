@@ -216,7 +216,7 @@ func (n *NodeMirror) rescanNamed(pending map[string]time.Time) {
 	n.mu.Lock()
 	var gone []*nodeNS
 	for name, ns := range n.byName {
-		if ns.info.Name == name && !have[name] {
+		if name != "" && ns.info.Name == name && !have[name] {
 			gone = append(gone, ns)
 		}
 	}

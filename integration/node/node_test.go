@@ -615,11 +615,27 @@ func TestNodeMirrorViews(t *testing.T) {
 	}
 	var mu sync.Mutex
 	var changes []seen
-	n := startNode(t, agent(t), &route.NodeConfig{RunDir: rd.dir, OnChange: func(ns route.Namespace, c route.Change) {
+	ag := agent(t)
+	n := startNode(t, ag, &route.NodeConfig{RunDir: rd.dir, Self: true, OnChange: func(ns route.Namespace, c route.Change) {
 		mu.Lock()
 		changes = append(changes, seen{ns.Name, c})
 		mu.Unlock()
 	}})
+	// Its own namespace (Self), whose events carry no nsid.
+	self, selfNS, ok := n.Namespace("")
+	if !ok || !selfNS.Self || selfNS.NSID != -1 || len(self.Links()) != 1 {
+		t.Fatalf("own namespace: followed %v, %+v", ok, selfNS)
+	}
+	agentPath := fmt.Sprintf("/proc/%d/fd/%d", os.Getpid(), ag.Fd())
+	if err := ipBatch(agentPath, []string{"link add s0 type veth peer name s1"}); err != nil {
+		t.Fatal(err)
+	}
+	if !waitFor(10*time.Second, func() bool { return len(self.Links()) == 3 }) {
+		t.Errorf("own namespace: %d links after a veth pair was added, want 3", len(self.Links()))
+	}
+	if got := len(n.Namespaces()); got != 4 {
+		t.Errorf("%d namespaces, want 4 (a, b, c and its own)", got)
+	}
 	ma, nsA, ok := n.Namespace("a")
 	if !ok {
 		t.Fatal("a is not followed")
@@ -650,8 +666,8 @@ func TestNodeMirrorViews(t *testing.T) {
 	if rs[0].Namespace.Name != "a" || rs[1].Namespace.Name != "b" {
 		t.Errorf("RoutesTo(%s) namespaces %s, %s; want a, b", want, rs[0].Namespace, rs[1].Namespace)
 	}
-	if got := n.LinksOfKind("veth"); len(got) != 4 {
-		t.Errorf("LinksOfKind(veth) = %d links, want 4", len(got))
+	if got := n.LinksOfKind("veth"); len(got) != 6 {
+		t.Errorf("LinksOfKind(veth) = %d links, want 6 (a, b and its own namespace)", len(got))
 	}
 	mu.Lock()
 	found := false
