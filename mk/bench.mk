@@ -9,6 +9,9 @@
 #                      to both; -writes=false skips them.
 #   make bench-short   the CI form (10k routes, 1k links, 3 rounds; under a minute), run by `make test`; it also
 #                      runs every decode benchmark once so they cannot rot. Without root it prints SKIP.
+#   make bench-nodes-large  the many-namespaces scenario alone with 10,000 namespaces (route.NodeMirror against a
+#                      bare setns+socket+dumps loop; root; a few minutes; not part of `make test`). `make bench` runs it
+#                      with 1,000 namespaces and bench-short with 200 (-nodes N; 0 turns it off).
 #   make bench-decode  the decode-only `go test -bench` benchmarks (no root): proto, the core, and bench/ over
 #                      dumps captured from a kernel
 #
@@ -21,7 +24,7 @@ GO ?= go
 BENCH_FLAGS ?=
 BENCH_DECODE_FLAGS ?= -benchmem
 
-.PHONY: bench bench-short bench-decode
+.PHONY: bench bench-short bench-decode bench-nodes-large
 
 bench:
 	cd bench && $(GO) run . -nice -10 $(BENCH_FLAGS)
@@ -34,3 +37,6 @@ bench-short:
 bench-decode:
 	$(GO) test -run '^$$' -bench . $(BENCH_DECODE_FLAGS) ./proto/ .
 	cd bench && $(GO) test -run '^$$' -bench . $(BENCH_DECODE_FLAGS) .
+
+bench-nodes-large:
+	cd bench && $(GO) run . -nodes 10000 -routes none -links none -units=false -writes=false -out none
