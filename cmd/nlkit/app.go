@@ -40,6 +40,8 @@ type app struct {
 	stats, details int
 	// brief, oneline and color are -br, -o and -c (-color[=always|auto|never]): see brief.go.
 	brief, oneline, color bool
+	// all is -all (ip -all netns exec|delete).
+	all bool
 	// batchFile is -batch FILE ("-": standard input); force is -force (see runBatch).
 	batchFile string
 	force     bool
@@ -132,7 +134,13 @@ func (a *app) report(err error) int {
 	var nf *notFoundError
 	var pe *proto.Error
 	var he *helpError
+	var se *statusError
 	switch {
+	case errors.As(err, &se): // netns.go
+		if se.msg != "" {
+			fmt.Fprintln(a.stderr, se.msg)
+		}
+		return se.code
 	case errors.As(err, &he):
 		fmt.Fprintln(a.stdout, he.text)
 		return exitOK
@@ -215,6 +223,8 @@ func (a *app) parseOptions(args []string) ([]string, error) {
 			args = args[1:]
 		case len(opt) > 1 && matches(opt, "force"):
 			a.force = true
+		case matches(opt, "all"):
+			a.all = true // ip -all netns exec|delete (netns.go)
 		case matches(opt, "brief"):
 			a.brief = true
 		case matches(opt, "oneline"):
@@ -235,9 +245,10 @@ func (a *app) parseOptions(args []string) ([]string, error) {
 
 const usageText = `Usage: nlkit [ OPTIONS ] OBJECT { COMMAND | help }
 where  OBJECT := { link | address | route | rule | neighbour | nexthop | monitor |
-                   genl | sockets | decode | qdisc | class | filter }
+                   genl | sockets | decode | qdisc | class | filter | netns }
        OPTIONS := { -j[son] | -p[retty] | -s[tats] | -d[etails] | -n[etns] NAME | -4 | -6 | -h[elp] |
-                   -b[atch] FILE | -force | -br[ief] | -o[neline] | -c[olor][={always|auto|never}] }
+                   -b[atch] FILE | -force | -br[ief] | -o[neline] | -c[olor][={always|auto|never}] |
+                   -a[ll] }
 With no OBJECT: the links with their addresses, then the routes of the main table.`
 
 // objects are the OBJECT words, in the order that decides abbreviations (as ip's table does).
@@ -259,6 +270,7 @@ var objects = []struct {
 	{"qdisc", (*app).cmdQdisc},
 	{"class", (*app).cmdClass},
 	{"filter", (*app).cmdFilter},
+	{"netns", (*app).cmdNetns},
 	{"help", func(*app, []string) error { return helpf("%s", usageText) }},
 }
 

@@ -3,11 +3,15 @@ package cli
 import (
 	"fmt"
 	"net"
+	"os"
+	"os/exec"
 	"regexp"
 	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/nlkit/nlkit/netns/nstest"
 )
 
 // TestIssue17DSField: `tos 0x10` and `dsfield 0x10` (ip's strtoul base 16, "0x" allowed) and names of
@@ -260,6 +264,81 @@ func TestIssue17NeighGet(t *testing.T) {
 		ri, rn := e.ip(args...), e.nlkit(args...)
 		if ri.code != rn.code || ri.stderr != rn.stderr || ri.stdout != rn.stdout {
 			t.Errorf("%v: ip exit %d %q; nlkit exit %d %q", args, ri.code, ri.stderr, rn.code, rn.stderr)
+		}
+	}
+}
+
+// netnsScript runs ip and nlkit side by side on named namespaces in a mount namespace of its own with an empty
+// /run/netns (so the host's namespaces, and other tests', are not seen). Each "both KEY ARGS" prints
+// "@@ KEY ip" and "@@ KEY nl" sections with the output and exit status.
+const netnsScript = `
+mount -t tmpfs none /run/netns || exit 99
+c() { k=$1; shift; echo "@@ $k ip"; ip "$@" 2>&1; echo "rc=$?"; echo "@@ $k nl"; "$NL" "$@" 2>&1; echo "rc=$?"; }
+ip netns add a1; "$NL" netns add a2; ip netns add a3; "$NL" netns add a4
+c add-dup netns add a1
+c add-bad netns add a/b
+c del-missing netns delete nosuch
+c set-missing netns set nosuch 3
+ip netns set a1 3; "$NL" netns set a2 4; "$NL" netns set a3 auto
+c list netns list
+c listj -j netns list
+c listid netns list-id
+c listidj -j netns list-id
+c listid4 netns list-id nsid 4
+c set-dup netns set a4 3
+ip -n a1 netns set a2 9
+c target netns list-id target-nsid 3
+c targetj -j netns list-id target-nsid 3
+c ident netns identify
+c exec netns exec a1 ip netns identify
+c execsys netns exec a2 ls /sys/class/net
+c execfail netns exec a2 false
+c execmiss netns exec nosuch true
+c execnocmd netns exec a2 /nonexistent
+c execall -all netns exec ip netns identify
+c pids netns pids a1
+"$NL" netns delete a1; ip netns delete a2
+c list2 netns list
+"$NL" -all netns delete
+c list3 netns list
+`
+
+// TestIssue17Netns: `nlkit netns` (list, add, delete, set, list-id, identify, pids, exec, -all exec,
+// -all delete) prints and does what `ip netns` does, plain and -j.
+func TestIssue17Netns(t *testing.T) {
+	e := newEnv(t)
+	if _, err := exec.LookPath("unshare"); err != nil {
+		nstest.Skipf(t, "util-linux's unshare is not installed: %v", err)
+	}
+	cmd := exec.Command("unshare", "--mount", "sh", "-c", netnsScript)
+	cmd.Env = append(os.Environ(), "NL="+e.bin)
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("the script failed: %v\n%s", err, out)
+	}
+	secs := map[string]string{}
+	for _, part := range strings.Split(string(out), "@@ ")[1:] {
+		head, body, _ := strings.Cut(part, "\n")
+		secs[head] = body
+	}
+	n := 0
+	for head, ip := range secs {
+		key, who, _ := strings.Cut(head, " ")
+		if who != "ip" {
+			continue
+		}
+		n++
+		if nl := secs[key+" nl"]; nl != ip {
+			t.Errorf("%s: ip printed %q, nlkit %q", key, ip, nl)
+		}
+	}
+	if n < 20 {
+		t.Errorf("only %d comparisons in:\n%s", n, out)
+	}
+	for key, want := range map[string]string{"list ip": "a1 (id: 3)\n", "listid ip": "nsid 4 (iproute2 netns name: a2)",
+		"exec ip": "a1\n", "execall ip": "netns: a4\na4\n", "target ip": "nsid 9 current-nsid 4 (iproute2 netns name: a2)"} {
+		if !strings.Contains(secs[key], want) {
+			t.Errorf("%s lacks %q: %q", key, want, secs[key])
 		}
 	}
 }
