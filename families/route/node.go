@@ -98,7 +98,8 @@ type NodeConfig struct {
 	Self bool
 	// Workers bounds the snapshots and re-dumps that run at once, each on its own short-lived socket; 0 is 8.
 	Workers int
-	// SocketReceiveBuffer sets the event socket's SO_RCVBUF(FORCE); 0 keeps the kernel default. A small buffer
+	// SocketReceiveBuffer sets the event socket's SO_RCVBUF(FORCE); 0 is DefaultNodeReceiveBuffer, since one
+	// socket hears every namespace; -1 keeps the kernel default (net.core.rmem_default). A small buffer
 	// overflows sooner (ENOBUFS), which the NodeMirror survives by resynchronising every namespace.
 	SocketReceiveBuffer int
 	// MaxQueued bounds the events waiting for namespaces whose re-dump is under way (0: 1<<16): beyond it, the
@@ -112,6 +113,10 @@ type NodeConfig struct {
 	// the goroutine that made it; the same rules as OnChange.
 	OnEvent func(NodeEvent)
 }
+
+// DefaultNodeReceiveBuffer is the receive buffer of a NodeMirror's event socket unless NodeConfig says
+// otherwise: 4 MiB, memory the kernel takes only while events wait in it.
+const DefaultNodeReceiveBuffer = 4 << 20
 
 // Namespace names one namespace a NodeMirror follows.
 type Namespace struct {
@@ -261,6 +266,12 @@ func NewNodeMirror(ctx context.Context, cfg *NodeConfig) (*NodeMirror, error) {
 	}
 	if n.cfg.MaxQueued <= 0 {
 		n.cfg.MaxQueued = 1 << 16
+	}
+	switch n.cfg.SocketReceiveBuffer {
+	case 0:
+		n.cfg.SocketReceiveBuffer = DefaultNodeReceiveBuffer
+	case -1:
+		n.cfg.SocketReceiveBuffer = 0
 	}
 	if n.cfg.RunDir == "" {
 		n.cfg.RunDir = defaultRunDir
