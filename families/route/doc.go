@@ -71,6 +71,20 @@
 // Client, for nested queries. A Watcher belongs to one goroutine, except Close. A Mirror may be read from any
 // number of goroutines while it updates.
 //
+// # Link kinds and namespaces
+//
+// LinkInfo.Data is the kind's IFLA_INFO_DATA as a type for each kind `ip link add` makes: *Veth and *Netkit
+// (their peer), *Bridge, *Bond, *Vlan, *Macvlan, *Ipvlan, *Vxlan, *Geneve, *Bareudp, *Gre (the six GRE kinds),
+// *IPTun (ipip, sit, ip6tnl), *VTI, *Xfrm, *Macsec, *HSR and *VRF; dummy, ifb, nlmon, wireguard, team and vcan
+// have no data. LinkInfo.SlaveData is the port's side: *BridgePort, *BondSlave, *VRFPort. The same types build
+// requests, and what decodes encodes back (decode∘encode is the identity on what a request carries). Creating
+// a kind the kernel has no driver for returns a *NoDriverError naming it.
+//
+// LinkService.MoveToNetNS moves a link to another namespace by file, pid or nsid; AddVeth creates a veth pair
+// with the peer born in another namespace, in one request. Namespace ids: AssignNSID, GetNSID, GetNSIDIn,
+// ListNSIDs, NamedNSIDs (the names of /run/netns) and WatchNSIDs (RTM_NEWNSID, RTM_DELNSID); Link.LinkNetNSID
+// says in which namespace a veth's peer (IFLA_LINK) is.
+//
 // # Watching
 //
 // A Watcher joins the rtnetlink groups (RTNLGRP_LINK, RTNLGRP_IPV4_ROUTE...) of the objects it is asked for and
