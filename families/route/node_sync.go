@@ -361,7 +361,19 @@ func (n *NodeMirror) failed(ns *nodeNS, err error) {
 	n.reportError(ns.info, err)
 	n.mu.Lock()
 	ns.resyncDue = true
+	// A resync round does not wait for it: it counts as changed, its copy being stale (its Err says so).
+	var done *resyncRound
+	if r := n.round; r != nil && r.members[ns] {
+		delete(r.members, ns)
+		r.changed[ns] = ns.info
+		if len(r.members) == 0 {
+			done, n.round = r, nil
+		}
+	}
 	n.mu.Unlock()
+	if done != nil {
+		n.finishRound(done)
+	}
 }
 
 // load takes a namespace's first snapshot, or its resync (lost: after lost events); it reports false when the
