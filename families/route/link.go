@@ -90,6 +90,10 @@ type Link struct {
 	// BridgePortInfo is, in AF_BRIDGE link messages, IFLA_PROTINFO: the port's IFLA_BRPORT_* options
 	// (`bridge -d link`).
 	BridgePortInfo *BridgePort
+	// NumVF is IFLA_NUM_VF and VFs is IFLA_VFINFO_LIST: the SR-IOV virtual functions of a physical function
+	// (the kernel sends the list only when the dump's IFLA_EXT_MASK has RTEXT_FILTER_VF).
+	NumVF uint32
+	VFs   []VFInfo
 	// XDP is IFLA_XDP: the link's XDP programs (the kernel sends IFLA_XDP_ATTACHED 0 without one).
 	XDP LinkXDP
 
@@ -245,6 +249,14 @@ func (l *Link) decodeAttrs(b []byte, names *nameCache) error {
 			if err := l.decodeAFSpec(ad.Bytes()); err != nil {
 				return err
 			}
+		case unix.IFLA_NUM_VF:
+			l.NumVF = ad.Uint32()
+		case unix.IFLA_VFINFO_LIST:
+			vfs, err := decodeVFList(ad.Bytes())
+			if err != nil {
+				return err
+			}
+			l.VFs = vfs
 		case unix.IFLA_XDP:
 			if err := l.XDP.decode(ad.Bytes()); err != nil {
 				return err
