@@ -675,7 +675,7 @@ func (a *app) printSlaveData(d route.LinkSlaveData) {
 			p.jstr("perm_hwaddr", d.PermHWAddr.String())
 		}
 		p.uint("queue_id", "", uint64(d.QueueID))
-		if d.Prio != 0 {
+		if d.HasPrio {
 			p.int("prio", "", int64(d.Prio))
 		}
 	case *route.VRFPort:

@@ -249,7 +249,10 @@ type BondSlave struct {
 	QueueID, ADAggregatorID uint16
 	ADActorOperPortState    uint8
 	ADPartnerOperPortState  uint16
-	Prio                    int32
+	// Prio is IFLA_BOND_SLAVE_PRIO (Linux 6.0+), present when HasPrio; a request sends it when HasPrio is set or
+	// it is not 0.
+	Prio    int32
+	HasPrio bool
 }
 
 // SlaveKind implements LinkSlaveData: "bond".
@@ -276,7 +279,7 @@ func (s *BondSlave) decode(b []byte) error {
 		case unix.IFLA_BOND_SLAVE_AD_PARTNER_OPER_PORT_STATE:
 			s.ADPartnerOperPortState = ad.Uint16()
 		case unix.IFLA_BOND_SLAVE_PRIO:
-			s.Prio = ad.Int32()
+			s.Prio, s.HasPrio = ad.Int32(), true
 		}
 	}
 	return ad.Err()
@@ -286,7 +289,7 @@ func (s *BondSlave) encode(ae *proto.AttrEncoder) error {
 	if s.QueueID != 0 {
 		ae.Uint16(unix.IFLA_BOND_SLAVE_QUEUE_ID, s.QueueID)
 	}
-	if s.Prio != 0 {
+	if s.Prio != 0 || s.HasPrio {
 		ae.Int32(unix.IFLA_BOND_SLAVE_PRIO, s.Prio)
 	}
 	return nil

@@ -114,7 +114,7 @@ func TestSlaveKindRoundTrip(t *testing.T) {
 		&BridgePort{Priority: 3, Cost: 100, Learning: true, UnicastFlood: true, Hairpin: true, Isolated: true,
 			Guard: true, Protect: true, FastLeave: true, ProxyARP: true, McastFlood: true, BcastFlood: true,
 			NeighSuppress: true},
-		&BondSlave{QueueID: 3, Prio: -5},
+		&BondSlave{QueueID: 3, Prio: -5, HasPrio: true},
 		&VRFPort{Table: 7},
 	} {
 		b := encodeData(t, d)
