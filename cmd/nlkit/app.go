@@ -271,6 +271,7 @@ var objects = []struct {
 	{"class", (*app).cmdClass},
 	{"filter", (*app).cmdFilter},
 	{"netns", (*app).cmdNetns},
+	{"tunnel", (*app).cmdTunnel},
 	{"help", func(*app, []string) error { return helpf("%s", usageText) }},
 }
 

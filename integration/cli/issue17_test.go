@@ -342,3 +342,38 @@ func TestIssue17Netns(t *testing.T) {
 		}
 	}
 }
+
+// TestIssue17Tunnel: `tunnel show` lists the IPv4 tunnels (ipip, sit, gre and their fallback devices) as ip
+// does, plain and -j, on a kernel that has the drivers (the test VM's); elsewhere it lists none, as ip.
+func TestIssue17Tunnel(t *testing.T) {
+	e := newEnv(t)
+	e.mustIP("link", "add", "d0", "type", "ifb")
+	made := 0
+	for _, c := range [][]string{
+		{"link", "add", "t0", "type", "ipip", "remote", "192.0.2.1", "local", "198.51.100.1", "ttl", "64", "dev", "d0"},
+		{"link", "add", "t1", "type", "ipip", "remote", "192.0.2.2", "nopmtudisc", "tos", "0x10"},
+		{"link", "add", "g0", "type", "gre", "remote", "192.0.2.3", "local", "198.51.100.1", "key", "7", "ttl", "32"},
+		{"link", "add", "g1", "type", "gre", "remote", "192.0.2.4", "ikey", "5", "okey", "6", "csum", "seq", "tos", "inherit"},
+		{"link", "add", "s0", "type", "sit", "remote", "192.0.2.5", "local", "198.51.100.1", "ttl", "10"},
+		{"link", "add", "gt0", "type", "gretap", "remote", "192.0.2.6"},
+	} {
+		if e.tryIP(c...) {
+			made++
+		}
+	}
+	t.Logf("%d tunnels made", made)
+	for _, args := range [][]string{{"tunnel"}, {"tunnel", "show"}, {"tunnel", "show", "g1"}, {"tunnel", "show", "t0"}} {
+		e.agree(args...)
+		e.agreeText(args...)
+	}
+	for _, args := range [][]string{{"tunnel", "show", "mode", "gre"}, {"tunnel", "show", "mode", "sit"}} {
+		ri, rn := e.ip(args...), e.nlkit(args...)
+		if ri.code != rn.code || ri.stdout != rn.stdout || ri.stderr != rn.stderr {
+			t.Errorf("%v: ip exit %d %q %q; nlkit exit %d %q %q", args, ri.code, ri.stdout, ri.stderr, rn.code,
+				rn.stdout, rn.stderr)
+		}
+	}
+	if made > 0 && !strings.Contains(e.mustNlkit("tunnel"), "remote 192.0.2.") {
+		t.Errorf("nlkit tunnel lists none of the tunnels:\n%s", e.mustNlkit("tunnel"))
+	}
+}
