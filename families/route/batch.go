@@ -151,6 +151,9 @@ func (c *Client) NewBatch(o *BatchOptions) (*Batch, error) {
 	}
 	cfg.SocketReceiveBuffer = b.opt.SocketReceiveBuffer
 	cfg.Groups = nil
+	// The socket sends change requests only, which NETLINK_GET_STRICT_CHK does not concern (it governs dumps
+	// and gets): leave it off.
+	cfg.Strict = false
 	conn, err := batchDial(cfg, ns)
 	if err != nil {
 		return nil, &OpError{Op: "batch", Err: err}
