@@ -571,15 +571,16 @@ func (v *Vlan) encode(ae *proto.AttrEncoder) error {
 	if v.Protocol != 0 {
 		ae.BE16(unix.IFLA_VLAN_PROTOCOL, v.Protocol)
 	}
-	if v.Flags != 0 || v.FlagsMask != 0 {
-		mask := v.FlagsMask
-		if mask == 0 {
-			mask = v.Flags
-		}
-		// The kernel reports the mask as all ones and refuses bits it does not know in a request (EINVAL).
-		mask &= vlanFlagsKnown
+	mask := v.FlagsMask
+	if mask == 0 {
+		mask = v.Flags
+	}
+	// The kernel reports the mask as all ones and refuses bits it does not know in a request (EINVAL); flags
+	// outside the mask change nothing.
+	mask &= vlanFlagsKnown
+	if mask != 0 {
 		var p [8]byte
-		binary.NativeEndian.PutUint32(p[:], v.Flags)
+		binary.NativeEndian.PutUint32(p[:], v.Flags&mask)
 		binary.NativeEndian.PutUint32(p[4:], mask)
 		ae.Raw(unix.IFLA_VLAN_FLAGS, p[:])
 	}
