@@ -202,6 +202,9 @@ func kernelState(e *env) string {
 		lines = append(lines, fmt.Sprintf("route6 %v %v %v %v %v", r["type"], r["dst"], r["dev"], r["table"], r["protocol"]))
 	}
 	for _, n := range e.ipJSON("neigh", "show", "nud", "all") {
+		if dst, _ := n["dst"].(string); strings.HasPrefix(dst, "ff0") {
+			continue // the kernel's own multicast entries (MLD), which come and go with no flush
+		}
 		lines = append(lines, fmt.Sprintf("neigh %v %v %v", n["dst"], n["dev"], n["state"]))
 	}
 	slices.Sort(lines)
