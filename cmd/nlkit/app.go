@@ -270,6 +270,7 @@ var objects = []struct {
 	{"qdisc", (*app).cmdQdisc},
 	{"class", (*app).cmdClass},
 	{"filter", (*app).cmdFilter},
+	{"bridge", (*app).cmdBridge},
 	{"netns", (*app).cmdNetns},
 	{"tunnel", (*app).cmdTunnel},
 	{"help", func(*app, []string) error { return helpf("%s", usageText) }},
