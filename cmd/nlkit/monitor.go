@@ -39,9 +39,12 @@ func (a *app) cmdMonitor(argv []string) error {
 		case w == "label":
 			label = true
 			continue
+		case w == "tc":
+			return a.tcMonitor() // tc monitor: traffic-control events only (tcmonitor.go)
 		case matches(w, "help"):
 			return helpf("Usage: nlkit monitor [ -w FILE.pcap ] [ label ] [ all | OBJECTS ]\n" +
-				"OBJECTS := link | address | route | neigh | rule | nexthop")
+				"OBJECTS := link | address | route | neigh | rule | nexthop\n" +
+				"       nlkit monitor tc")
 		}
 		found := false
 		for _, o := range monitorObjects {

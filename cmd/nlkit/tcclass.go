@@ -172,13 +172,13 @@ func (a *app) classShow(argv []string) error {
 		if f.Parent == tc.HandleRoot && classes[i].Parent != tc.HandleRoot {
 			continue
 		}
-		a.printClass(&classes[i])
+		a.printClass(&classes[i], "")
 	}
 	return nil
 }
 
 // printClass prints a class as tc's print_class, with the device given (its name is left out).
-func (a *app) printClass(cl *tc.Class) {
+func (a *app) printClass(cl *tc.Class, dev string) {
 	p := a.p
 	p.openObj("")
 	h := ""
@@ -187,6 +187,9 @@ func (a *app) printClass(cl *tc.Class) {
 	}
 	p.str("kind", "class %s", cl.Kind)
 	p.str("handle", " %s ", h)
+	if dev != "" {
+		p.str("dev", "dev %s ", dev) // tc monitor: no device was selected
+	}
 	if cl.Parent == tc.HandleRoot {
 		p.boolean("root", "root ", true)
 	} else {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/binary"
 	"fmt"
 	"strconv"
 
@@ -290,6 +291,7 @@ func (a *app) filterShow(argv []string) error {
 	if err != nil {
 		return err
 	}
+	f.Ifindex = ifi
 	filters, err := c.Filter.List(a.ctx, &tc.FilterFilter{Ifindex: ifi, Parent: f.Parent, Priority: f.Priority,
 		Protocol: f.Protocol, Chain: f.Chain, HasChain: f.HasChain, Handle: f.Handle})
 	if err != nil {
@@ -301,12 +303,54 @@ func (a *app) filterShow(argv []string) error {
 	return nil
 }
 
-// printFilter prints a filter as tc's print_filter; of the options, the handle, the class id and the actions'
-// kinds and verdicts.
+// printFilter prints a filter as tc's print_filter: the header, and the options of matchall and fw as their
+// print_opt; of the other kinds, the handle, the class id and the actions. given holds what the command
+// selected (tc leaves it out); a zero Ifindex prints the device, as tc monitor does.
 func (a *app) printFilter(v *tc.Filter, given *tc.Filter) {
+	a.printFilterHead(v, given, "filter")
+	p := a.p
+	if v.Options != nil {
+		p.openObj("options")
+		switch o := v.Options.(type) {
+		case *tc.Matchall:
+			a.printMatchall(v, o)
+		case *tc.FW:
+			a.printFW(v, o)
+		default:
+			a.printFilterBrief(v)
+		}
+		p.closeObj()
+	}
+	p.text("\n")
+	if a.stats > 0 && v.Stats != nil && !isTypedFilter(v) {
+		p.text("\tstats: ")
+		a.printStats(v.Stats, " ")
+		p.text("\n")
+	}
+	p.closeObj()
+}
+
+func isTypedFilter(v *tc.Filter) bool {
+	switch v.Options.(type) {
+	case *tc.Matchall, *tc.FW:
+		return true
+	}
+	return false
+}
+
+// printFilterHead opens the filter's object and prints print_filter's header: "filter" (or "chain"), the
+// device, parent, protocol, pref, kind and chain.
+func (a *app) printFilterHead(v *tc.Filter, given *tc.Filter, word string) {
 	p := a.p
 	p.openObj("")
-	p.text("filter ")
+	p.text("%s ", word)
+	if given.Ifindex == 0 {
+		name := fmt.Sprintf("if%d", v.Ifindex)
+		if lc, err := a.linkCache(); err == nil {
+			name = lc.name(v.Ifindex)
+		}
+		p.str("dev", "dev %s ", name)
+	}
 	if given.Parent == 0 || given.Parent != v.Parent {
 		switch v.Parent {
 		case tc.HandleRoot:
@@ -319,7 +363,7 @@ func (a *app) printFilter(v *tc.Filter, given *tc.Filter) {
 			p.str("parent", "parent %s ", v.Parent.String())
 		}
 	}
-	if v.Info != 0 {
+	if v.Info != 0 && word == "filter" {
 		if v.Protocol != 0 && given.Protocol != v.Protocol {
 			p.str("protocol", "protocol %s ", protoName(v.Protocol))
 		}
@@ -327,52 +371,95 @@ func (a *app) printFilter(v *tc.Filter, given *tc.Filter) {
 			p.uint("pref", "pref %d ", uint64(v.Priority))
 		}
 	}
-	p.str("kind", "%s ", v.Kind)
+	if v.Kind != "" {
+		p.str("kind", "%s ", v.Kind)
+	}
 	if v.HasChain && !given.HasChain {
 		p.uint("chain", "chain %d ", uint64(v.Chain))
 	}
-	if v.Options != nil {
-		p.openObj("options")
-		if v.Handle != 0 {
+}
+
+// printFilterBrief prints the handle, class id and actions of a classifier nlkit does not print as tc does.
+func (a *app) printFilterBrief(v *tc.Filter) {
+	p := a.p
+	if v.Handle != 0 {
+		p.str("handle", "handle %s ", "0x"+strconv.FormatUint(uint64(v.Handle), 16))
+	}
+	var classid *uint32
+	var acts []tc.Action
+	switch o := v.Options.(type) {
+	case *tc.Basic:
+		classid, acts = o.ClassID, o.Actions
+	case *tc.U32:
+		classid, acts = o.ClassID, o.Actions
+	case *tc.Flower:
+		classid, acts = o.ClassID, o.Actions
+	case *tc.BPF:
+		classid, acts = o.ClassID, o.Actions
+	}
+	if classid != nil {
+		p.str("flowid", "flowid %s ", tc.Handle(*classid).String())
+	}
+	if len(acts) > 0 {
+		a.printActions(acts, false)
+	}
+}
+
+// printMatchall is tc's matchall_print_opt.
+func (a *app) printMatchall(v *tc.Filter, o *tc.Matchall) {
+	p := a.p
+	if v.Handle != 0 {
+		p.uint("handle", "handle 0x%x ", uint64(v.Handle))
+	}
+	if o.ClassID != nil {
+		p.str("flowid", "flowid %s ", tc.Handle(*o.ClassID).String())
+	}
+	if o.Flags != nil {
+		a.printClsFlags(*o.Flags)
+	}
+	if len(o.Pcnt) >= 8 && a.stats > 0 {
+		p.uint("hw_packets", "\n  hw_packets %d", binary.NativeEndian.Uint64(o.Pcnt))
+	}
+	if o.Actions != nil {
+		a.printActions(o.Actions, false)
+	}
+}
+
+// printClsFlags prints TCA_CLS_FLAGS_* as the classifiers do.
+func (a *app) printClsFlags(f uint32) {
+	p := a.p
+	if f&1 != 0 {
+		p.boolean("skip_hw", "\n  skip_hw", true)
+	}
+	if f&2 != 0 {
+		p.boolean("skip_sw", "\n  skip_sw", true)
+	}
+	if f&4 != 0 {
+		p.boolean("in_hw", "\n  in_hw", true)
+	} else if f&8 != 0 {
+		p.boolean("not_in_hw", "\n  not_in_hw", true)
+	}
+}
+
+// printFW is tc's fw_print_opt.
+func (a *app) printFW(v *tc.Filter, o *tc.FW) {
+	p := a.p
+	if v.Handle != 0 || o.Mask != nil {
+		if o.Mask != nil && *o.Mask != 0xffffffff {
+			p.str("handle", "handle %s", "0x"+strconv.FormatUint(uint64(v.Handle), 16))
+			p.str("mask", "/%s ", "0x"+strconv.FormatUint(uint64(*o.Mask), 16))
+		} else {
 			p.str("handle", "handle %s ", "0x"+strconv.FormatUint(uint64(v.Handle), 16))
 		}
-		var classid *uint32
-		var acts []tc.Action
-		switch o := v.Options.(type) {
-		case *tc.Matchall:
-			classid, acts = o.ClassID, o.Actions
-		case *tc.Basic:
-			classid, acts = o.ClassID, o.Actions
-		case *tc.FW:
-			classid, acts = o.ClassID, o.Actions
-		case *tc.U32:
-			classid, acts = o.ClassID, o.Actions
-		case *tc.Flower:
-			classid, acts = o.ClassID, o.Actions
-		case *tc.BPF:
-			classid, acts = o.ClassID, o.Actions
-		}
-		if classid != nil {
-			p.str("flowid", "flowid %s ", tc.Handle(*classid).String())
-		}
-		if len(acts) > 0 {
-			p.openArr("actions")
-			for _, act := range acts {
-				p.openObj("")
-				p.uint("order", "\n\taction order %d: ", uint64(act.Order))
-				p.str("kind", "%s", act.Kind)
-				p.uint("index", " index %d", uint64(act.Index))
-				p.closeObj()
-			}
-			p.closeArr()
-		}
-		p.closeObj()
 	}
-	p.text("\n")
-	if a.stats > 0 && v.Stats != nil {
-		p.text("\tstats: ")
-		a.printStats(v.Stats, " ")
+	if o.ClassID != nil {
+		p.str("classid", "classid %s ", tc.Handle(*o.ClassID).String())
+	}
+	if o.Indev != nil {
+		p.str("indev", "input dev %s ", *o.Indev)
+	}
+	if o.Actions != nil {
 		p.text("\n")
+		a.printActions(o.Actions, false)
 	}
-	p.closeObj()
 }

@@ -33,8 +33,10 @@ type Action struct {
 	// UsedHwStats is TCA_ACT_USED_HW_STATS.
 	HwStats, UsedHwStats uint32
 	HasHwStats           bool
-	// InHwCount is TCA_ACT_IN_HW_COUNT.
-	InHwCount uint32
+	// InHwCount is TCA_ACT_IN_HW_COUNT; HasInHwCount says it was present (the kernel sends it with standalone
+	// actions, 0 for an action in no hardware: tc prints "not_in_hw"). Requests send it when not 0.
+	InHwCount    uint32
+	HasInHwCount bool
 	// Stats is TCA_ACT_STATS (the TCA_STATS_* of gen_stats.h); XStats its TCA_STATS_APP.
 	Stats  *Stats
 	XStats []byte
@@ -121,7 +123,7 @@ func (a *Action) decode(b []byte) error {
 				a.UsedHwStats = ne.Uint32(d)
 			}
 		case kconst.TCA_ACT_IN_HW_COUNT:
-			a.InHwCount = ad.Uint32()
+			a.InHwCount, a.HasInHwCount = ad.Uint32(), true
 		case kconst.TCA_ACT_STATS:
 			a.Stats = &Stats{}
 			app, err := decodeStats2(d, a.Stats)
