@@ -115,7 +115,7 @@ copy_lib() { # absolute path: copy it (and the file a symlink names) into the ro
 	cp -L "$f" "$rootfs$f"
 }
 tools=()
-for t in ip genl tc nsenter setpriv strace; do
+for t in ip genl tc bridge nsenter setpriv strace; do
 	p=$(PATH=/usr/sbin:/usr/bin:/sbin:/bin command -v "$t" || true)
 	if [ -z "$p" ]; then
 		log "warning: $t not found on this host: tests that run it will fail in the VM"
@@ -183,6 +183,9 @@ want=(
 	kernel/drivers/net/wireguard/wireguard.ko
 	kernel/drivers/net/macsec.ko
 	kernel/drivers/net/team/team.ko
+	# Issue 17: MPLS routes and the mpls encap (families/route, integration/bridge).
+	kernel/net/mpls/mpls_router.ko
+	kernel/net/mpls/mpls_iptunnel.ko
 )
 # Traffic control: every qdisc, classifier and action the kernel builds as a module (integration/tc tests
 # each kind tc knows), but sch_teql, which creates a teql0 link in the initial namespace when it loads, and
