@@ -3,6 +3,8 @@ package main
 import (
 	"fmt"
 	"net/netip"
+	"os/user"
+	"strconv"
 	"strings"
 
 	"github.com/nlkit/nlkit/families/route"
@@ -152,6 +154,22 @@ func (a *app) printInfoData(d route.LinkData) {
 		a.printMacsec(d)
 	case *route.VRF:
 		p.uint("table", "", uint64(d.Table))
+	case *route.Tun:
+		p.jstr("type", map[uint8]string{1: "tun", 2: "tap"}[d.Type])
+		p.boolean("pi", "", d.PI)
+		p.boolean("vnet_hdr", "", d.VnetHdr)
+		p.boolean("multi_queue", "", d.MultiQueue)
+		if d.MultiQueue {
+			p.uint("numqueues", "", uint64(d.NumQueues))
+			p.uint("numdisabled", "", uint64(d.NumDisabledQueues))
+		}
+		p.boolean("persist", "", d.Persist)
+		if d.HasOwner {
+			p.jstr("user", userName(d.Owner))
+		}
+		if d.HasGroup {
+			p.jstr("group", groupName(d.Group))
+		}
 	case *route.Bareudp:
 		p.uint("dstport", "", uint64(d.Port))
 		a.hex("ethertype", uint64(d.EtherType))
@@ -175,6 +193,21 @@ func (a *app) printInfoData(d route.LinkData) {
 		p.jstr("policy", pol[d.Policy])
 		p.jstr("peer_policy", pol[d.PeerPolicy])
 	}
+}
+
+// userName and groupName are the names ip prints for a tun device's owner and group (the number when there is none).
+func userName(uid uint32) string {
+	if u, err := user.LookupId(strconv.FormatUint(uint64(uid), 10)); err == nil {
+		return u.Username
+	}
+	return strconv.FormatUint(uint64(uid), 10)
+}
+
+func groupName(gid uint32) string {
+	if g, err := user.LookupGroupId(strconv.FormatUint(uint64(gid), 10)); err == nil {
+		return g.Name
+	}
+	return strconv.FormatUint(uint64(gid), 10)
 }
 
 func (a *app) printBridge(d *route.Bridge) {

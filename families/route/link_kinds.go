@@ -13,7 +13,7 @@ import (
 
 // LinkData is the kind-specific part of a link, IFLA_INFO_DATA: *Veth, *Netkit, *Bridge, *Bond, *Vlan, *Macvlan
 // (macvlan, macvtap), *Ipvlan (ipvlan, ipvtap), *Vxlan, *Geneve, *Bareudp, *Gre (gre, gretap, ip6gre, ip6gretap,
-// erspan, ip6erspan), *IPTun (ipip, sit, ip6tnl), *VTI (vti, vti6), *Xfrm, *Macsec, *HSR, *VRF, or *RawLinkData
+// erspan, ip6erspan), *IPTun (ipip, sit, ip6tnl), *VTI (vti, vti6), *Xfrm, *Macsec, *HSR, *Tun, *VRF, or *RawLinkData
 // for any other kind. Kinds without data (dummy, ifb, nlmon, wireguard, team, vcan: see KindDummy...) are named
 // by LinkInfo.Kind alone.
 type LinkData interface {
@@ -88,6 +88,8 @@ func decodeLinkData(kind string, b []byte) (LinkData, error) {
 		d = new(Macsec)
 	case "hsr":
 		d = new(HSR)
+	case "tun":
+		d = new(Tun)
 	case "vlan":
 		d = new(Vlan)
 	case "bond":

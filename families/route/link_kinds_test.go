@@ -74,6 +74,8 @@ func kindSamples() []LinkData {
 			Validation: MacsecValidateCheck, HasValidation: true, Offload: MacsecOffloadMAC},
 		&HSR{Slave1: 2, Slave2: 3, Interlink: 4, MulticastSpec: 5, Version: 1, Protocol: 1},
 		&VRF{Table: 10},
+		&Tun{Type: 2, Owner: 0, HasOwner: true, Group: 5, HasGroup: true, PI: true, VnetHdr: true, Persist: true,
+			MultiQueue: true, NumQueues: 2, NumDisabledQueues: 1},
 	}
 }
 
@@ -133,7 +135,7 @@ func TestSlaveKindRoundTrip(t *testing.T) {
 // linkKinds are the kinds with typed IFLA_INFO_DATA.
 var linkKinds = []string{"veth", "netkit", "bridge", "bond", "vlan", "macvlan", "macvtap", "ipvlan", "ipvtap",
 	"vxlan", "geneve", "bareudp", "gre", "gretap", "ip6gre", "ip6gretap", "erspan", "ip6erspan", "ipip", "sit",
-	"ip6tnl", "vti", "vti6", "xfrm", "macsec", "hsr", "vrf"}
+	"ip6tnl", "vti", "vti6", "xfrm", "macsec", "hsr", "vrf", "tun"}
 
 // FuzzLinkKindRoundTrip: for each kind (the first byte picks it), whatever IFLA_INFO_DATA decodes to encodes to
 // data that decodes to a value which then round-trips exactly (decode∘encode is the identity on what a

@@ -536,3 +536,79 @@ func (p *VRFPort) encode(ae *proto.AttrEncoder) error {
 	}
 	return nil
 }
+
+// Tun is the data of a TUN/TAP device (drivers/net/tun.c): IFLA_TUN_*, read-only. The kernel refuses to create
+// tun devices over rtnetlink (they are made with the TUNSETIFF ioctl on /dev/net/tun); the encoder exists for
+// round trips and fakes.
+type Tun struct {
+	// Type is IFLA_TUN_TYPE: IFF_TUN (1) or IFF_TAP (2).
+	Type uint8
+	// Owner and Group are IFLA_TUN_OWNER and IFLA_TUN_GROUP, present when HasOwner and HasGroup (the kernel
+	// leaves them out when the device has none).
+	Owner, Group       uint32
+	HasOwner, HasGroup bool
+	// PI, VnetHdr, Persist and MultiQueue are the u8 switches IFLA_TUN_PI, _VNET_HDR, _PERSIST and
+	// _MULTI_QUEUE.
+	PI, VnetHdr, Persist, MultiQueue bool
+	// NumQueues and NumDisabledQueues are IFLA_TUN_NUM_QUEUES and IFLA_TUN_NUM_DISABLED_QUEUES (multi-queue
+	// devices).
+	NumQueues, NumDisabledQueues uint32
+}
+
+// Kind implements LinkData: "tun".
+func (*Tun) Kind() string { return "tun" }
+
+func (t *Tun) decode(b []byte) error {
+	ad := proto.NewAttrDecoder(b)
+	for ad.Next() {
+		switch ad.Type() {
+		case unix.IFLA_TUN_TYPE:
+			t.Type = ad.Uint8()
+		case unix.IFLA_TUN_OWNER:
+			t.Owner, t.HasOwner = ad.Uint32(), true
+		case unix.IFLA_TUN_GROUP:
+			t.Group, t.HasGroup = ad.Uint32(), true
+		case unix.IFLA_TUN_PI:
+			t.PI = ad.Uint8() != 0
+		case unix.IFLA_TUN_VNET_HDR:
+			t.VnetHdr = ad.Uint8() != 0
+		case unix.IFLA_TUN_PERSIST:
+			t.Persist = ad.Uint8() != 0
+		case unix.IFLA_TUN_MULTI_QUEUE:
+			t.MultiQueue = ad.Uint8() != 0
+		case unix.IFLA_TUN_NUM_QUEUES:
+			t.NumQueues = ad.Uint32()
+		case unix.IFLA_TUN_NUM_DISABLED_QUEUES:
+			t.NumDisabledQueues = ad.Uint32()
+		}
+	}
+	return ad.Err()
+}
+
+func (t *Tun) encode(ae *proto.AttrEncoder) error {
+	if t.Type != 0 {
+		ae.Uint8(unix.IFLA_TUN_TYPE, t.Type)
+	}
+	if t.HasOwner || t.Owner != 0 {
+		ae.Uint32(unix.IFLA_TUN_OWNER, t.Owner)
+	}
+	if t.HasGroup || t.Group != 0 {
+		ae.Uint32(unix.IFLA_TUN_GROUP, t.Group)
+	}
+	for _, f := range []struct {
+		t  uint16
+		on bool
+	}{{unix.IFLA_TUN_PI, t.PI}, {unix.IFLA_TUN_VNET_HDR, t.VnetHdr}, {unix.IFLA_TUN_PERSIST, t.Persist},
+		{unix.IFLA_TUN_MULTI_QUEUE, t.MultiQueue}} {
+		if f.on {
+			ae.Uint8(f.t, 1)
+		}
+	}
+	if t.NumQueues != 0 {
+		ae.Uint32(unix.IFLA_TUN_NUM_QUEUES, t.NumQueues)
+	}
+	if t.NumDisabledQueues != 0 {
+		ae.Uint32(unix.IFLA_TUN_NUM_DISABLED_QUEUES, t.NumDisabledQueues)
+	}
+	return nil
+}

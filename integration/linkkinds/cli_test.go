@@ -152,3 +152,30 @@ func TestSlaveDataCLI(t *testing.T) {
 		})
 	}
 }
+
+// TestTunCLI: TUN/TAP devices (made by ip tuntap, as rtnetlink cannot) decode as *route.Tun and print in
+// `nlkit -d -j link show` as in ip's.
+func TestTunCLI(t *testing.T) {
+	bin := testbin.Go(t, "github.com/nlkit/nlkit/cmd/nlkit", "nlkit")
+	a := newSide(t)
+	a.ip(t, "tuntap", "add", "dev", "t0", "mode", "tap", "multi_queue", "user", "0", "group", "0")
+	a.ip(t, "tuntap", "add", "dev", "t1", "mode", "tun", "pi", "vnet_hdr")
+	for _, dev := range []string{"t0", "t1"} {
+		liA, _ := a.show(t, dev)
+		out, err := a.ns.Output(bin, "-d", "-j", "link", "show", "dev", dev)
+		if err != nil {
+			t.Fatalf("%v %s", err, out)
+		}
+		var j []map[string]any
+		if err := json.Unmarshal([]byte(out), &j); err != nil || len(j) != 1 {
+			t.Fatalf("nlkit -d -j link show: %v %s", err, out)
+		}
+		liN, _ := j[0]["linkinfo"].(map[string]any)
+		if d, _ := liA["info_data"].(map[string]any); len(d) == 0 {
+			t.Fatalf("%s: ip shows no tun data: %v", dev, liA)
+		}
+		if diff := compare("", liA, liN); len(diff) > 0 {
+			t.Errorf("%s: nlkit -d -j prints the linkinfo differently (ip / nlkit):\n  %s", dev, strings.Join(diff, "\n  "))
+		}
+	}
+}
