@@ -75,7 +75,7 @@
 //
 // LinkInfo.Data is the kind's IFLA_INFO_DATA as a type for each kind `ip link add` makes: *Veth and *Netkit
 // (their peer), *Bridge, *Bond, *Vlan, *Macvlan, *Ipvlan, *Vxlan, *Geneve, *Bareudp, *Gre (the six GRE kinds),
-// *IPTun (ipip, sit, ip6tnl), *VTI, *Xfrm, *Macsec, *HSR and *VRF; dummy, ifb, nlmon, wireguard, team and vcan
+// *IPTun (ipip, sit, ip6tnl), *VTI, *Xfrm, *Macsec, *HSR, *VRF and the read-only *Tun; dummy, ifb, nlmon, wireguard, team and vcan
 // have no data. LinkInfo.SlaveData is the port's side: *BridgePort, *BondSlave, *VRFPort. The same types build
 // requests, and what decodes encodes back (decode∘encode is the identity on what a request carries). Creating
 // a kind the kernel has no driver for returns a *NoDriverError naming it.
