@@ -274,6 +274,7 @@ var objects = []struct {
 	{"actions", (*app).cmdAction},
 	{"chain", (*app).cmdChain},
 	{"bridge", (*app).cmdBridge},
+	{"netconf", (*app).cmdNetconf},
 	{"netns", (*app).cmdNetns},
 	{"tunnel", (*app).cmdTunnel},
 	{"help", func(*app, []string) error { return helpf("%s", usageText) }},
