@@ -480,6 +480,14 @@ type writesResult struct {
 	results []*writeResult
 	cases   []writeCase
 	notes   []string
+	mirror  *mirrorResult
+}
+
+// mirrorResult is what mirrorDuringBatch found.
+type mirrorResult struct {
+	n       int
+	resyncs uint64
+	equal   bool
 }
 
 // runWrites measures the write table.
@@ -594,7 +602,8 @@ func runWrites(ns *nsManager, o *options) (*writesResult, error) {
 		fmt.Print(res.table(wr))
 	}
 	if o.mirrorRoutes > 0 {
-		note, err := mirrorDuringBatch(ns, bin, dir, o.mirrorRoutes)
+		res.mirror = &mirrorResult{n: o.mirrorRoutes}
+		note, err := mirrorDuringBatch(ns, bin, dir, res.mirror)
 		if err != nil {
 			return nil, fmt.Errorf("mirror: %w", err)
 		}
@@ -608,7 +617,8 @@ func runWrites(ns *nsManager, o *options) (*writesResult, error) {
 // `nlkit -force -batch` (another process, so that this one's CPU time is the Mirror's) installs n routes; it
 // checks that the Mirror applied every event without a resync and ends equal to a fresh dump, and reports
 // its events per second and CPU per event.
-func mirrorDuringBatch(ns *nsManager, bin, dir string, n int) (string, error) {
+func mirrorDuringBatch(ns *nsManager, bin, dir string, mr *mirrorResult) (string, error) {
+	n := mr.n
 	file, err := writeBatchFile(dir, objRoute, n)
 	if err != nil {
 		return "", err
@@ -684,6 +694,7 @@ func mirrorDuringBatch(ns *nsManager, bin, dir string, n int) (string, error) {
 		sort.Strings(gs)
 		equal = slices.Equal(ws, gs)
 	}
+	mr.resyncs, mr.equal = m.Resyncs(), equal
 	return fmt.Sprintf("Mirror during a batch: %d routes by `nlkit -force -batch` in %.0f ms; the Mirror (8 MiB SO_RCVBUF) "+
 		"applied %d events in %.0f ms (%.0f events/s), CPU %.0f ms (%.2f µs/event), %d resyncs, equal to a fresh dump: %v",
 		n, ms(sent), events.Load(), ms(took), float64(events.Load())/took.Seconds(), ms(cpu),
@@ -768,6 +779,10 @@ func (r *writesResult) resultLines() string {
 			}
 			target("ip-batch/nlkit-cli speedup", medianF(sp), 5, false)
 		}
+	}
+	if mr := r.mirror; mr != nil {
+		fmt.Fprintf(&b, "TARGET mirror-%s resyncs %s: %d (goal 0)\n", countName(mr.n), map[bool]string{true: "MET", false: "MISSED"}[mr.resyncs == 0], mr.resyncs)
+		fmt.Fprintf(&b, "TARGET mirror-%s equal to a fresh dump %s\n", countName(mr.n), map[bool]string{true: "MET", false: "MISSED"}[mr.equal])
 	}
 	return b.String()
 }
