@@ -23,9 +23,10 @@ import (
 // It listens on one event socket in its own namespace with NETLINK_LISTEN_ALL_NSID, which hears every namespace
 // that has an nsid there, and applies each event to the namespace of its nsid. Snapshots, re-dumps and resyncs
 // are dumped through a pool of at most NodeConfig.Workers short-lived sockets, each opened in the target
-// namespace (Dial with Config.NetNS) and closed after its dump: at rest the NodeMirror holds its event socket, a
-// request socket for nsids (RTM_GETNSID, RTM_NEWNSID) and an inotify descriptor, whatever the number of
-// namespaces, and no goroutine per namespace.
+// namespace (Dial with Config.NetNS) and closed after its dump: at rest the NodeMirror holds four descriptors
+// (its event socket, a request socket for nsids (RTM_GETNSID, RTM_NEWNSID), an inotify descriptor and its own
+// namespace, where a new event socket is opened after an overflow), whatever the number of namespaces (a
+// namespace given by descriptor, AddFD, adds its own), two goroutines, and no goroutine per namespace.
 //
 // Namespaces, and how it follows them:
 //   - named namespaces, the files of the run directory of `ip netns` (/run/netns, NodeConfig.RunDir), watched
