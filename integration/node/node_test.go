@@ -18,6 +18,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -375,8 +376,15 @@ func TestNodeMirror(t *testing.T) {
 	}
 	var evs events
 	a := agent(t)
+	// stall slows the NodeMirror's change stream during the bursts, so that its 64 KiB buffer overflows
+	// however fast the machine.
+	var stall atomic.Bool
 	n := startNode(t, a, &route.NodeConfig{RunDir: rd.dir, Workers: 4, SocketReceiveBuffer: 64 << 10,
-		OnEvent: evs.add})
+		OnEvent: evs.add, OnChange: func(route.Namespace, route.Change) {
+			if stall.Load() {
+				time.Sleep(100 * time.Microsecond)
+			}
+		}})
 	if got := len(n.Namespaces()); got != initial {
 		t.Fatalf("following %d namespaces at the start, want %d", got, initial)
 	}
@@ -499,9 +507,11 @@ func TestNodeMirror(t *testing.T) {
 	proc.Process.Kill()
 	proc.Wait()
 	// Bursts: every namespace at once, many changes each, so that the 64 KiB buffer overflows.
+	stall.Store(true)
 	for range 3 {
 		round(names, 40)
 	}
+	stall.Store(false)
 	t.Logf("%d changes (ip commands) across %d namespaces", changes, len(names))
 
 	if !waitFor(10*time.Second, func() bool {
