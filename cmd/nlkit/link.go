@@ -221,4 +221,7 @@ func (a *app) printLink(l *route.Link, st linkStyle) {
 		}
 		p.closeArr()
 	}
+	if a.details > 0 {
+		a.printLinkInfo(l) // linkdetails.go
+	}
 }
