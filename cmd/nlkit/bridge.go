@@ -133,7 +133,6 @@ func (a *app) bridgeVlanShow(argv []string) error {
 		if opened {
 			p.closeArr()
 			p.closeObj()
-			p.text("\n")
 		}
 	}
 	return nil

@@ -246,8 +246,8 @@ const (
 	sizeofBrVlanMsg = 8
 
 	bridgeVlandbEntry         = 1 // BRIDGE_VLANDB_ENTRY
-	bridgeVlandbDumpFlags     = 2 // BRIDGE_VLANDB_DUMP_FLAGS
-	bridgeVlandbGlobalOptions = 3 // BRIDGE_VLANDB_GLOBAL_OPTIONS
+	bridgeVlandbGlobalOptions = 2 // BRIDGE_VLANDB_GLOBAL_OPTIONS
+	bridgeVlandbDumpFlags     = 1 // BRIDGE_VLANDB_DUMP_FLAGS, in dump requests (an enum of its own)
 
 	bridgeVlandbDumpflStats = 1 // BRIDGE_VLANDB_DUMPFL_STATS
 

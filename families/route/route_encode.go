@@ -34,7 +34,7 @@ func (r *Route) MarshalBinary() ([]byte, error) {
 	ae := newRouteHeader(sizeofRtMsg, 128, r.family(), r.Dst, x.Src, r.TOS, r.Table, r.Flags)
 	b := ae.Bytes()
 	b[5], b[6], b[7] = uint8(r.Protocol), uint8(r.Scope), uint8(r.Type)
-	if r.Table != 0 {
+	if r.Table != 0 && r.family() != afMPLS { // MPLS has one table, rtm_table RT_TABLE_MAIN, and refuses RTA_TABLE
 		ae.Uint32(unix.RTA_TABLE, r.Table)
 	}
 	putPrefixes(ae, unix.RTA_DST, r.Dst, unix.RTA_SRC, x.Src)
