@@ -275,6 +275,7 @@ var objects = []struct {
 	{"chain", (*app).cmdChain},
 	{"bridge", (*app).cmdBridge},
 	{"netconf", (*app).cmdNetconf},
+	{"ntable", (*app).cmdNtable},
 	{"netns", (*app).cmdNetns},
 	{"tunnel", (*app).cmdTunnel},
 	{"help", func(*app, []string) error { return helpf("%s", usageText) }},

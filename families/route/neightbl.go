@@ -141,14 +141,37 @@ type NeighTableService struct{ c *Client }
 func (c *Client) NeighTable() NeighTableService { return NeighTableService{c} }
 
 // List dumps the tables of family (AF_INET, AF_INET6; 0 all): for each table its own message, then one per
-// link with the link's parameters.
+// link with the link's parameters. When a dump's datagram fills up in the middle of a table's links, the kernel
+// (neightbl_dump_info) sends the table's own message again where it resumes; List keeps the first.
 func (s NeighTableService) List(ctx context.Context, family uint8) ([]NeighTable, error) {
 	req := make([]byte, sizeofNdtMsg)
 	req[0] = family
-	return dumpDecoded(ctx, s.c, unix.RTM_GETNEIGHTBL, unix.RTM_NEWNEIGHTBL, "RTM_NEWNEIGHTBL", req,
+	all, err := dumpDecoded(ctx, s.c, unix.RTM_GETNEIGHTBL, unix.RTM_NEWNEIGHTBL, "RTM_NEWNEIGHTBL", req,
 		func(p []byte) (NeighTable, error) {
 			var v NeighTable
 			err := v.UnmarshalBinary(p)
 			return v, err
 		})
+	return dedupTables(all), err
+}
+
+// dedupTables drops the repeats of a table's own message (the one without a link, NDTPA_IFINDEX 0).
+func dedupTables(all []NeighTable) []NeighTable {
+	type key struct {
+		family uint8
+		name   string
+	}
+	seen := map[key]bool{}
+	out := all[:0]
+	for _, t := range all {
+		if t.Parms.IfIndex == 0 {
+			k := key{t.Family, t.Name}
+			if seen[k] {
+				continue
+			}
+			seen[k] = true
+		}
+		out = append(out, t)
+	}
+	return out
 }

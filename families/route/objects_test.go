@@ -155,3 +155,13 @@ func FuzzDecodeNetconf(f *testing.F) {
 func FuzzDecodeNeighTable(f *testing.F) {
 	fuzzDecode(f, [][]byte{neighTableMessage()}, func(b []byte) error { return new(NeighTable).UnmarshalBinary(b) })
 }
+
+func TestNeighTableDedup(t *testing.T) {
+	in := []NeighTable{{Family: 2, Name: "arp_cache", HasConfig: true}, {Family: 2, Name: "arp_cache", Parms: NeighTableParms{IfIndex: 1}},
+		{Family: 2, Name: "arp_cache", HasConfig: true}, {Family: 2, Name: "arp_cache", Parms: NeighTableParms{IfIndex: 2}},
+		{Family: 10, Name: "ndisc_cache", HasConfig: true}}
+	out := dedupTables(in)
+	if len(out) != 4 || out[2].Parms.IfIndex != 2 || out[3].Family != 10 {
+		t.Errorf("%+v", out)
+	}
+}
