@@ -1,16 +1,18 @@
 // Package vm boots a second kernel — Debian's 6.1 cloud kernel, in qemu —
 // to test what the host kernel cannot: the examples/knetlink module (the host
-// cannot load modules) and link kinds whose drivers the host lacks (dummy,
-// vlan, bond, vrf, ...); and it runs the whole integration suite on that
-// kernel too.
+// cannot load modules), link kinds whose drivers the host lacks (dummy,
+// vlan, bond, vrf, ...) and the traffic-control kinds it lacks (every sch_*,
+// cls_* and act_* module, for integration/tc and examples/tc-shaping); and it
+// runs the whole integration suite on that kernel too.
 //
 // TestVM does it all, and only as root on Linux:
 //
 //  1. go test -c (CGO_ENABLED=0, GOARCH=amd64) for each package of
 //     guestPackages: integration/vm/guest, the root package, procnet,
 //     netns, families/genl, families/genl/knetlink, examples/netlink-u2k,
-//     integration/unit and integration/mirror, and integration/reliability,
-//     route, cli and compat when they exist and build; GOARCH=386 builds of
+//     integration/unit, integration/mirror, integration/tc and
+//     examples/tc-shaping, and integration/reliability, route, cli and compat
+//     when they exist and build; GOARCH=386 builds of
 //     the root package and families/unit (named nlkit-386 and
 //     families-unit-386), since the VM's kernel runs 32-bit x86 binaries
 //     and this host cannot; and, for the tests that would
@@ -22,7 +24,7 @@
 //     (never installed) into /var/cache/nlkit-vm (or $NLKIT_VM_CACHE),
 //     extract vmlinuz and the kernel's modules, and build knetlink.ko; all
 //     cached;
-//  3. run.sh: pack busybox, this host's ip, genl, nsenter and setpriv with
+//  3. run.sh: pack busybox, this host's ip, genl, tc, nsenter, setpriv and strace with
 //     their libraries, the modules and the binaries into an initramfs, boot
 //     it once under qemu (TCG, 2 CPUs, 1 GiB), run every binary with -test.v
 //     under CI=true (a skip for a missing prerequisite fails) in its
