@@ -55,12 +55,20 @@ func tunnelOf(l *route.Link) (tunnelParm, bool) {
 		}
 		t.noPMTUDisc = d.NoPMTUDisc
 		t.isatap = l.Info.Kind == "sit" && d.Flags&sitISATAP != 0
-		if d.SixRDPrefixLen != 0 && d.SixRDPrefix.IsValid() {
+		if t.proto == unix.IPPROTO_IPV6 && d.SixRDPrefixLen != 0 && d.SixRDPrefix.IsValid() {
 			t.sixRD = netip.PrefixFrom(d.SixRDPrefix, int(d.SixRDPrefixLen))
 			if d.SixRDRelayPrefix.IsValid() && !d.SixRDRelayPrefix.IsUnspecified() {
 				t.relay = netip.PrefixFrom(d.SixRDRelayPrefix, int(d.SixRDRelayPrefixLen))
 			}
 		}
+	case *route.VTI:
+		if l.Type != arphrdTunnel || d.Kind() != "vti" {
+			return t, false
+		}
+		// As the kernel's SIOCGETTUNNEL answers for vti: IP-in-IP, no path MTU discovery, both keys on.
+		t.proto, t.remote, t.local, t.link = unix.IPPROTO_IPIP, d.Remote, d.Local, d.Link
+		t.noPMTUDisc = true
+		t.iFlags, t.oFlags, t.iKey, t.oKey = route.GreKey, route.GreKey, d.IKey, d.OKey
 	case *route.Gre:
 		if l.Type != arphrdIPGRE {
 			return t, false
@@ -160,15 +168,24 @@ func (a *app) printTunnel(t *tunnelParm) {
 		a.colored(colorIfname, t.name+": ")
 	}
 	p.str("mode", "%s ", tunnelProto(t.proto)+"/ip")
-	p.text("remote ")
-	p.str("remote", "%s ", any4(t.remote))
-	p.text("local ")
-	p.str("local", "%s", any4(t.local))
+	// Text says "any" for no address; ip's JSON has the address (0.0.0.0).
+	addr4 := func(x netip.Addr) string {
+		if !x.IsValid() {
+			return "0.0.0.0"
+		}
+		return x.String()
+	}
+	if p.json {
+		p.jstr("remote", addr4(t.remote))
+		p.jstr("local", addr4(t.local))
+	} else {
+		p.text("remote %s local %s", any4(t.remote), any4(t.local))
+	}
 	if t.isatap {
 		p.null("isatap", " isatap")
 	}
 	if t.link != 0 {
-		p.str("link", " dev %s", a.links.name(int32(t.link)))
+		p.str("dev", " dev %s", a.links.name(int32(t.link)))
 	}
 	if t.ttl != 0 {
 		p.uint("ttl", " ttl %d", uint64(t.ttl))
@@ -178,13 +195,13 @@ func (a *app) printTunnel(t *tunnelParm) {
 	if t.tos != 0 {
 		switch {
 		case t.tos == 1:
-			p.str("tos", " tos %s", "inherit")
+			p.text(" tos inherit")
 		case t.tos&1 != 0:
 			p.text(" tos inherit/")
-			p.str("tos", "%s ", fmt.Sprintf("0x%02x", t.tos&^1))
+			p.str("tos", "%s", fmt.Sprintf("0x%02x", t.tos&^1))
 		default:
 			p.text(" tos ")
-			p.str("tos", "%s ", fmt.Sprintf("0x%02x", t.tos))
+			p.str("tos", "%s", fmt.Sprintf("0x%02x", t.tos))
 		}
 	}
 	if t.noPMTUDisc {

@@ -293,31 +293,31 @@ func TestIssue17NeighGet(t *testing.T) {
 // "@@ KEY ip" and "@@ KEY nl" sections with the output and exit status.
 const netnsScript = `
 mount -t tmpfs none /run/netns || exit 99
-c() { k=$1; shift; echo "@@ $k ip"; ip "$@" 2>&1; echo "rc=$?"; echo "@@ $k nl"; "$NL" "$@" 2>&1; echo "rc=$?"; }
-ip netns add a1; "$NL" netns add a2; ip netns add a3; "$NL" netns add a4
+c() { k=$1; shift; echo "@@ $k ip"; "$IP" "$@" 2>&1; echo "rc=$?"; echo "@@ $k nl"; "$NL" "$@" 2>&1; echo "rc=$?"; }
+"$IP" netns add a1; "$NL" netns add a2; "$IP" netns add a3; "$NL" netns add a4
 c add-dup netns add a1
 c add-bad netns add a/b
 c del-missing netns delete nosuch
 c set-missing netns set nosuch 3
-ip netns set a1 3; "$NL" netns set a2 4; "$NL" netns set a3 auto
+"$IP" netns set a1 3; "$NL" netns set a2 4; "$NL" netns set a3 auto
 c list netns list
 c listj -j netns list
 c listid netns list-id
 c listidj -j netns list-id
 c listid4 netns list-id nsid 4
 c set-dup netns set a4 3
-ip -n a1 netns set a2 9
+"$IP" -n a1 netns set a2 9
 c target netns list-id target-nsid 3
 c targetj -j netns list-id target-nsid 3
 c ident netns identify
-c exec netns exec a1 ip netns identify
+c exec netns exec a1 "$IP" netns identify
 c execsys netns exec a2 ls /sys/class/net
 c execfail netns exec a2 false
 c execmiss netns exec nosuch true
 c execnocmd netns exec a2 /nonexistent
-c execall -all netns exec ip netns identify
+c execall -all netns exec "$IP" netns identify
 c pids netns pids a1
-"$NL" netns delete a1; ip netns delete a2
+"$NL" netns delete a1; "$IP" netns delete a2
 c list2 netns list
 "$NL" -all netns delete
 c list3 netns list
@@ -330,8 +330,12 @@ func TestIssue17Netns(t *testing.T) {
 	if _, err := exec.LookPath("unshare"); err != nil {
 		nstest.Skipf(t, "util-linux's unshare is not installed: %v", err)
 	}
+	ip, err := exec.LookPath("ip") // the script names it: a shell may prefer its own applet (busybox in the VM)
+	if err != nil {
+		t.Fatal(err)
+	}
 	cmd := exec.Command("unshare", "--mount", "sh", "-c", netnsScript)
-	cmd.Env = append(os.Environ(), "NL="+e.bin)
+	cmd.Env = append(os.Environ(), "NL="+e.bin, "IP="+ip)
 	out, err := cmd.Output()
 	if err != nil {
 		t.Fatalf("the script failed: %v\n%s", err, out)
