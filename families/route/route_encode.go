@@ -225,7 +225,14 @@ func (r Route) forDelete() *Route {
 	if r.Table == 0 {
 		r.Table = TableMain
 	}
-	if !r.HasScope && r.Scope == ScopeUniverse {
+	switch {
+	case r.Family == unix.AF_MPLS:
+		// rtm_to_route_config refuses any type but RTN_UNICAST and any scope but RT_SCOPE_UNIVERSE, for a
+		// delete too (ip -f mpls route del sends them).
+		if r.Type == 0 {
+			r.Type = TypeUnicast
+		}
+	case !r.HasScope && r.Scope == ScopeUniverse:
 		r.Scope = r.defaultScope(true)
 	}
 	if r.Extra != nil {
