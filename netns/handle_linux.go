@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"golang.org/x/sys/unix"
@@ -155,9 +156,12 @@ func GetFromPath(path string) (NsHandle, error) {
 	h := NsHandle{f: f}
 	err = h.control(func(fd int) error {
 		t, err := unix.IoctlRetInt(fd, unix.NS_GET_NSTYPE)
+		if err == unix.ENOTTY {
+			// Not nsfs, or a 32-bit program on a 64-bit kernel whose nsfs has no compat_ioctl (6.1 has
+			// none): the link /proc/self/fd/N names a namespace's type ("net:[4026531840]").
+			return nsTypeFromLink(path, fd)
+		}
 		switch {
-		case err == unix.ENOTTY:
-			return fmt.Errorf("%s is not a namespace file", path)
 		case err == nil && t != unix.CLONE_NEWNET:
 			return fmt.Errorf("%s is not a network namespace (nstype %#x)", path, t)
 		}
@@ -177,4 +181,20 @@ func namedPath(name string) (string, error) {
 		return "", fmt.Errorf("netns: invalid namespace name %q", name)
 	}
 	return filepath.Join(RunDir, name), nil
+}
+
+// nsTypeFromLink checks, by the name the kernel gives the open file, that fd is a network namespace.
+func nsTypeFromLink(path string, fd int) error {
+	l, err := os.Readlink(fmt.Sprintf("/proc/self/fd/%d", fd))
+	typ, _, ok := strings.Cut(l, ":[")
+	switch {
+	case err != nil || !ok || !strings.HasSuffix(l, "]"):
+		return fmt.Errorf("%s is not a namespace file", path)
+	case typ == "net":
+		return nil
+	case slices.Contains([]string{"mnt", "pid", "pid_for_children", "uts", "ipc", "user", "cgroup", "time",
+		"time_for_children"}, typ):
+		return fmt.Errorf("%s is not a network namespace (%s)", path, l)
+	}
+	return fmt.Errorf("%s is not a namespace file", path)
 }
