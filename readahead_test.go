@@ -343,13 +343,15 @@ func TestDumpReadAheadDeliversBeforeAStall(t *testing.T) {
 // for every datagram.
 type plain struct{ f *nltest.Fake }
 
-func (p plain) SendTo(to nlkit.Sockaddr, b []byte) error                  { return p.f.SendTo(to, b) }
-func (p plain) RecvMsg(buf, oob []byte) (int, int, nlkit.Sockaddr, error) { return p.f.RecvMsg(buf, oob) }
-func (p plain) SetReadDeadline(t time.Time) error                     { return p.f.SetReadDeadline(t) }
-func (p plain) JoinGroup(g uint32) error                              { return p.f.JoinGroup(g) }
-func (p plain) LeaveGroup(g uint32) error                             { return p.f.LeaveGroup(g) }
-func (p plain) PortID() uint32                                        { return p.f.PortID() }
-func (p plain) Close() error                                          { return p.f.Close() }
+func (p plain) SendTo(to nlkit.Sockaddr, b []byte) error { return p.f.SendTo(to, b) }
+func (p plain) RecvMsg(buf, oob []byte) (int, int, nlkit.Sockaddr, error) {
+	return p.f.RecvMsg(buf, oob)
+}
+func (p plain) SetReadDeadline(t time.Time) error { return p.f.SetReadDeadline(t) }
+func (p plain) JoinGroup(g uint32) error          { return p.f.JoinGroup(g) }
+func (p plain) LeaveGroup(g uint32) error         { return p.f.LeaveGroup(g) }
+func (p plain) PortID() uint32                    { return p.f.PortID() }
+func (p plain) Close() error                      { return p.f.Close() }
 
 func TestDumpReadAheadWithoutWaitNotifier(t *testing.T) {
 	_, fake, started := numberedCounted(t, 500, 250)

@@ -7,4 +7,6 @@ import (
 
 func nltestNew(fn nltest.Func) *nlkit.Conn { return nltest.Dial(nlkit.UnitGeneric, fn) }
 
-func nltestAddr(pid, groups uint32) nlkit.Sockaddr { return nlkit.Sockaddr{PortID: pid, Groups: groups} }
+func nltestAddr(pid, groups uint32) nlkit.Sockaddr {
+	return nlkit.Sockaddr{PortID: pid, Groups: groups}
+}
