@@ -74,7 +74,7 @@ func between(out, from, to string) []string {
 }
 
 var (
-	netconfLine = regexp.MustCompile(`^(Deleted )?inet6? \S+ (forwarding|$)`)
+	netconfLine = regexp.MustCompile(`^(Deleted )?(inet6?|mpls) \S+ (forwarding|input|$)`)
 	addrProto   = regexp.MustCompile(` proto kernel_(lo|ll|ra) `)
 )
 
