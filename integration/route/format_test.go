@@ -155,8 +155,13 @@ func formatPlan(r *rand.Rand) []string {
 		if chance(0.5) {
 			add("addr add 172.16.%d.1 peer 172.16.%d.2/32 dev va%d scope %s", i, i, i, pick("global", "link", "host"))
 		}
-		add("addr add 2001:db8:%d::1/64 dev va%d nodad%s", i, i, pick("", " noprefixroute", " metric 33",
-			" valid_lft 4000 preferred_lft 0"))
+		opt := pick("", " noprefixroute", " metric 33", " valid_lft 4000 preferred_lft 0")
+		add("addr add 2001:db8:%d::1/64 dev va%d nodad%s", i, i, opt)
+		if opt == " noprefixroute" {
+			// The gateways the plan puts on this prefix stay reachable (without it the kernel refuses every
+			// route and nexthop through them, and the listings would hold too little to mean anything).
+			add("route add 2001:db8:%d::/64 dev va%d", i, i)
+		}
 	}
 
 	tables := []string{"main", "main", "100", "default", "1000"}
